@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Argus.Cli.Commands;
+using Argus.Core;
+using Argus.Core.Configuration;
+
+namespace Argus.Cli;
+
+/// <summary>
+/// The <c>argus</c> command line. Exit codes: 0 success, 1 usage error, 2 bad input or a refusal with a one-line
+/// reason (never a stack trace), 70 an internal error, 130 cancelled.
+/// </summary>
+public static class ArgusCli
+{
+    public const int Ok = 0;
+    public const int BadInput = 2;
+    public const int InternalError = 70;
+    public const int Cancelled = 130;
+
+    internal static readonly Option<string?> DataOption = new("--data")
+    {
+        Description = "Data directory (default: $ARGUS_HOME, else $XDG_DATA_HOME/argus or ~/.local/share/argus)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<bool> JsonOption = new("--json") { Description = "Machine-readable JSON output" };
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Argus: accountable face recognition.");
+        root.Options.Add(DataOption);
+        root.Subcommands.Add(ModelsCommands.Create(output, error));
+        root.Subcommands.Add(FaceCommands.Detect(output, error));
+        root.Subcommands.Add(FaceCommands.Embed(output, error));
+        root.Subcommands.Add(FaceCommands.Compare(output, error));
+        root.Subcommands.Add(EvalCommands.Create(output, error));
+        root.Subcommands.Add(BenchCommands.Create(output, error));
+        root.Subcommands.Add(DemoCommand.Create(output, error));
+
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Runs a command body with the shared host, turning expected failures into one-line errors.</summary>
+    internal static async Task<int> Guard(ParseResult parse, TextWriter output, TextWriter error, Func<CliHost, Task<int>> body)
+    {
+        try
+        {
+            using var host = new CliHost(ArgusPaths.Resolve(parse.GetValue(DataOption)), output, error);
+            return await body(host);
+        }
+        catch (ArgusException e)
+        {
+            error.WriteLine($"argus: {e.Message}");
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("argus: cancelled");
+            return Cancelled;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            error.WriteLine($"argus: internal error ({e.GetType().Name}): {e.Message}");
+            if (Environment.GetEnvironmentVariable("ARGUS_DEBUG") == "1")
+            {
+                error.WriteLine(e);
+            }
+
+            return InternalError;
+        }
+    }
+
+    internal static Task<int> Guard(ParseResult parse, TextWriter output, TextWriter error, Func<CliHost, int> body) =>
+        Guard(parse, output, error, host => Task.FromResult(body(host)));
+}

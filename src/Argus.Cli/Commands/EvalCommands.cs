@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Argus.Bench;
+using Argus.Core;
+using Argus.Core.Evaluation;
+
+namespace Argus.Cli.Commands;
+
+/// <summary><c>argus eval pairs</c> and <c>argus eval identify</c>: accuracy on labelled data.</summary>
+internal static class EvalCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var eval = new Command("eval", "Measure accuracy on labelled data.");
+        eval.Subcommands.Add(Pairs(output, error));
+        eval.Subcommands.Add(Identify(output, error));
+        return eval;
+    }
+
+    private static Option<string?> Subset() => new("--subset") { Description = "Only rows whose `subset` column has this value (e.g. wild)" };
+
+    private static Option<int> Workers() => new("--workers")
+    {
+        Description = "Parallel workers (default: one per core)",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    private static Option<string> Root() => new("--root") { Description = "Folder the CSV paths are relative to", Required = true };
+
+    private static Command Pairs(TextWriter output, TextWriter error)
+    {
+        var pairs = new Option<string>("--pairs") { Description = "CSV with path1,path2,same[,fold]", Required = true };
+        var root = Root();
+        var subset = Subset();
+        var workers = Workers();
+        var command = new Command("pairs", "1:1 verification accuracy, ROC AUC and TAR at fixed FAR.") { pairs, root, subset, workers, ArgusCli.JsonOption };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
+        {
+            var engine = host.Engine();
+            using var progress = host.Progress("embedding", 0);
+            var result = PairsEvaluation.Run(
+                engine, parse.GetValue(pairs)!, RootDirectory(parse.GetValue(root)!), CheckWorkers(parse.GetValue(workers)), parse.GetValue(subset), progress);
+            progress.Dispose();
+            var r = result.Report;
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject
+                {
+                    ["pairs"] = r.Pairs,
+                    ["accuracy"] = Math.Round(r.Accuracy, 6),
+                    ["best_threshold"] = Math.Round(r.BestThreshold, 4),
+                    ["accuracy_10fold_mean"] = r.Accuracy10FoldMean is { } m ? Math.Round(m, 6) : null,
+                    ["accuracy_10fold_sd"] = r.Accuracy10FoldSd is { } sd ? Math.Round(sd, 6) : null,
+                    ["auc"] = Math.Round(r.Auc, 6),
+                    ["tar_at_far_1e-2"] = Math.Round(r.TarAtFar1E2, 6),
+                    ["threshold_at_far_1e-2"] = Math.Round(r.ThresholdAtFar1E2, 4),
+                    ["tar_at_far_1e-3"] = Math.Round(r.TarAtFar1E3, 6),
+                    ["threshold_at_far_1e-3"] = Math.Round(r.ThresholdAtFar1E3, 4),
+                    ["failed_images"] = result.FailedImages.Count,
+                    ["failed_image_paths"] = new JsonArray([.. result.FailedImages.Select(f => (JsonNode?)JsonValue.Create($"{f.Path}: {f.Error}"))]),
+                    ["failed_pairs"] = result.FailedPairs,
+                    ["genuine"] = DistributionJson(r.Genuine),
+                    ["impostor"] = DistributionJson(r.Impostor),
+                });
+            }
+            else
+            {
+                host.Out.WriteLine($"pairs                 {r.Pairs} ({r.Genuine.Count} same, {r.Impostor.Count} different)");
+                host.Out.WriteLine($"best accuracy         {r.Accuracy * 100:0.00}% at threshold {r.BestThreshold:0.000}");
+                if (r.Accuracy10FoldMean is { } mean)
+                {
+                    host.Out.WriteLine($"10-fold accuracy      {mean * 100:0.00}% ± {r.Accuracy10FoldSd * 100:0.00}");
+                }
+
+                host.Out.WriteLine($"ROC AUC               {r.Auc:0.00000}");
+                host.Out.WriteLine($"TAR @ FAR 1e-2        {r.TarAtFar1E2 * 100:0.00}% (threshold {r.ThresholdAtFar1E2:0.000})");
+                host.Out.WriteLine($"TAR @ FAR 1e-3        {r.TarAtFar1E3 * 100:0.00}% (threshold {r.ThresholdAtFar1E3:0.000})");
+                host.Out.WriteLine($"same-person scores    {DistributionText(r.Genuine)}");
+                host.Out.WriteLine($"different scores      {DistributionText(r.Impostor)}");
+                host.Out.WriteLine($"failed images         {result.FailedImages.Count} ({result.FailedPairs} pairs scored -1)");
+                foreach (var failed in result.FailedImages)
+                {
+                    host.Out.WriteLine($"  {failed.Path}: {failed.Error}");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Identify(TextWriter output, TextWriter error)
+    {
+        var gallery = new Option<string>("--gallery") { Description = "CSV with path,identity", Required = true };
+        var probes = new Option<string>("--probes") { Description = "CSV with path,identity,in_gallery", Required = true };
+        var root = Root();
+        var subset = Subset();
+        var workers = Workers();
+        var command = new Command("identify", "Open-set 1:N identification: rank-1 and FNIR at fixed FPIR.")
+        {
+            gallery, probes, root, subset, workers, ArgusCli.JsonOption,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
+        {
+            using var progress = host.Progress("embedding", 0);
+            var result = IdentifyEvaluation.Run(
+                host.Engine(), parse.GetValue(gallery)!, parse.GetValue(probes)!, RootDirectory(parse.GetValue(root)!),
+                CheckWorkers(parse.GetValue(workers)), parse.GetValue(subset), progress);
+            progress.Dispose();
+            var r = result.Report;
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject
+                {
+                    ["gallery_images"] = result.GalleryImages,
+                    ["gallery_identities"] = result.GalleryIdentities,
+                    ["mated_probes"] = r.MatedProbes,
+                    ["non_mated_probes"] = r.NonMatedProbes,
+                    ["rank1"] = Math.Round(r.Rank1, 6),
+                    ["fnir_at_fpir_0.01"] = Math.Round(r.AtFpir1E2.Fnir, 6),
+                    ["threshold_at_fpir_0.01"] = Math.Round(r.AtFpir1E2.Threshold, 4),
+                    ["fnir_at_fpir_0.003"] = Math.Round(r.AtFpir3E3.Fnir, 6),
+                    ["threshold_at_fpir_0.003"] = Math.Round(r.AtFpir3E3.Threshold, 4),
+                    ["failed_images"] = result.FailedImages.Count,
+                });
+            }
+            else
+            {
+                host.Out.WriteLine($"gallery               {result.GalleryImages} templates of {result.GalleryIdentities} identities");
+                host.Out.WriteLine($"probes                {r.MatedProbes} mated, {r.NonMatedProbes} non-mated");
+                host.Out.WriteLine($"rank-1                {r.Rank1 * 100:0.00}%");
+                host.Out.WriteLine($"FNIR @ FPIR 0.01      {r.AtFpir1E2.Fnir * 100:0.00}% (threshold {r.AtFpir1E2.Threshold:0.000}, actual FPIR {r.AtFpir1E2.Fpir:0.0000})");
+                host.Out.WriteLine($"FNIR @ FPIR 0.003     {r.AtFpir3E3.Fnir * 100:0.00}% (threshold {r.AtFpir3E3.Threshold:0.000}, actual FPIR {r.AtFpir3E3.Fpir:0.0000})");
+                host.Out.WriteLine($"failed images         {result.FailedImages.Count}");
+                foreach (var failed in result.FailedImages)
+                {
+                    host.Out.WriteLine($"  {failed.Path}: {failed.Error}");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static string RootDirectory(string root) =>
+        Directory.Exists(root) ? root : throw new ArgusException("argument.invalid", $"--root {root}: no such directory.");
+
+    private static int CheckWorkers(int workers) =>
+        workers is >= 1 and <= 256 ? workers : throw new ArgusException("argument.invalid", "--workers must be between 1 and 256.");
+
+    private static JsonObject DistributionJson(Distribution d) => new()
+    {
+        ["count"] = d.Count,
+        ["mean"] = Math.Round(d.Mean, 4),
+        ["sd"] = Math.Round(d.StandardDeviation, 4),
+        ["min"] = Math.Round(d.Min, 4),
+        ["max"] = Math.Round(d.Max, 4),
+    };
+
+    private static string DistributionText(Distribution d) =>
+        $"mean {d.Mean:0.000} sd {d.StandardDeviation:0.000} min {d.Min:0.000} max {d.Max:0.000} (n={d.Count})";
+}

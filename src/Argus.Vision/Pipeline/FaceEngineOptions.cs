@@ -1,0 +1,40 @@
+namespace Argus.Vision.Pipeline;
+
+/// <summary>Tunable settings of the face pipeline. Defaults are the ones measured in docs/accuracy.md.</summary>
+public sealed record FaceEngineOptions
+{
+    /// <summary>Detector face probability to keep a box (models.md: 0.65).</summary>
+    public float DetectionThreshold { get; init; } = 0.65f;
+
+    /// <summary>IoU above which the lower-scoring of two boxes is dropped.</summary>
+    public float NmsIouThreshold { get; init; } = 0.4f;
+
+    /// <summary>Letterbox margin per side, as a fraction of the detector canvas.</summary>
+    public float LetterboxMargin { get; init; } = Geometry.Letterbox.DefaultMargin;
+
+    /// <summary>
+    /// Faces whose square box is smaller than this many pixels are reported <c>TooSmall</c> and not embedded:
+    /// templates degrade below 64 px and are unreliable below 32 px (models.md).
+    /// </summary>
+    public int MinFaceSize { get; init; } = 32;
+
+    /// <summary>
+    /// Embedded faces whose raw embedding norm is below this are reported <c>PoorQuality</c>: good faces measure
+    /// about 3.1-4.7, a blurred background face about 1.5.
+    /// </summary>
+    public float MinEmbeddingNorm { get; init; } = 2.0f;
+
+    /// <summary>Intra-op threads per ONNX session. 1 with one worker per core measured fastest.</summary>
+    public int IntraOpThreads { get; init; } = 1;
+}
+
+/// <summary>What to compute for each detected face, beyond the box and landmarks.</summary>
+[Flags]
+public enum FaceAnalysis
+{
+    None = 0,
+    Embedding = 1,
+    Liveness = 2,
+    Pose = 4,
+    Default = Embedding,
+}
