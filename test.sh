@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, checks formatting, and runs the whole test suite.
+# Tests that need the dev faces read ../shared/data/faces-dev (or $ARGUS_FACES_DEV) and are skipped, saying so,
+# when it is absent.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")" && pwd)"
+export ARGUS_HOME="${ARGUS_HOME:-$repo/.argus/test-home}"
+source "$repo/scripts/setup.sh"
+
+log "checking formatting (dotnet format --verify-no-changes)"
+dotnet format "$repo/Argus.slnx" --verify-no-changes --no-restore -v:quiet
+
+log "running tests"
+mkdir -p "$repo/artifacts"
+output="$repo/artifacts/test-output.txt"
+status=0
+dotnet test "$repo/Argus.slnx" -c "${ARGUS_CONFIGURATION:-Release}" --no-build --nologo 2>&1 | tee "$output" || status=$?
+
+# One closing line over all test projects, summed from dotnet test's per-project summaries.
+awk '/(Passed|Failed)! +- +Failed:/ {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$output"
+exit $status
