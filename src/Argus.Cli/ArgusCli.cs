@@ -22,12 +22,19 @@ public static class ArgusCli
         Recursive = true,
     };
 
+    internal static readonly Option<string?> ModelsOption = new("--models")
+    {
+        Description = "Models directory (default: $ARGUS_MODELS, else DATA/models)",
+        Recursive = true,
+    };
+
     internal static readonly Option<bool> JsonOption = new("--json") { Description = "Machine-readable JSON output" };
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var root = new RootCommand("Argus: accountable face recognition.");
         root.Options.Add(DataOption);
+        root.Options.Add(ModelsOption);
         root.Subcommands.Add(ModelsCommands.Create(output, error));
         root.Subcommands.Add(FaceCommands.Detect(output, error));
         root.Subcommands.Add(FaceCommands.Embed(output, error));
@@ -45,7 +52,7 @@ public static class ArgusCli
     {
         try
         {
-            using var host = new CliHost(ArgusPaths.Resolve(parse.GetValue(DataOption)), output, error);
+            using var host = new CliHost(ArgusPaths.Resolve(parse.GetValue(DataOption), modelsOption: parse.GetValue(ModelsOption)), output, error);
             return await body(host);
         }
         catch (ArgusException e)

@@ -3,7 +3,7 @@ namespace Argus.Core.Configuration;
 /// <summary>
 /// Where Argus keeps its state. Everything Argus writes lives under <see cref="DataDirectory"/>:
 /// <c>--data DIR</c>, else <c>ARGUS_HOME</c>, else <c>$XDG_DATA_HOME/argus</c>, else <c>~/.local/share/argus</c>.
-/// Models live in <see cref="ModelsDirectory"/>: <c>ARGUS_MODELS</c>, else <c>DATA/models</c>
+/// Models live in <see cref="ModelsDirectory"/>: <c>--models DIR</c>, else <c>ARGUS_MODELS</c>, else <c>DATA/models</c>
 /// (the repository scripts point <c>ARGUS_MODELS</c> at the git-ignored <c>models/</c> folder of the checkout).
 /// </summary>
 public sealed record ArgusPaths(string DataDirectory, string ModelsDirectory)
@@ -11,11 +11,11 @@ public sealed record ArgusPaths(string DataDirectory, string ModelsDirectory)
     public const string HomeVariable = "ARGUS_HOME";
     public const string ModelsVariable = "ARGUS_MODELS";
 
-    public static ArgusPaths Resolve(string? dataOption, Func<string, string?>? environment = null)
+    public static ArgusPaths Resolve(string? dataOption, Func<string, string?>? environment = null, string? modelsOption = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         var data = NonEmpty(dataOption) ?? NonEmpty(environment(HomeVariable)) ?? DefaultDataDirectory(environment);
-        var models = NonEmpty(environment(ModelsVariable)) ?? Path.Combine(data, "models");
+        var models = NonEmpty(modelsOption) ?? NonEmpty(environment(ModelsVariable)) ?? Path.Combine(data, "models");
         return new ArgusPaths(Path.GetFullPath(data), Path.GetFullPath(models));
     }
 

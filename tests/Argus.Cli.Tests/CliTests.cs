@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Argus.Tests;
+
+namespace Argus.Cli.Tests;
+
+/// <summary>Runs the real command line in-process (same parser, same handlers) and once as a separate process.</summary>
+[Trait("Category", "Model")]
+public sealed class CliTests
+{
+    [SkippableFact]
+    public async Task Detect_json_lists_faces_with_boxes_landmarks_quality_and_one_primary()
+    {
+        var photo = TestPaths.FacesDevFile("hard/group/fr_kit_with_rose.jpg");
+        var (code, stdout, stderr) = await Run("detect", photo, "--json", "--pose");
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        var image = JsonDocument.Parse(stdout).RootElement.GetProperty("images")[0];
+        var faces = image.GetProperty("faces").EnumerateArray().ToArray();
+        Assert.Equal(2, faces.Length);
+        Assert.Single(faces, f => f.GetProperty("primary").GetBoolean());
+        foreach (var face in faces)
+        {
+            Assert.Equal("ok", face.GetProperty("status").GetString());
+            Assert.True(face.GetProperty("box").GetProperty("width").GetDouble() > 50);
+            Assert.Equal(5, face.GetProperty("landmarks5").GetArrayLength());
+            Assert.True(face.GetProperty("quality").GetProperty("embedding_norm").GetDouble() > 2);
+            Assert.Equal(JsonValueKind.Object, face.GetProperty("quality").GetProperty("pose").ValueKind);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Detect_text_output_is_readable()
+    {
+        var (code, stdout, _) = await Run("detect", TestPaths.FacesDevFile("images/fr_obama/obama.jpg"));
+        Assert.Equal(0, code);
+        Assert.Contains("1 face(s)", stdout, StringComparison.Ordinal);
+        Assert.Contains("#1*", stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Compare_says_same_for_one_person_and_different_for_two()
+    {
+        var obama = TestPaths.FacesDevFile("images/fr_obama/obama.jpg");
+        var obama2 = TestPaths.FacesDevFile("images/fr_obama/obama2.jpg");
+        var kit = TestPaths.FacesDevFile("images/fr_kit_harington/john1.jpeg");
+
+        var (code, stdout, _) = await Run("compare", obama, obama2, "--json");
+        Assert.Equal(0, code);
+        var same = JsonDocument.Parse(stdout).RootElement;
+        Assert.True(same.GetProperty("same_person").GetBoolean());
+        Assert.True(same.GetProperty("similarity").GetDouble() > 0.5);
+
+        (code, stdout, _) = await Run("compare", obama, kit);
+        Assert.Equal(0, code);
+        Assert.Contains("DIFFERENT people", stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Embed_prints_a_unit_512_vector_with_its_contract()
+    {
+        var (code, stdout, _) = await Run("embed", TestPaths.FacesDevFile("images/fr_obama/obama.jpg"), "--json");
+        Assert.Equal(0, code);
+        var root = JsonDocument.Parse(stdout).RootElement;
+        var values = root.GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.Equal(512, values.Length);
+        Assert.Equal(1.0, Math.Sqrt(values.Sum(v => v * v)), 3);
+        Assert.StartsWith("fr_feature:87aacdfe5751:pp1:512", root.GetProperty("contract").GetString(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Face_option_picks_another_face_and_refuses_one_that_does_not_exist()
+    {
+        var couple = TestPaths.FacesDevFile("hard/group/fr_kit_with_rose.jpg");
+        var (code, stdout, _) = await Run("compare", couple, couple, "--face-a", "1", "--face-b", "2", "--json");
+        Assert.Equal(0, code);
+        Assert.False(JsonDocument.Parse(stdout).RootElement.GetProperty("same_person").GetBoolean());
+
+        var (bad, _, stderr) = await Run("embed", couple, "--face", "5");
+        Assert.Equal(ArgusCli.BadInput, bad);
+        AssertOneLineError(stderr, "has 2 face(s)");
+    }
+
+    public static TheoryData<string, byte[], string> BadFiles() => new()
+    {
+        { "empty.jpg", [], "empty" },
+        { "notes.jpg", "just some text, not an image"u8.ToArray(), "Not a supported image" },
+        { "cut.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0], "truncated" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public async Task Bad_files_give_exit_code_2_and_one_line_without_a_stack_trace(string name, byte[] content, string expected)
+    {
+        using var dir = TestPaths.TempDirectory();
+        var path = dir.File(name);
+        File.WriteAllBytes(path, content);
+        foreach (var args in new[] { new[] { "detect", path }, ["embed", path], ["compare", path, path] })
+        {
+            var (code, _, stderr) = await Run(args);
+            Assert.Equal(ArgusCli.BadInput, code);
+            AssertOneLineError(stderr, expected);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_named_in_the_error()
+    {
+        var (code, _, stderr) = await Run("detect", "/no/such/photo.jpg");
+        Assert.Equal(ArgusCli.BadInput, code);
+        AssertOneLineError(stderr, "/no/such/photo.jpg");
+    }
+
+    [SkippableFact]
+    public async Task An_image_without_a_face_is_refused_for_compare()
+    {
+        var white = TestPaths.FacesDevFile("hard/no_face/faceapi_white.png");
+        var (code, _, stderr) = await Run("compare", white, white);
+        Assert.Equal(ArgusCli.BadInput, code);
+        AssertOneLineError(stderr, "no face found");
+    }
+
+    [Fact]
+    public async Task Missing_models_name_the_fix()
+    {
+        using var dir = TestPaths.TempDirectory();
+        File.WriteAllBytes(dir.File("x.png"), OpenCvSharp.Cv2.ImEncode(".png", new OpenCvSharp.Mat(8, 8, OpenCvSharp.MatType.CV_8UC3), out var png) ? png : []);
+        var (code, _, stderr) = await Run("--models", dir.Path, "detect", dir.File("x.png"));
+        Assert.Equal(ArgusCli.BadInput, code);
+        AssertOneLineError(stderr, "argus models fetch");
+    }
+
+    [SkippableFact]
+    public async Task Eval_pairs_json_has_the_documented_fields()
+    {
+        var root = TestPaths.RequireFacesDev();
+        using var dir = TestPaths.TempDirectory();
+        var csv = dir.File("pairs.csv");
+        var lines = File.ReadAllLines(Path.Combine(root, "pairs.csv"));
+        var header = lines[0] + ",fold";
+
+        // 20 same and 20 different pairs spread over 10 folds.
+        var same = lines.Skip(1).Where(l => l.Contains(",1,", StringComparison.Ordinal)).Take(20);
+        var different = lines.Skip(1).Where(l => l.Contains(",0,", StringComparison.Ordinal)).Take(20);
+        File.WriteAllLines(csv, new[] { header }.Concat(same.Concat(different).Select((l, i) => $"{l},{i % 10}")));
+
+        var (code, stdout, stderr) = await Run("eval", "pairs", "--pairs", csv, "--root", root, "--json");
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr); // no progress bar when output is not a terminal
+        var json = JsonDocument.Parse(stdout).RootElement;
+        foreach (var field in new[] { "accuracy", "accuracy_10fold_mean", "accuracy_10fold_sd", "auc", "tar_at_far_1e-2", "tar_at_far_1e-3", "failed_images", "pairs" })
+        {
+            Assert.True(json.TryGetProperty(field, out _), $"missing {field}");
+        }
+
+        Assert.Equal(40, json.GetProperty("pairs").GetInt32());
+        Assert.Equal(1.0, json.GetProperty("accuracy").GetDouble());
+        Assert.Equal(1.0, json.GetProperty("accuracy_10fold_mean").GetDouble());
+    }
+
+    [SkippableFact]
+    public async Task Eval_identify_json_has_the_documented_fields()
+    {
+        var root = TestPaths.RequireFacesDev();
+        var (code, stdout, _) = await Run(
+            "eval", "identify", "--gallery", Path.Combine(root, "gallery.csv"), "--probes", Path.Combine(root, "probes.csv"), "--root", root, "--subset", "wild", "--json");
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        foreach (var field in new[] { "rank1", "fnir_at_fpir_0.01", "threshold_at_fpir_0.01", "fnir_at_fpir_0.003", "threshold_at_fpir_0.003" })
+        {
+            Assert.True(json.TryGetProperty(field, out _), $"missing {field}");
+        }
+
+        Assert.True(json.GetProperty("rank1").GetDouble() >= 0.99);
+    }
+
+    [Fact]
+    public async Task A_csv_without_the_required_columns_is_refused()
+    {
+        using var dir = TestPaths.TempDirectory();
+        File.WriteAllText(dir.File("bad.csv"), "a,b\n1,2\n");
+        var (code, _, stderr) = await Run("eval", "pairs", "--pairs", dir.File("bad.csv"), "--root", dir.Path);
+        Assert.Equal(ArgusCli.BadInput, code);
+        AssertOneLineError(stderr, "lacks column(s) path1, path2, same");
+    }
+
+    [Fact]
+    public async Task Unknown_commands_and_missing_arguments_are_usage_errors()
+    {
+        var (code, _, stderr) = await Run("frobnicate");
+        Assert.NotEqual(0, code);
+        Assert.NotEqual("", stderr);
+        (code, _, _) = await Run("compare", "only-one.jpg");
+        Assert.NotEqual(0, code);
+    }
+
+    [Fact]
+    public void The_installed_program_exits_2_with_one_line_for_bad_input()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "argus.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { dll, "detect", "/no/such/file.png", "--models", TestPaths.Models })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000), "argus did not exit within 60 s");
+        Assert.Equal(ArgusCli.BadInput, process.ExitCode);
+        AssertOneLineError(stderr, "No such file");
+    }
+
+    private static void AssertOneLineError(string stderr, string expected)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("argus: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(expected, lines[0], StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var full = args.Contains("--models") ? args : [.. args, "--models", TestPaths.Models];
+        var code = await ArgusCli.RunAsync(full, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
