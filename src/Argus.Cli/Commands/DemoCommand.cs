@@ -41,9 +41,9 @@ internal static class DemoCommand
             }
 
             var elapsed = watch.Elapsed;
-            var people = Cluster(faces.Where(f => f.Face.IsUsable).ToList(), MatchThresholds.Verification);
+            var people = Cluster(faces.Where(f => f.Face.IsUsable).ToList(), MatchThresholds.Identification);
             host.Out.WriteLine();
-            host.Out.WriteLine($"People seen in more than one photo (similarity >= {MatchThresholds.Verification:0.00}, the documented 1:1 threshold):");
+            host.Out.WriteLine($"People seen in more than one photo (similarity >= {MatchThresholds.Identification:0.00}, the 1:N threshold: every face is compared with every other):");
             var letter = 'A';
             foreach (var person in people.Where(p => p.Members.Select(m => m.Photo).Distinct().Count() > 1).OrderByDescending(p => p.Members.Count))
             {
