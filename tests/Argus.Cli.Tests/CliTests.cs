@@ -86,7 +86,16 @@ public sealed class CliTests
         { "empty.jpg", [], "empty" },
         { "notes.jpg", "just some text, not an image"u8.ToArray(), "Not a supported image" },
         { "cut.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0], "truncated" },
+        { "garbage.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0x42, 0x42, 0x42, 0x42], "corrupt" },
+        { "bomb.png", BombPng(), "100000x100000" },
     };
+
+    /// <summary>A PNG header declaring 100,000 x 100,000 pixels with nothing behind it: refused before decoding.</summary>
+    private static byte[] BombPng()
+    {
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 1, 0x86, 0xA0, 0, 1, 0x86, 0xA0, 8, 2, 0, 0, 0];
+        return [.. png, .. new byte[16], 0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+    }
 
     [Theory]
     [MemberData(nameof(BadFiles))]

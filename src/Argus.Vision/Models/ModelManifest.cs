@@ -8,7 +8,8 @@ public sealed record ManifestPackage(string Name, string Version, string Tarball
     public string Spec => $"{Name}@{Version}";
 }
 
-public sealed record ManifestContract(int PreprocessingVersion, int Dimension);
+/// <summary>The embedding contract the embedder's templates carry; <see cref="Id"/> must equal the engine's.</summary>
+public sealed record ManifestContract(string Id, int PreprocessingVersion, int Dimension);
 
 public sealed record ManifestFile(
     string Name,

@@ -68,7 +68,12 @@ public sealed class FaceEngine : IDisposable
         }
 
         var feature = store.Manifest.File("fr_feature.onnx");
-        Contract = new EmbeddingContract("fr_feature", feature.Sha256, PreprocessingVersion, feature.EmbeddingContract?.Dimension ?? 512);
+        Contract = new EmbeddingContract("fr_feature", feature.Sha256, PreprocessingVersion, _embedder.OutputLengths[0]);
+        if (feature.EmbeddingContract is not { } declared || declared.Id != Contract.Id)
+        {
+            throw new InvalidOperationException(
+                $"The manifest declares embedding contract {feature.EmbeddingContract?.Id}, the engine produces {Contract.Id}: update both together.");
+        }
     }
 
     public FaceEngineOptions Options { get; }
