@@ -1,0 +1,132 @@
+namespace Argus.Core.Access;
+
+/// <summary>What a person does with Argus. Least privilege: no role can do everything, and none reads what it does not need.</summary>
+public enum Role
+{
+    /// <summary>Users, cameras and configuration; creates watchlists; never searches, approves or reads the audit.</summary>
+    Administrator,
+
+    /// <summary>Supervisor: approves or rejects watchlist entries proposed by others; may propose and search.</summary>
+    Approver,
+
+    /// <summary>Handles alerts for assigned sites.</summary>
+    Operator,
+
+    /// <summary>Runs purpose-bound searches and proposes entries.</summary>
+    Investigator,
+
+    /// <summary>Enrols consenting customers into service galleries (kept apart from watchlists).</summary>
+    EnrolmentClerk,
+
+    /// <summary>Reads the audit log and reports, nothing else.</summary>
+    Auditor,
+}
+
+public enum Capability
+{
+    ManageUsers,
+    ManageCameras,
+    Configure,
+    ManageWatchlists,
+    ProposeEntry,
+    ApproveEntry,
+    ReviewAlerts,
+    Search,
+    ManageServiceGalleries,
+    ReadAudit,
+    ReadReports,
+}
+
+/// <summary>The fixed mapping from roles to capabilitys.</summary>
+public static class RoleCapabilities
+{
+    private static readonly Dictionary<Role, Capability[]> Map = new()
+    {
+        [Role.Administrator] = [Capability.ManageUsers, Capability.ManageCameras, Capability.Configure, Capability.ManageWatchlists],
+        [Role.Approver] = [Capability.ApproveEntry, Capability.ProposeEntry, Capability.Search, Capability.ReviewAlerts, Capability.ReadReports],
+        [Role.Operator] = [Capability.ReviewAlerts],
+        [Role.Investigator] = [Capability.Search, Capability.ProposeEntry],
+        [Role.EnrolmentClerk] = [Capability.ManageServiceGalleries],
+        [Role.Auditor] = [Capability.ReadAudit, Capability.ReadReports],
+    };
+
+    public static IReadOnlyList<Capability> Of(Role role) => Map[role];
+
+    public static bool Grants(IEnumerable<Role> roles, Capability capability) => roles.Any(r => Map[r].Contains(capability));
+}
+
+/// <summary>
+/// Which sites, cameras and watchlists a user may act on. <c>*</c> in a set means all of that kind; an empty set
+/// means none.
+/// </summary>
+public sealed record Scope(IReadOnlySet<string> Sites, IReadOnlySet<string> Cameras, IReadOnlySet<string> Watchlists)
+{
+    public const string All = "*";
+
+    public static Scope Everything { get; } = new(new HashSet<string> { All }, new HashSet<string> { All }, new HashSet<string> { All });
+
+    public static Scope Nothing { get; } = new(new HashSet<string>(), new HashSet<string>(), new HashSet<string>());
+
+    public bool CoversSite(string site) => Sites.Contains(All) || Sites.Contains(site);
+
+    public bool CoversCamera(string camera) => Cameras.Contains(All) || Cameras.Contains(camera);
+
+    public bool CoversWatchlist(string watchlist) => Watchlists.Contains(All) || Watchlists.Contains(watchlist);
+}
+
+/// <summary>Who is acting: a user (or an API key acting for an integration) with roles and scope.</summary>
+public sealed record Principal(string Id, string Name, IReadOnlySet<Role> Roles, Scope Scope, bool Disabled = false)
+{
+    public bool Can(Capability capability) => !Disabled && RoleCapabilities.Grants(Roles, capability);
+}
+
+/// <summary>Authorisation decisions, with refusals as <see cref="ArgusException"/> code <c>access.denied</c>.</summary>
+public static class AccessPolicy
+{
+    public static void Demand(Principal principal, Capability capability)
+    {
+        if (principal.Disabled)
+        {
+            throw new ArgusException("access.denied", $"User {principal.Name} is disabled.");
+        }
+
+        if (!principal.Can(capability))
+        {
+            throw new ArgusException("access.denied", $"User {principal.Name} ({string.Join(", ", principal.Roles)}) may not {Describe(capability)}.");
+        }
+    }
+
+    public static void DemandWatchlist(Principal principal, Capability capability, string watchlist)
+    {
+        Demand(principal, capability);
+        if (!principal.Scope.CoversWatchlist(watchlist))
+        {
+            throw new ArgusException("access.denied", $"Watchlist {watchlist} is outside the scope of user {principal.Name}.");
+        }
+    }
+
+    public static void DemandSite(Principal principal, Capability capability, string site)
+    {
+        Demand(principal, capability);
+        if (!principal.Scope.CoversSite(site))
+        {
+            throw new ArgusException("access.denied", $"Site {site} is outside the scope of user {principal.Name}.");
+        }
+    }
+
+    private static string Describe(Capability capability) => capability switch
+    {
+        Capability.ManageUsers => "manage users",
+        Capability.ManageCameras => "manage cameras",
+        Capability.Configure => "change configuration",
+        Capability.ManageWatchlists => "create or change watchlists",
+        Capability.ProposeEntry => "propose watchlist entries",
+        Capability.ApproveEntry => "approve watchlist entries",
+        Capability.ReviewAlerts => "review alerts",
+        Capability.Search => "search",
+        Capability.ManageServiceGalleries => "manage service galleries",
+        Capability.ReadAudit => "read the audit log",
+        Capability.ReadReports => "read reports",
+        _ => capability.ToString(),
+    };
+}

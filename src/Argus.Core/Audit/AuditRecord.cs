@@ -1,0 +1,33 @@
+namespace Argus.Core.Audit;
+
+/// <summary>
+/// One entry of the append-only audit log. <see cref="Details"/> is a JSON object with what the action needs to be
+/// understood later (ids, counts, purpose, the probe image's SHA-256) and never images, embeddings or credentials.
+/// </summary>
+/// <param name="Sequence">1, 2, 3, … with no gaps: a gap means deleted records.</param>
+/// <param name="OccurredAt">When the action happened (UTC).</param>
+/// <param name="Actor">User id, API key id, or <c>system</c>.</param>
+/// <param name="Action">Stable action code, e.g. <c>search.performed</c>, <c>entry.approved</c>.</param>
+/// <param name="Target">What was acted on, e.g. <c>watchlist:7</c>; empty when nothing.</param>
+/// <param name="Outcome"><c>ok</c>, <c>refused</c> or <c>failed</c>.</param>
+/// <param name="Details">Canonical JSON object (keys sorted, no whitespace) or empty.</param>
+/// <param name="PreviousHash">Hash of the previous record (hex), or the chain's anchor for the first.</param>
+/// <param name="Hash">HMAC-SHA256 over the previous hash and this record's canonical bytes (hex).</param>
+public sealed record AuditRecord(
+    long Sequence,
+    DateTimeOffset OccurredAt,
+    string Actor,
+    string Action,
+    string Target,
+    string Outcome,
+    string Details,
+    string PreviousHash,
+    string Hash);
+
+/// <summary>What is about to be recorded; the chain assigns sequence and hashes.</summary>
+public sealed record AuditEvent(string Actor, string Action, string Target, string Outcome, string Details)
+{
+    public static AuditEvent Ok(string actor, string action, string target, string details = "") => new(actor, action, target, "ok", details);
+
+    public static AuditEvent Refused(string actor, string action, string target, string details = "") => new(actor, action, target, "refused", details);
+}

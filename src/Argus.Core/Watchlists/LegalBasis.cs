@@ -1,0 +1,77 @@
+namespace Argus.Core.Watchlists;
+
+/// <summary>Where an enrolled image came from (custody photo, passport record, CCTV still, …) and its reference.</summary>
+public sealed record ImageSource(string ImageSha256, string Source, string Reference);
+
+/// <summary>
+/// Why a person may be on a watchlist. Every field is required: an entry without a case number, grounds, an
+/// investigating officer, an issuing authority, a legal instrument, the source of each image and an expiry does
+/// not exist.
+/// </summary>
+public sealed record LegalBasis(
+    string CaseNumber,
+    string Grounds,
+    string InvestigatingOfficer,
+    string IssuingAuthority,
+    string LegalInstrument,
+    DateTimeOffset Expiry,
+    IReadOnlyList<ImageSource> ImageSources)
+{
+    /// <summary>Every problem with this legal basis for a watchlist allowing <paramref name="maxEntryDays"/>; empty when valid.</summary>
+    public IReadOnlyList<string> Problems(DateTimeOffset now, int maxEntryDays)
+    {
+        var problems = new List<string>();
+        Require(CaseNumber, "case number", problems);
+        Require(Grounds, "offence or grounds", problems);
+        Require(InvestigatingOfficer, "investigating officer", problems);
+        Require(IssuingAuthority, "issuing authority", problems);
+        Require(LegalInstrument, "legal instrument", problems);
+        if (Expiry <= now)
+        {
+            problems.Add($"expiry {Expiry:yyyy-MM-dd} is not in the future");
+        }
+        else if (Expiry > now.AddDays(maxEntryDays))
+        {
+            problems.Add($"expiry {Expiry:yyyy-MM-dd} is beyond the watchlist's maximum of {maxEntryDays} days ({now.AddDays(maxEntryDays):yyyy-MM-dd})");
+        }
+
+        if (ImageSources.Count == 0)
+        {
+            problems.Add("the source of each enrolled image is required");
+        }
+
+        foreach (var source in ImageSources)
+        {
+            if (string.IsNullOrWhiteSpace(source.Source) || string.IsNullOrWhiteSpace(source.Reference) || source.ImageSha256.Length != 64)
+            {
+                problems.Add($"image {Short(source.ImageSha256)} needs a source, a reference and its SHA-256");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Throws <c>entry.legal_basis_invalid</c> listing every problem.</summary>
+    public void Validate(DateTimeOffset now, int maxEntryDays)
+    {
+        var problems = Problems(now, maxEntryDays);
+        if (problems.Count > 0)
+        {
+            throw new ArgusException("entry.legal_basis_invalid", "The legal basis is incomplete: " + string.Join("; ", problems) + ".");
+        }
+    }
+
+    private static void Require(string value, string name, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            problems.Add($"{name} is required");
+        }
+        else if (value.Length > 500)
+        {
+            problems.Add($"{name} is longer than 500 characters");
+        }
+    }
+
+    private static string Short(string s) => s.Length > 12 ? s[..12] : s;
+}
