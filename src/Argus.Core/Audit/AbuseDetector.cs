@@ -1,0 +1,159 @@
+using System.Text.Json;
+
+namespace Argus.Core.Audit;
+
+public enum AbuseKind
+{
+    /// <summary>Search volume far above the user's own baseline or the team's.</summary>
+    UnusualVolume,
+
+    /// <summary>Searches outside working hours.</summary>
+    OutOfHours,
+
+    /// <summary>Repeated refusals for acting outside the user's sites, cameras or watchlists.</summary>
+    OutOfScope,
+
+    /// <summary>The same face searched again and again with nothing on any watchlist.</summary>
+    RepeatedFaceWithoutEntry,
+
+    /// <summary>Exports of many records.</summary>
+    BulkExport,
+}
+
+/// <summary>A flag for auditors, naming the audit records (by sequence) that raised it.</summary>
+public sealed record AbuseFlag(AbuseKind Kind, string Actor, DateOnly Day, string Description, IReadOnlyList<long> Records);
+
+/// <summary>Thresholds; the defaults are starting points to be tuned per deployment.</summary>
+public sealed record AbuseRules
+{
+    /// <summary>A day's searches above this multiple of the user's median day (over the baseline) is flagged.</summary>
+    public double VolumeFactor { get; init; } = 3.0;
+
+    /// <summary>Never flag volume below this many searches a day.</summary>
+    public int VolumeFloor { get; init; } = 10;
+
+    public int BaselineDays { get; init; } = 30;
+
+    /// <summary>Working hours in UTC offset <see cref="TimeZoneOffset"/>, [start, end).</summary>
+    public TimeOnly WorkStart { get; init; } = new(7, 0);
+
+    public TimeOnly WorkEnd { get; init; } = new(19, 0);
+
+    public TimeSpan TimeZoneOffset { get; init; } = TimeSpan.Zero;
+
+    public int OutOfScopeRefusals { get; init; } = 3;
+
+    public int RepeatedFaceSearches { get; init; } = 3;
+
+    public int BulkExportRecords { get; init; } = 100;
+}
+
+/// <summary>
+/// Reads the audit log for patterns of insider abuse. Works on the records themselves, so what it flags is exactly
+/// what an auditor can look up. Searches are <c>search.performed</c> records whose details carry
+/// <c>probe_sha256</c> and <c>candidates</c> (the number returned above threshold); exports are <c>export.*</c>
+/// records with <c>records</c>; scope refusals are refused records whose details carry <c>reason = "scope"</c>.
+/// </summary>
+public static class AbuseDetector
+{
+    public const string SearchAction = "search.performed";
+
+    public static IReadOnlyList<AbuseFlag> Detect(IReadOnlyList<AuditRecord> records, DateOnly day, AbuseRules? rules = null)
+    {
+        rules ??= new AbuseRules();
+        var flags = new List<AbuseFlag>();
+        var searches = records.Where(r => r.Action == SearchAction && r.Outcome == "ok").ToArray();
+        var today = searches.Where(r => Day(r, rules) == day).ToArray();
+
+        // Volume: own baseline (median searches per active day) and the team's median for the day.
+        var teamToday = today.GroupBy(r => r.Actor).Select(g => g.Count()).Order().ToArray();
+        var teamMedian = Median(teamToday);
+        foreach (var user in today.GroupBy(r => r.Actor))
+        {
+            var count = user.Count();
+            var history = searches
+                .Where(r => r.Actor == user.Key && Day(r, rules) < day && Day(r, rules) >= day.AddDays(-rules.BaselineDays))
+                .GroupBy(r => Day(r, rules)).Select(g => g.Count()).Order().ToArray();
+            var own = Median(history);
+            var overOwn = history.Length > 0 && count > rules.VolumeFactor * own;
+            var overTeam = teamToday.Length > 2 && count > rules.VolumeFactor * teamMedian;
+            if (count >= rules.VolumeFloor && (overOwn || overTeam))
+            {
+                var basis = overOwn ? $"{own:0.#} on a usual day" : $"a team median of {teamMedian:0.#}";
+                flags.Add(new(AbuseKind.UnusualVolume, user.Key, day, $"{count} searches against {basis}", Sequences(user)));
+            }
+        }
+
+        // Out of hours.
+        foreach (var user in today.Where(r => !InHours(r, rules)).GroupBy(r => r.Actor))
+        {
+            flags.Add(new(AbuseKind.OutOfHours, user.Key, day, $"{user.Count()} search(es) outside {rules.WorkStart:HH\\:mm}-{rules.WorkEnd:HH\\:mm}", Sequences(user)));
+        }
+
+        // Repeated refusals for acting outside scope.
+        var refusals = records.Where(r => r.Outcome == "refused" && Day(r, rules) == day && Detail(r, "reason") == "scope");
+        foreach (var user in refusals.GroupBy(r => r.Actor).Where(g => g.Count() >= rules.OutOfScopeRefusals))
+        {
+            flags.Add(new(AbuseKind.OutOfScope, user.Key, day, $"{user.Count()} refusals for sites, cameras or watchlists outside the user's scope", Sequences(user)));
+        }
+
+        // The same face searched repeatedly with no candidate on any watchlist.
+        var repeated = today
+            .Where(r => Detail(r, "probe_sha256") is { Length: > 0 } && Detail(r, "candidates") == "0")
+            .GroupBy(r => (r.Actor, Probe: Detail(r, "probe_sha256")!))
+            .Where(g => g.Count() >= rules.RepeatedFaceSearches);
+        foreach (var group in repeated)
+        {
+            flags.Add(new(
+                AbuseKind.RepeatedFaceWithoutEntry, group.Key.Actor, day,
+                $"the same face (probe {group.Key.Probe[..Math.Min(12, group.Key.Probe.Length)]}) searched {group.Count()} times with no match on any watchlist",
+                Sequences(group)));
+        }
+
+        // Bulk exports.
+        foreach (var export in records.Where(r => r.Action.StartsWith("export.", StringComparison.Ordinal) && Day(r, rules) == day))
+        {
+            if (long.TryParse(Detail(export, "records"), out var n) && n >= rules.BulkExportRecords)
+            {
+                flags.Add(new(AbuseKind.BulkExport, export.Actor, day, $"export of {n} records ({export.Action})", [export.Sequence]));
+            }
+        }
+
+        return flags;
+    }
+
+    private static DateOnly Day(AuditRecord r, AbuseRules rules) => DateOnly.FromDateTime(r.OccurredAt.ToOffset(rules.TimeZoneOffset).DateTime);
+
+    private static bool InHours(AuditRecord r, AbuseRules rules)
+    {
+        var t = TimeOnly.FromDateTime(r.OccurredAt.ToOffset(rules.TimeZoneOffset).DateTime);
+        return t >= rules.WorkStart && t < rules.WorkEnd;
+    }
+
+    private static long[] Sequences(IEnumerable<AuditRecord> records) => [.. records.Select(r => r.Sequence)];
+
+    private static double Median(int[] sorted) => sorted.Length == 0 ? 0 : sorted.Length % 2 == 1
+        ? sorted[sorted.Length / 2]
+        : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2.0;
+
+    /// <summary>A top-level detail value as text (numbers and strings alike), or null.</summary>
+    internal static string? Detail(AuditRecord r, string key)
+    {
+        if (string.IsNullOrEmpty(r.Details))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(r.Details);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var value)
+                ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
