@@ -18,10 +18,13 @@ public sealed record DecodeLimits
 /// <summary>A decoded image: 8-bit BGR, EXIF orientation applied. Owns its pixels.</summary>
 public sealed class DecodedImage : IDisposable
 {
-    internal DecodedImage(Mat bgr, ImageFormat? format)
+    private readonly bool _ownsPixels;
+
+    internal DecodedImage(Mat bgr, ImageFormat? format, bool ownsPixels = true)
     {
         Mat = bgr;
         Format = format;
+        _ownsPixels = ownsPixels;
     }
 
     public int Width => Mat.Width;
@@ -44,7 +47,23 @@ public sealed class DecodedImage : IDisposable
         return new DecodedImage(bgr, null);
     }
 
-    public void Dispose() => Mat.Dispose();
+    /// <summary>
+    /// A view of a rectangle of this image (no copy), e.g. one detector tile of a video frame. The view must not
+    /// outlive this image; disposing it releases only the view's header.
+    /// </summary>
+    public DecodedImage Region(int x, int y, int width, int height) =>
+        new(new Mat(Mat, new Rect(x, y, width, height)), Format, ownsPixels: true);
+
+    /// <summary>Wraps a frame owned by someone else (the caller keeps it alive and disposes it).</summary>
+    public static DecodedImage Borrow(Mat bgr) => new(bgr, null, ownsPixels: false);
+
+    public void Dispose()
+    {
+        if (_ownsPixels)
+        {
+            Mat.Dispose();
+        }
+    }
 }
 
 /// <summary>

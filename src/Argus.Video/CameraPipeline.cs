@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using Argus.Core.Faces;
+using Argus.Vision.Imaging;
+using Argus.Vision.Pipeline;
+using OpenCvSharp;
+
+namespace Argus.Video;
+
+/// <summary>Everything a camera is configured with.</summary>
+public sealed record CameraSettings(string Id, string Name, string? Site, CameraSource Source)
+{
+    /// <summary>Frames per second to analyse; the reader delivers as many as the camera sends and only the latest is used.</summary>
+    public double AnalysisFps { get; init; } = 5;
+
+    public TilingOptions Tiling { get; init; } = new();
+
+    public TrackerOptions Tracker { get; init; } = new();
+
+    public DecisionOptions Decision { get; init; } = new();
+
+    public ReaderOptions Reader { get; init; } = new();
+
+    public TimeSpan AlertCoolDown { get; init; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>Counters kept instead of data: how much was seen, nothing about whom.</summary>
+public sealed record PipelineCounters(long FacesSeen, long TracksStarted, long TracksEndedWithoutMatch, long AlertsRaised, long AlertsUpdated);
+
+/// <summary>
+/// One camera: a reader thread filling a latest-frame slot, and an analysis loop at the configured rate that
+/// detects (optionally tiled), tracks, keeps best shots, matches good shots against the deployment's matcher, decides
+/// per track and publishes alerts. Without a matcher (no active deployment) frames are read and counted but no face
+/// is analysed or compared. Tracks that end without a match leave nothing behind but counters.
+/// </summary>
+public sealed class CameraPipeline : IAsyncDisposable
+{
+    private readonly CameraSettings _settings;
+    private readonly FaceEngine _engine;
+    private readonly IAlertSink _sink;
+    private readonly TimeProvider _time;
+    private readonly FrameSlot _slot = new();
+    private readonly CameraReader _reader;
+    private readonly TiledDetector _detector;
+    private readonly FaceTracker _tracker;
+    private readonly TrackDecider _decider;
+    private readonly AlertCooldown _cooldown;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly RateMeter _analysedRate = new();
+    private IFaceMatcher? _matcher;
+    private Task? _loop;
+    private long _framesAnalysed;
+    private double _fpsAnalysed;
+    private long _facesSeen;
+    private long _tracksStarted;
+    private long _tracksUnmatched;
+    private long _alertsRaised;
+    private long _alertsUpdated;
+
+    public CameraPipeline(CameraSettings settings, FaceEngine engine, IAlertSink sink, IFaceMatcher? matcher = null, TimeProvider? time = null)
+    {
+        _settings = settings;
+        _engine = engine;
+        _sink = sink;
+        _matcher = matcher;
+        _time = time ?? TimeProvider.System;
+        _reader = new CameraReader(settings.Source, _slot, settings.Reader, _time);
+        _detector = new TiledDetector(engine, settings.Tiling);
+        _tracker = new FaceTracker(settings.Tracker);
+        _decider = new TrackDecider(settings.Decision);
+        _cooldown = new AlertCooldown(settings.AlertCoolDown);
+    }
+
+    public string CameraId => _settings.Id;
+
+    public CameraHealth Health => _reader.Health(Interlocked.Read(ref _framesAnalysed), Volatile.Read(ref _fpsAnalysed));
+
+    public PipelineCounters Counters => new(
+        Interlocked.Read(ref _facesSeen), Interlocked.Read(ref _tracksStarted), Interlocked.Read(ref _tracksUnmatched),
+        Interlocked.Read(ref _alertsRaised), Interlocked.Read(ref _alertsUpdated));
+
+    /// <summary>Completes when a replayed file has been analysed to its end (or the pipeline stops).</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
+
+    /// <summary>Starts or ends matching (a deployment began or ended); ending drops every track and vote.</summary>
+    public void SetMatcher(IFaceMatcher? matcher)
+    {
+        Volatile.Write(ref _matcher, matcher);
+    }
+
+    public void Start()
+    {
+        _reader.Start();
+        _loop = Task.Factory.StartNew(() => AnalyseLoop(_stop.Token), _stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _reader.Stop();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _reader.Dispose();
+        _slot.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task AnalyseLoop(CancellationToken ct)
+    {
+        var interval = TimeSpan.FromSeconds(1 / Math.Max(0.1, _settings.AnalysisFps));
+        var next = Stopwatch.GetTimestamp();
+        while (!ct.IsCancellationRequested)
+        {
+            Frame frame;
+            using (var poll = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                poll.CancelAfter(TimeSpan.FromMilliseconds(200));
+                try
+                {
+                    frame = await _slot.TakeAsync(poll.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    if (_reader.State is CameraState.Ended or CameraState.Stopped)
+                    {
+                        EndTracks(_tracker.Flush());
+                        return;
+                    }
+
+                    continue;
+                }
+            }
+
+            using (frame)
+            {
+                Analyse(frame);
+            }
+
+            Interlocked.Increment(ref _framesAnalysed);
+            Volatile.Write(ref _fpsAnalysed, _analysedRate.Tick());
+            next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct);
+            }
+            else
+            {
+                next = Stopwatch.GetTimestamp();
+            }
+        }
+    }
+
+    private void Analyse(Frame frame)
+    {
+        var matcher = Volatile.Read(ref _matcher);
+        if (matcher is null)
+        {
+            // No deployment: show video, compare nothing. Tracks from an ended deployment are dropped.
+            EndTracks(_tracker.Flush());
+            return;
+        }
+
+        using var image = DecodedImage.Borrow(frame.Image);
+        var detections = _detector.Detect(image);
+        var faces = new List<Face>(detections.Count);
+        foreach (var detection in detections)
+        {
+            faces.Add(_engine.AnalyzeFace(image, detection, FaceAnalysis.Embedding | FaceAnalysis.Pose));
+        }
+
+        Interlocked.Add(ref _facesSeen, faces.Count);
+        var before = _tracker.Active.Count;
+        var (newBest, ended) = _tracker.Update(faces, frame.Number, frame.CapturedAt);
+        Interlocked.Add(ref _tracksStarted, Math.Max(0, _tracker.Active.Count - before + ended.Count));
+        foreach (var (track, shot) in newBest)
+        {
+            if (shot.Quality < _settings.Decision.MinShotQuality || shot.Face.Embedding is not { } embedding)
+            {
+                continue;
+            }
+
+            var match = matcher.BestMatch(embedding);
+            if (match is null)
+            {
+                continue;
+            }
+
+            var decision = _decider.Vote(track, shot, match, () => Snapshot(frame.Image, shot.Face.Box));
+            if (decision is not null && _cooldown.Admit(decision, _settings.Id, _settings.Site, _time.GetUtcNow()) is { } alert)
+            {
+                Interlocked.Increment(ref alert.IsUpdate ? ref _alertsUpdated : ref _alertsRaised);
+                _sink.Publish(alert);
+            }
+        }
+
+        EndTracks(ended);
+    }
+
+    private void EndTracks(List<Track> ended)
+    {
+        foreach (var track in ended)
+        {
+            if (!_decider.HasVotes(track))
+            {
+                Interlocked.Increment(ref _tracksUnmatched);
+            }
+
+            _decider.Forget(track);
+        }
+    }
+
+    /// <summary>The face with some context (box grown 1.5x), JPEG-encoded: the alert's camera snapshot.</summary>
+    private static byte[] Snapshot(Mat frame, BoundingBox box)
+    {
+        var grown = new BoundingBox(box.X - (box.Width / 4), box.Y - (box.Height / 4), box.Width * 1.5f, box.Height * 1.5f);
+        var rect = FaceEngine.ToRect(grown, frame.Width, frame.Height);
+        using var crop = new Mat(frame, rect);
+        return crop.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
+    }
+}

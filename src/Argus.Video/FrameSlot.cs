@@ -1,0 +1,72 @@
+using OpenCvSharp;
+
+namespace Argus.Video;
+
+/// <summary>A frame with its capture time and its number in the stream.</summary>
+public sealed class Frame(Mat image, long number, DateTimeOffset capturedAt) : IDisposable
+{
+    public Mat Image { get; } = image;
+
+    public long Number { get; } = number;
+
+    public DateTimeOffset CapturedAt { get; } = capturedAt;
+
+    public void Dispose() => Image.Dispose();
+}
+
+/// <summary>
+/// Holds only the latest frame: the reader overwrites it, the analyser takes it. A frame replaced before anyone took
+/// it is dropped and counted; nothing queues without bound, so a slow analyser never delays the next frame.
+/// </summary>
+public sealed class FrameSlot : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _available = new(0, 1);
+    private Frame? _frame;
+    private long _dropped;
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Put(Frame frame)
+    {
+        Frame? replaced;
+        lock (_gate)
+        {
+            replaced = _frame;
+            _frame = frame;
+            if (replaced is null)
+            {
+                _available.Release();
+            }
+        }
+
+        if (replaced is not null)
+        {
+            Interlocked.Increment(ref _dropped);
+            replaced.Dispose();
+        }
+    }
+
+    /// <summary>Waits for a frame and takes it (the caller disposes it).</summary>
+    public async Task<Frame> TakeAsync(CancellationToken ct)
+    {
+        await _available.WaitAsync(ct);
+        lock (_gate)
+        {
+            var frame = _frame!;
+            _frame = null;
+            return frame;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _frame?.Dispose();
+            _frame = null;
+        }
+
+        _available.Dispose();
+    }
+}
