@@ -11,8 +11,9 @@ export ARGUS_MODELS="${ARGUS_MODELS:-$repo/models}"
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # Debian packages: libgtk-3-0 is what OpenCV's native runtime links against (without it OpenCvSharp throws
-# DllNotFoundException); libgomp1 is OpenMP for native vector search; ffmpeg encodes test videos.
-apt_packages=(libgtk-3-0 libgomp1 ffmpeg)
+# DllNotFoundException); libgomp1 is OpenMP for native vector search; ffmpeg reads network cameras and encodes
+# test videos; rtsp-server-perl is the RTSP server the stream tests run on loopback.
+apt_packages=(libgtk-3-0 libgomp1 ffmpeg rtsp-server-perl)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,6 +23,8 @@ if ((${#missing[@]})); then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The package enables a system RTSP service; Argus only starts its own instances in tests.
+  if command -v systemctl >/dev/null; then $sudo_cmd systemctl disable --now rtsp-server-perl >/dev/null 2>&1 || true; fi
 fi
 
 for tool in dotnet npm; do

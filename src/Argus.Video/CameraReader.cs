@@ -25,10 +25,6 @@ public sealed record ReaderOptions
 /// </summary>
 public sealed class CameraReader : IDisposable
 {
-    // OpenCV's CAP_PROP_OPEN_TIMEOUT_MSEC and CAP_PROP_READ_TIMEOUT_MSEC (not named in OpenCvSharp's enum).
-    private const int OpenTimeoutProperty = 53;
-    private const int ReadTimeoutProperty = 54;
-
     private readonly CameraSource _source;
     private readonly ReaderOptions _options;
     private readonly TimeProvider _time;
@@ -130,10 +126,10 @@ public sealed class CameraReader : IDisposable
 
     private SessionEnd ReadSession(CancellationToken ct, ref TimeSpan backoff)
     {
-        VideoCapture capture;
+        IFrameReader reader;
         try
         {
-            capture = Open();
+            reader = _source.IsFile || _source.IsDevice ? new OpenCvFrameReader(_source) : new FfmpegFrameReader(_source, _options.StallTimeout);
         }
         catch (ArgusException e)
         {
@@ -146,43 +142,35 @@ public sealed class CameraReader : IDisposable
             return SessionEnd.Failed;
         }
 
-        using (capture)
+        using (reader)
         {
-            var fps = capture.Fps is > 0 and < 1000 ? capture.Fps : 25;
+            var fps = reader.DeclaredFps ?? 25;
             var pace = _source.IsFile && _options.RealTimeReplay ? TimeSpan.FromSeconds(1 / fps) : TimeSpan.Zero;
             var rate = new RateMeter();
             var next = Stopwatch.GetTimestamp();
             var delivered = false;
             while (!ct.IsCancellationRequested)
             {
-                var image = new Mat();
-                bool ok;
-                try
+                var image = reader.Read(out var error);
+                if (image is null)
                 {
-                    ok = capture.Read(image) && !image.Empty();
-                }
-                catch (OpenCVException e)
-                {
-                    image.Dispose();
-                    Fail($"decoding failed: {e.Message}");
-                    return SessionEnd.Failed;
-                }
+                    if (error is not null)
+                    {
+                        return Failed(error);
+                    }
 
-                if (!ok)
-                {
-                    image.Dispose();
                     if (_source.IsFile && !_source.Loop)
                     {
                         return delivered ? SessionEnd.Ended : Failed($"{_source.Redacted} has no readable frames");
                     }
 
-                    if (_source.IsFile)
+                    if (reader is OpenCvFrameReader file && _source.IsFile)
                     {
-                        capture.Set(VideoCaptureProperties.PosFrames, 0);
+                        file.Rewind();
                         continue;
                     }
 
-                    return Failed($"the stream ended or stalled for more than {_options.StallTimeout.TotalSeconds:0} s");
+                    return Failed("the stream ended");
                 }
 
                 if (image.Type() != MatType.CV_8UC3)
@@ -235,29 +223,6 @@ public sealed class CameraReader : IDisposable
         }
 
         return SessionEnd.Failed;
-    }
-
-    private VideoCapture Open()
-    {
-        if (_source.IsFile && !File.Exists(_source.Uri))
-        {
-            throw new ArgusException("camera.unavailable", $"No such video file: {_source.Uri}");
-        }
-
-        if (_source.IsDevice)
-        {
-            return _source.Open();
-        }
-
-        var timeout = (int)_options.StallTimeout.TotalMilliseconds;
-        var capture = new VideoCapture(_source.Uri, VideoCaptureAPIs.FFMPEG, [OpenTimeoutProperty, timeout, ReadTimeoutProperty, timeout]);
-        if (!capture.IsOpened())
-        {
-            capture.Dispose();
-            throw new ArgusException("camera.unavailable", $"cannot open {_source.Redacted} (unreachable, refused, or not a video)");
-        }
-
-        return capture;
     }
 
     private SessionEnd Failed(string message)

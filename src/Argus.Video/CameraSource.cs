@@ -1,11 +1,12 @@
 using Argus.Core;
-using OpenCvSharp;
 
 namespace Argus.Video;
 
 /// <summary>
 /// Where a camera's frames come from: a video file replayed in real time, an <c>rtsp://</c> stream, an HTTP(S)
-/// MJPEG stream, or a local device (<c>device:0</c>). Decoding is OpenCV's VideoCapture with its built-in FFmpeg.
+/// MJPEG stream, or a local device (<c>device:0</c>). Files and devices are read with OpenCV's VideoCapture; network
+/// streams through an <c>ffmpeg</c> child process, because the FFmpeg bundled into OpenCV's runtime has no network
+/// protocols.
 /// </summary>
 public sealed record CameraSource(string Uri, bool Loop = false)
 {
@@ -35,20 +36,6 @@ public sealed record CameraSource(string Uri, bool Loop = false)
         }
 
         return new CameraSource(uri, loop);
-    }
-
-    internal VideoCapture Open()
-    {
-        var capture = IsDevice
-            ? new VideoCapture(int.Parse(Uri["device:".Length..], System.Globalization.CultureInfo.InvariantCulture), VideoCaptureAPIs.ANY)
-            : new VideoCapture(Uri, VideoCaptureAPIs.FFMPEG);
-        if (!capture.IsOpened())
-        {
-            capture.Dispose();
-            throw new ArgusException("camera.unavailable", $"Cannot open {Redacted}.");
-        }
-
-        return capture;
     }
 
     /// <summary>The source without credentials, for health, logs and errors.</summary>

@@ -1,0 +1,90 @@
+using Argus.Tests;
+
+namespace Argus.Video.Tests;
+
+/// <summary>
+/// Real video end to end: clips encoded with OpenCV's FFmpeg writer, replayed in real time through the camera
+/// pipeline, with known people entering and leaving at known times.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class ClipTests(EngineFixture fixture) : IClassFixture<EngineFixture>
+{
+    private const string Sheldon = "images/faceapi_sheldon/sheldon1.png";
+    private const string SheldonInClip = "images/faceapi_sheldon/sheldon3.png";
+    private const string Savage = "images/dlib_John_Savage/000264_01099001.jpg";
+    private const string SavageInClip = "images/dlib_John_Savage/000290_01099067.jpg";
+    private const string Stranger = "images/faceapi_penny/penny2.png";
+
+    [SkippableFact]
+    public async Task Exactly_the_enrolled_people_are_alerted_once_each_at_the_right_times()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var clip = Clips.Build(dir.File("scene.mp4"), 1280, 720, 10, 8,
+            new Appearance(SheldonInClip, 0.5, 3.0, 200, 200, 200),
+            new Appearance(Stranger, 1.5, 6.0, 800, 150, 200),
+            new Appearance(SavageInClip, 4.0, 7.5, 450, 300, 180));
+        var matcher = new PhotoMatcher(fixture.Engine, 0.45f, (1, "Sheldon", Sheldon), (2, "Savage", Savage));
+        var alerts = new AlertLog();
+        var start = DateTimeOffset.UtcNow;
+        await using (var pipeline = new CameraPipeline(new CameraSettings("cam1", "Platform 1", "north-station", CameraSource.Parse(clip)), fixture.Engine, alerts, matcher))
+        {
+            pipeline.Start();
+            await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+            var counters = pipeline.Counters;
+            Assert.True(counters.TracksEndedWithoutMatch >= 1, "the stranger's track should end unmatched");
+            Assert.Equal(2, counters.AlertsRaised);
+            Assert.Equal(CameraState.Ended, pipeline.Health.State);
+            Assert.True(pipeline.Health.FramesAnalysed >= 30, $"analysed {pipeline.Health.FramesAnalysed} frames");
+        }
+
+        var raised = alerts.Alerts.Where(a => !a.IsUpdate).ToList();
+        Assert.Equal(["Savage", "Sheldon"], raised.Select(a => a.Match.Label).Order());
+        AssertAround(raised.Single(a => a.Match.Label == "Sheldon").FirstSeenAt - start, 0.5);
+        AssertAround(raised.Single(a => a.Match.Label == "Savage").FirstSeenAt - start, 4.0);
+        foreach (var alert in raised)
+        {
+            Assert.InRange(alert.Latency, TimeSpan.Zero, TimeSpan.FromSeconds(1.5));
+            Assert.True(alert.SupportingShots >= 2);
+            Assert.True(alert.SnapshotJpeg.Length > 1000);
+            Assert.Equal("north-station", alert.Site);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Without_a_deployment_no_face_is_compared()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var clip = Clips.Build(dir.File("scene.mp4"), 640, 360, 10, 2, new Appearance(SheldonInClip, 0, 2, 100, 50, 200));
+        var alerts = new AlertLog();
+        await using var pipeline = new CameraPipeline(new CameraSettings("cam1", "Platform 1", null, CameraSource.Parse(clip)), fixture.Engine, alerts, matcher: null);
+        pipeline.Start();
+        await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Empty(alerts.Alerts);
+        Assert.Equal(0, pipeline.Counters.FacesSeen);
+        Assert.True(pipeline.Health.FramesIn > 10);
+    }
+
+    [SkippableFact]
+    public async Task Tiling_finds_a_small_face_in_a_1080p_frame_that_the_whole_frame_misses()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var clip = Clips.Build(dir.File("wide.mp4"), 1920, 1080, 10, 3, new Appearance(SheldonInClip, 0, 3, 1300, 700, 64));
+        var matcher = new PhotoMatcher(fixture.Engine, 0.40f, (1, "Sheldon", Sheldon));
+
+        async Task<int> Run(bool tiled)
+        {
+            var alerts = new AlertLog();
+            var settings = new CameraSettings("cam", "wide", null, CameraSource.Parse(clip)) { Tiling = new TilingOptions { Enabled = tiled } };
+            await using var pipeline = new CameraPipeline(settings, fixture.Engine, alerts, matcher);
+            pipeline.Start();
+            await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+            return alerts.Alerts.Count(a => !a.IsUpdate);
+        }
+
+        Assert.Equal(0, await Run(tiled: false));
+        Assert.Equal(1, await Run(tiled: true));
+    }
+
+    private static void AssertAround(TimeSpan actual, double expectedSeconds) =>
+        Assert.InRange(actual.TotalSeconds, expectedSeconds - 0.3, expectedSeconds + 0.9);
+}
