@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Argus.Video.Delivery;
+
+namespace Argus.Video.Tests;
+
+[Trait("Category", "Integration")]
+public sealed class DeliveryTests
+{
+    private static readonly WebhookOptions Fast = new() { MaxAttempts = 3, FirstRetry = TimeSpan.FromMilliseconds(20), RequestTimeout = TimeSpan.FromSeconds(5) };
+
+    [Fact]
+    public async Task A_webhook_receives_a_signed_alert_it_can_verify()
+    {
+        await using var receiver = new Receiver(_ => 200);
+        var dead = new DeadLetters();
+        await using (var dispatcher = new WebhookDispatcher([new WebhookEndpoint("post-1", receiver.Url, "s3cret")], dead, Fast))
+        {
+            dispatcher.Publish(Alert());
+            await dispatcher.DrainAsync();
+            Assert.Equal(1, dispatcher.Delivered);
+        }
+
+        var request = Assert.Single(receiver.Requests);
+        Assert.Equal(WebhookDispatcher.Sign("s3cret", request.Timestamp, request.Body), request.Signature);
+        Assert.NotEqual(WebhookDispatcher.Sign("wrong", request.Timestamp, request.Body), request.Signature);
+        Assert.Contains("\"event\":\"alert.raised\"", request.Body, StringComparison.Ordinal);
+        Assert.Contains("\"label\":\"Sheldon\"", request.Body, StringComparison.Ordinal);
+        Assert.Empty(dead.Letters);
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried_with_backoff_until_delivered()
+    {
+        var calls = 0;
+        await using var receiver = new Receiver(_ => Interlocked.Increment(ref calls) <= 2 ? 503 : 200);
+        var dead = new DeadLetters();
+        await using var dispatcher = new WebhookDispatcher([new WebhookEndpoint("post-1", receiver.Url, "k")], dead, Fast);
+        dispatcher.Publish(Alert());
+        await dispatcher.DrainAsync();
+        Assert.Equal(3, receiver.Requests.Count);
+        Assert.Equal(1, dispatcher.Delivered);
+        Assert.Empty(dead.Letters);
+
+        // Each retry carries the same delivery id, so receivers can de-duplicate.
+        Assert.Single(receiver.Requests.Select(r => r.DeliveryId).Distinct());
+    }
+
+    [Fact]
+    public async Task A_receiver_that_keeps_failing_gets_a_dead_letter_and_a_refusal_is_not_retried()
+    {
+        await using var failing = new Receiver(_ => 500);
+        await using var refusing = new Receiver(_ => 400);
+        var dead = new DeadLetters();
+        await using var dispatcher = new WebhookDispatcher(
+            [new WebhookEndpoint("failing", failing.Url, "k"), new WebhookEndpoint("refusing", refusing.Url, "k")], dead, Fast);
+        dispatcher.Publish(Alert());
+        await dispatcher.DrainAsync();
+        Assert.Equal(3, failing.Requests.Count);
+        Assert.Single(refusing.Requests);
+        Assert.Equal(2, dispatcher.DeadLettered);
+        var letter = Assert.Single(dead.Letters, l => l.EndpointId == "failing");
+        Assert.Equal(3, letter.Attempts);
+        Assert.Contains("HTTP 500", letter.LastError, StringComparison.Ordinal);
+        Assert.Contains("HTTP 400", Assert.Single(dead.Letters, l => l.EndpointId == "refusing").LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unreachable_receiver_is_dead_lettered_after_the_attempts()
+    {
+        var dead = new DeadLetters();
+        await using var dispatcher = new WebhookDispatcher([new WebhookEndpoint("gone", new Uri($"http://127.0.0.1:{ClosedPort()}/hook"), "k")], dead, Fast);
+        dispatcher.Publish(Alert());
+        await dispatcher.DrainAsync();
+        Assert.Equal(3, Assert.Single(dead.Letters).Attempts);
+    }
+
+    [Fact]
+    public async Task The_alert_stream_fans_out_and_a_slow_subscriber_only_loses_its_own_oldest_alerts()
+    {
+        var stream = new AlertStream();
+        using var fast = stream.Subscribe(capacity: 10);
+        using var slow = stream.Subscribe(capacity: 2);
+        for (var i = 0; i < 5; i++)
+        {
+            stream.Publish(Alert(trackId: i));
+        }
+
+        Assert.Equal(5, Drain(fast).Count);
+        Assert.Equal([3L, 4L], Drain(slow).Select(a => a.TrackId));
+        Assert.Equal(3, slow.Lost);
+
+        slow.Dispose();
+        stream.Publish(Alert());
+        Assert.Single(Drain(fast));
+    }
+
+    private static List<AlertEvent> Drain(AlertStream.Subscription s)
+    {
+        var list = new List<AlertEvent>();
+        while (s.Reader.TryRead(out var a))
+        {
+            list.Add(a);
+        }
+
+        return list;
+    }
+
+    private static AlertEvent Alert(long trackId = 1) => new(
+        "a1", "cam1", "north", trackId, new FaceMatch(7, 70, "Sheldon", 0.62f), 2, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), [0xFF, 0xD8], false);
+
+    private static int ClosedPort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private sealed class DeadLetters : IDeadLetterStore
+    {
+        private readonly ConcurrentQueue<DeadLetter> _letters = new();
+
+        public IReadOnlyList<DeadLetter> Letters => [.. _letters];
+
+        public void Add(DeadLetter letter) => _letters.Enqueue(letter);
+    }
+
+    private sealed record Received(string Body, string Signature, string Timestamp, string DeliveryId);
+
+    /// <summary>A webhook receiver on loopback answering with the status the test chooses.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly ConcurrentQueue<Received> _requests = new();
+        private readonly Task _loop;
+
+        public Receiver(Func<int, int> status)
+        {
+            var port = ClosedPort();
+            Url = new Uri($"http://127.0.0.1:{port}/hook/");
+            _listener.Prefixes.Add(Url.ToString());
+            _listener.Start();
+            _loop = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    HttpListenerContext context;
+                    try
+                    {
+                        context = await _listener.GetContextAsync();
+                    }
+                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+                    {
+                        return;
+                    }
+
+                    using var reader = new StreamReader(context.Request.InputStream);
+                    var body = await reader.ReadToEndAsync();
+                    _requests.Enqueue(new Received(body, context.Request.Headers["X-Argus-Signature"]!, context.Request.Headers["X-Argus-Timestamp"]!, context.Request.Headers["X-Argus-Delivery"]!));
+                    context.Response.StatusCode = status(_requests.Count);
+                    context.Response.Close();
+                }
+            });
+        }
+
+        public Uri Url { get; }
+
+        public IReadOnlyList<Received> Requests => [.. _requests];
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Stop();
+            _listener.Close();
+            await _loop;
+        }
+    }
+}
