@@ -21,6 +21,12 @@ public sealed record CameraSettings(string Id, string Name, string? Site, Camera
     public ReaderOptions Reader { get; init; } = new();
 
     public TimeSpan AlertCoolDown { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Run the head-pose model on every face for shot quality (about as costly as the embedding); off by default,
+    /// when a landmark-based frontalness stands in for it.
+    /// </summary>
+    public bool EstimatePose { get; init; }
 }
 
 /// <summary>Counters kept instead of data: how much was seen, nothing about whom.</summary>
@@ -46,6 +52,7 @@ public sealed class CameraPipeline : IAsyncDisposable
     private readonly AlertCooldown _cooldown;
     private readonly CancellationTokenSource _stop = new();
     private readonly RateMeter _analysedRate = new();
+    private readonly FaceAnalysis _analysis;
     private IFaceMatcher? _matcher;
     private Task? _loop;
     private long _framesAnalysed;
@@ -68,6 +75,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         _tracker = new FaceTracker(settings.Tracker);
         _decider = new TrackDecider(settings.Decision);
         _cooldown = new AlertCooldown(settings.AlertCoolDown);
+        _analysis = FaceAnalysis.Embedding | (settings.EstimatePose ? FaceAnalysis.Pose : FaceAnalysis.None);
     }
 
     public string CameraId => _settings.Id;
@@ -174,7 +182,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         var faces = new List<Face>(detections.Count);
         foreach (var detection in detections)
         {
-            faces.Add(_engine.AnalyzeFace(image, detection, FaceAnalysis.Embedding | FaceAnalysis.Pose));
+            faces.Add(_engine.AnalyzeFace(image, detection, _analysis));
         }
 
         Interlocked.Add(ref _facesSeen, faces.Count);

@@ -177,8 +177,24 @@ public static class ShotQuality
         var q = face.Quality;
         var size = Math.Clamp((q.FaceSize - 32f) / (112f - 32f), 0.05f, 1f);
         var sharpness = q.Sharpness is { } s ? Math.Clamp(s / 200f, 0.1f, 1f) : 0.5f;
-        var pose = q.Pose is { } p ? Math.Clamp(1f - ((Math.Abs(p.Yaw) + Math.Abs(p.Pitch)) / 90f), 0.1f, 1f) : 1f;
+        var pose = q.Pose is { } p ? Math.Clamp(1f - ((Math.Abs(p.Yaw) + Math.Abs(p.Pitch)) / 90f), 0.1f, 1f) : Frontalness(face.Landmarks);
         var norm = q.EmbeddingNorm is { } n ? Math.Clamp((n - 2f) / 2f, 0.1f, 1f) : 0.5f;
         return size * sharpness * pose * norm * q.DetectorScore;
+    }
+
+    /// <summary>
+    /// A free stand-in for the pose model: how far the nose tip sits from the midpoint of the eyes, in eye distances
+    /// (about 0 frontal, 0.5 and more near profile), mapped to [0.1, 1].
+    /// </summary>
+    internal static float Frontalness(Landmarks5 l)
+    {
+        var eyes = l.InterEyeDistance;
+        if (eyes < 1f)
+        {
+            return 0.1f;
+        }
+
+        var offset = MathF.Abs(l.Nose.X - ((l.LeftEye.X + l.RightEye.X) / 2f)) / eyes;
+        return Math.Clamp(1f - (2f * offset), 0.1f, 1f);
     }
 }

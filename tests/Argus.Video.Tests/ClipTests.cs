@@ -1,3 +1,4 @@
+using Argus.Bench;
 using Argus.Tests;
 
 namespace Argus.Video.Tests;

@@ -204,3 +204,16 @@ public sealed class CameraSourceTests
         Assert.True(CameraSource.Parse("device:0").IsDevice);
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class FrontalnessTests
+{
+    [Fact]
+    public void A_nose_between_the_eyes_is_frontal_and_one_beside_an_eye_is_not()
+    {
+        var frontal = new Landmarks5(new Vector2(40, 50), new Vector2(80, 50), new Vector2(60, 70), default, default);
+        var turned = frontal with { Nose = new Vector2(78, 70) };
+        Assert.Equal(1f, ShotQuality.Frontalness(frontal), 3);
+        Assert.True(ShotQuality.Frontalness(turned) < 0.2f);
+    }
+}

@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Argus.Core;
+using Argus.Core.Faces;
+using Argus.Video;
+using Argus.Vision.Imaging;
+using Argus.Vision.Pipeline;
+
+namespace Argus.Bench;
+
+public sealed record CameraBenchmarkOptions(int Cameras, int Width, int Height, string FacesDev)
+{
+    public double Fps { get; init; } = 25;
+
+    public double AnalysisFps { get; init; } = 5;
+
+    public double Seconds { get; init; } = 30;
+
+    public int WatchlistSize { get; init; } = 10_000;
+
+    public bool Tiling { get; init; }
+}
+
+public sealed record CameraBenchmarkResult(
+    int Cameras,
+    string Resolution,
+    double Seconds,
+    double MeanFpsIn,
+    double MeanFpsAnalysed,
+    double MinFpsAnalysed,
+    long FramesDropped,
+    double CpuCores,
+    int ExpectedAlerts,
+    int TrueAlerts,
+    int FalseAlerts,
+    double Recall,
+    double FalseAlertsPerHour,
+    double LatencyP50Seconds,
+    double LatencyP99Seconds,
+    int WatchlistSize);
+
+/// <summary>
+/// Cameras per machine: N cameras replay 20-second clips (two enrolled people and one stranger, entering and leaving at
+/// known times) in real time at the clip's frame rate, each analysed at the configured rate and matched against a
+/// watchlist of <see cref="CameraBenchmarkOptions.WatchlistSize"/> templates (the enrolled people plus random unit
+/// vectors). Reports delivered and analysed frame rates, CPU, alert recall, false alerts per hour of video and alert
+/// latency from the first frame a face is visible in.
+/// </summary>
+public static class CameraBenchmark
+{
+    private const double ClipSeconds = 20;
+
+    private static readonly (string Enrol, string Show)[][] Variants =
+    [
+        [("images/faceapi_sheldon/sheldon1.png", "images/faceapi_sheldon/sheldon3.png"), ("images/dlib_John_Savage/000264_01099001.jpg", "images/dlib_John_Savage/000290_01099067.jpg")],
+        [("images/faceapi_leonard/leonard1.png", "images/faceapi_leonard/leonard4.png"), ("images/fr_obama/obama.jpg", "images/fr_obama/obama2.jpg")],
+    ];
+
+    private static readonly string[] Strangers = ["images/faceapi_penny/penny2.png", "images/fr_kit_harington/john1.jpeg"];
+
+    public static async Task<CameraBenchmarkResult> RunAsync(FaceEngine engine, CameraBenchmarkOptions o, string workDirectory, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        Directory.CreateDirectory(workDirectory);
+        var size = (int)(o.Height * 0.19); // a face about a fifth of the frame height: 205 px at 1080p, 137 px at 720p
+        var clips = new List<(string Path, (long Subject, string Label, double From, double To)[] Expected)>();
+        var matcher = new MatrixMatcher(engine.Contract.Dimension, o.WatchlistSize);
+        for (var v = 0; v < Variants.Length; v++)
+        {
+            var (a, b) = (Variants[v][0], Variants[v][1]);
+            var subjectA = (v * 2) + 1;
+            var subjectB = (v * 2) + 2;
+            matcher.Enrol(subjectA, $"A{v}", Embed(engine, Path.Combine(o.FacesDev, a.Enrol)));
+            matcher.Enrol(subjectB, $"B{v}", Embed(engine, Path.Combine(o.FacesDev, b.Enrol)));
+            var path = Path.Combine(workDirectory, $"scene{v}-{o.Width}x{o.Height}.mp4");
+            if (!File.Exists(path))
+            {
+                log($"encoding {Path.GetFileName(path)}…");
+                ClipBuilder.Build(path, o.Width, o.Height, o.Fps, ClipSeconds,
+                    new Appearance(Path.Combine(o.FacesDev, a.Show), 1, 7, o.Width / 6, o.Height / 4, size),
+                    new Appearance(Path.Combine(o.FacesDev, Strangers[v]), 5, 13, o.Width / 2, o.Height / 5, size),
+                    new Appearance(Path.Combine(o.FacesDev, b.Show), 11, 18, o.Width / 3, o.Height / 2, size));
+            }
+
+            clips.Add((path, [(subjectA, $"A{v}", 1, 7), (subjectB, $"B{v}", 11, 18)]));
+        }
+
+        matcher.FillRandom(o.WatchlistSize);
+        var sinks = new List<(AlertCollector Sink, int Clip, DateTimeOffset Start, CameraPipeline Pipeline)>();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        for (var c = 0; c < o.Cameras; c++)
+        {
+            var clip = c % clips.Count;
+            var sink = new AlertCollector();
+            var settings = new CameraSettings($"cam{c}", $"camera {c}", "bench", CameraSource.Parse(clips[clip].Path, loop: true))
+            {
+                AnalysisFps = o.AnalysisFps,
+                Tiling = new TilingOptions { Enabled = o.Tiling },
+            };
+            var pipeline = new CameraPipeline(settings, engine, sink, matcher);
+            sinks.Add((sink, clip, DateTimeOffset.UtcNow, pipeline));
+            pipeline.Start();
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(o.Seconds));
+        var healths = sinks.Select(s => s.Pipeline.Health).ToArray();
+        var elapsed = wall.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / elapsed;
+        foreach (var s in sinks)
+        {
+            await s.Pipeline.DisposeAsync();
+        }
+
+        // Score alerts: an expected person counts once per camera (the cool-down outlasts the run); anything else is false.
+        int expected = 0, truePositives = 0, falseAlerts = 0;
+        var latencies = new List<double>();
+        foreach (var (sink, clip, start, _) in sinks)
+        {
+            foreach (var (subject, label, from, _) in clips[clip].Expected)
+            {
+                if (from + 2 > o.Seconds)
+                {
+                    continue; // the run ended before this person could be confirmed
+                }
+
+                expected++;
+                var alert = sink.Alerts.FirstOrDefault(a => !a.IsUpdate && a.Match.SubjectId == subject);
+                if (alert is not null)
+                {
+                    truePositives++;
+                    var visibleAt = start.AddSeconds(from + (Math.Floor(((alert.RaisedAt - start).TotalSeconds - from) / ClipSeconds) * ClipSeconds));
+                    latencies.Add((alert.RaisedAt - visibleAt).TotalSeconds);
+                }
+            }
+
+            falseAlerts += sink.Alerts.Count(a => !a.IsUpdate && clips[clip].Expected.All(e => e.Subject != a.Match.SubjectId));
+        }
+
+        latencies.Sort();
+        return new CameraBenchmarkResult(
+            o.Cameras, $"{o.Width}x{o.Height}", elapsed,
+            healths.Average(h => h.FpsIn), healths.Average(h => h.FpsAnalysed), healths.Min(h => h.FpsAnalysed), healths.Sum(h => h.FramesDropped),
+            cpu, expected, truePositives, falseAlerts, expected == 0 ? double.NaN : (double)truePositives / expected,
+            falseAlerts / (o.Cameras * elapsed / 3600), Percentile(latencies, 0.5), Percentile(latencies, 0.99), matcher.Count);
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static Embedding Embed(FaceEngine engine, string path)
+    {
+        using var image = ImageDecoder.DecodeFile(path);
+        return engine.AnalyzePrimary(image).Face?.Embedding ?? throw new ArgusException("bench.no_face", $"No face in {path}.");
+    }
+
+    private sealed class AlertCollector : IAlertSink
+    {
+        private readonly List<AlertEvent> _alerts = [];
+
+        public IReadOnlyList<AlertEvent> Alerts
+        {
+            get
+            {
+                lock (_alerts)
+                {
+                    return [.. _alerts];
+                }
+            }
+        }
+
+        public void Publish(AlertEvent alert)
+        {
+            lock (_alerts)
+            {
+                _alerts.Add(alert);
+            }
+        }
+    }
+
+    /// <summary>An exhaustive fp32 watchlist over a contiguous matrix (what a 10,000-entry watchlist costs per face).</summary>
+    private sealed class MatrixMatcher(int dimension, int capacity) : IFaceMatcher
+    {
+        private readonly float[] _matrix = new float[dimension * capacity];
+        private readonly List<(long Subject, string Label)> _rows = [];
+
+        public int Count => _rows.Count;
+
+        public float Threshold { get; init; } = MatchThresholds.Identification;
+
+        public void Enrol(long subject, string label, Embedding e)
+        {
+            e.Values.CopyTo(_matrix.AsSpan(_rows.Count * dimension, dimension));
+            _rows.Add((subject, label));
+        }
+
+        public void FillRandom(int total)
+        {
+            var random = new Random(42);
+            var row = new float[dimension];
+            while (_rows.Count < total)
+            {
+                for (var i = 0; i < dimension; i++)
+                {
+                    row[i] = (float)((random.NextDouble() * 2) - 1);
+                }
+
+                TensorPrimitives.Divide(row, TensorPrimitives.Norm(row), row);
+                row.CopyTo(_matrix.AsSpan(_rows.Count * dimension, dimension));
+                _rows.Add((-_rows.Count, "synthetic"));
+            }
+        }
+
+        public FaceMatch? BestMatch(Embedding probe)
+        {
+            var best = -1;
+            var bestScore = float.NegativeInfinity;
+            var matrix = _matrix.AsSpan();
+            for (var r = 0; r < _rows.Count; r++)
+            {
+                var score = TensorPrimitives.Dot(matrix.Slice(r * dimension, dimension), probe.Values);
+                if (score > bestScore)
+                {
+                    bestScore = score;
+                    best = r;
+                }
+            }
+
+            return best >= 0 && bestScore >= Threshold ? new FaceMatch(_rows[best].Subject, best, _rows[best].Label, bestScore) : null;
+        }
+    }
+}
