@@ -32,7 +32,16 @@ public sealed partial class ArgusStore : IAsyncDisposable
     /// <summary>The schema version this build of Argus writes.</summary>
     public static int LatestSchemaVersion => Migrations.Latest;
 
-    public static async Task<ArgusStore> OpenAsync(StorageOptions options, CancellationToken ct = default)
+    /// <summary>Opens the store without migrating and applies the pending steps; returns those applied (for <c>argus db migrate</c>).</summary>
+    public static async Task<IReadOnlyList<AppliedMigration>> MigrateAsync(StorageOptions options, CancellationToken ct = default)
+    {
+        await using var store = await OpenAsync(options with { MigrateOnOpen = false }, checkVersion: false, ct);
+        return await store.MigrateAsync(ct);
+    }
+
+    public static Task<ArgusStore> OpenAsync(StorageOptions options, CancellationToken ct = default) => OpenAsync(options, checkVersion: true, ct);
+
+    private static async Task<ArgusStore> OpenAsync(StorageOptions options, bool checkVersion, CancellationToken ct)
     {
         SqlDialect dialect = options.Provider switch
         {
@@ -56,7 +65,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             {
                 await store.MigrateAsync(ct);
             }
-            else
+            else if (checkVersion)
             {
                 var version = await store.GetSchemaVersionAsync(ct);
                 if (version != Migrations.Latest)
