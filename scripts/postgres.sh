@@ -60,6 +60,8 @@ DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'argus') THEN
     CREATE ROLE argus LOGIN PASSWORD 'argus';
+  ELSE
+    ALTER ROLE argus LOGIN PASSWORD 'argus';
   END IF;
 END
 $$;
