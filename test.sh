@@ -6,6 +6,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")" && pwd)"
 export ARGUS_HOME="${ARGUS_HOME:-$repo/.argus/test-home}"
 source "$repo/scripts/setup.sh"
+# A local PostgreSQL on loopback for the storage tests (exports ARGUS_TEST_POSTGRES).
+source "$repo/scripts/postgres.sh"
 
 log "checking formatting (dotnet format --verify-no-changes)"
 dotnet format "$repo/Argus.slnx" --verify-no-changes --no-restore -v:quiet

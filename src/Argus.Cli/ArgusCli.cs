@@ -42,6 +42,7 @@ public static class ArgusCli
         root.Subcommands.Add(EvalCommands.Create(output, error));
         root.Subcommands.Add(BenchCommands.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
+        root.Subcommands.Add(DbCommands.Create(output, error));
 
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

@@ -1,0 +1,156 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Argus.Core;
+using Argus.Storage.Sql;
+
+namespace Argus.Storage;
+
+public sealed partial class ArgusStore
+{
+    private const string SubjectColumns = "id, display_name, date_of_birth, attributes, external_ref, created_at, updated_at";
+
+    public Task<Subject> CreateSubjectAsync(NewSubject subject, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(subject.DisplayName) || subject.DisplayName.Length > 200)
+        {
+            throw new ArgusException("subject.invalid_name", "A subject needs a display name of 1-200 characters.");
+        }
+
+        var now = _time.GetUtcNow();
+        var attributes = subject.Attributes?.ToJsonString();
+        return WriteAsync(
+            async (connection, transaction, _) =>
+            {
+                await using var command = connection.Command(
+                    transaction,
+                    $"""
+                    INSERT INTO subjects (display_name, date_of_birth, attributes, external_ref, created_at, updated_at)
+                    VALUES (@name, @dob, {_dialect.Json("@attributes")}, @ref, @now, @now)
+                    RETURNING id
+                    """);
+                command.Add("name", subject.DisplayName).Add("dob", subject.DateOfBirth).Add("attributes", attributes)
+                    .Add("ref", subject.ExternalReference).Add("now", now);
+                var id = await command.ScalarInt64Async(ct);
+                return new Subject(id, subject.DisplayName, subject.DateOfBirth, Parse(attributes), subject.ExternalReference, now, now);
+            },
+            ct);
+    }
+
+    /// <summary>The subject with this id, or null.</summary>
+    public Task<Subject?> GetSubjectAsync(long id, CancellationToken ct = default) =>
+        ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                var found = await QuerySubjectsAsync(connection, transaction, "id = @key", id, ct);
+                return found.Count == 0 ? null : found[0];
+            },
+            ct);
+
+    /// <summary>Subjects carrying this external reference (the integrator's own id for the person), oldest first.</summary>
+    public Task<IReadOnlyList<Subject>> FindSubjectsByExternalReferenceAsync(string externalReference, CancellationToken ct = default) =>
+        ReadAsync((connection, transaction, ct) => QuerySubjectsAsync(connection, transaction, "external_ref = @key", externalReference, ct), ct);
+
+    /// <summary>
+    /// Erasure: deletes the subject, all its templates in every gallery and their face crops in one transaction, and
+    /// returns a receipt. After it returns, no stream or fingerprint read shows the templates; indexes learn of the
+    /// removal from <see cref="DeletionReceipt.RemovedTemplateIds"/> or from the changed fingerprints.
+    /// </summary>
+    public Task<DeletionReceipt> DeleteSubjectAsync(long subjectId, CancellationToken ct = default)
+    {
+        var now = _time.GetUtcNow();
+        return WriteAsync(
+            async (connection, transaction, sequence) =>
+            {
+                var found = await QuerySubjectsAsync(connection, transaction, "id = @key", subjectId, ct);
+                if (found.Count == 0)
+                {
+                    throw SubjectNotFound(subjectId);
+                }
+
+                var templateIds = new List<long>();
+                var perGallery = new SortedDictionary<long, long>();
+                await using (var select = connection.Command(transaction, "SELECT id, gallery_id FROM templates WHERE subject_id = @s ORDER BY id"))
+                {
+                    select.Add("s", subjectId);
+                    await using var reader = await select.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        templateIds.Add(reader.GetInt64(0));
+                        var gallery = reader.GetInt64(1);
+                        perGallery[gallery] = perGallery.GetValueOrDefault(gallery) + 1;
+                    }
+                }
+
+                int crops;
+                await using (var deleteCrops = connection.Command(
+                    transaction, "DELETE FROM face_crops WHERE template_id IN (SELECT id FROM templates WHERE subject_id = @s)"))
+                {
+                    crops = await deleteCrops.Add("s", subjectId).ExecuteNonQueryAsync(ct);
+                }
+
+                await using (var deleteTemplates = connection.Command(transaction, "DELETE FROM templates WHERE subject_id = @s"))
+                {
+                    await deleteTemplates.Add("s", subjectId).ExecuteNonQueryAsync(ct);
+                }
+
+                await using (var deleteSubject = connection.Command(transaction, "DELETE FROM subjects WHERE id = @s"))
+                {
+                    await deleteSubject.Add("s", subjectId).ExecuteNonQueryAsync(ct);
+                }
+
+                foreach (var (gallery, removed) in perGallery)
+                {
+                    await using var update = connection.Command(
+                        transaction, "UPDATE galleries SET template_count = template_count - @n, change_seq = @seq WHERE id = @g");
+                    await update.Add("n", removed).Add("seq", sequence).Add("g", gallery).ExecuteNonQueryAsync(ct);
+                }
+
+                return Receipt(subjectId, templateIds, crops, [.. perGallery.Keys], now, sequence);
+            },
+            ct);
+    }
+
+    internal static DeletionReceipt Receipt(long subjectId, List<long> templateIds, int crops, long[] galleries, DateTimeOffset at, long sequence)
+    {
+        var text = new StringBuilder()
+            .Append("argus-erasure-v1\n")
+            .Append(CultureInfo.InvariantCulture, $"subject:{subjectId}\n")
+            .Append("templates:").AppendJoin(',', templateIds).Append('\n')
+            .Append(CultureInfo.InvariantCulture, $"face_crops:{crops}\n")
+            .Append("galleries:").AppendJoin(',', galleries).Append('\n')
+            .Append(CultureInfo.InvariantCulture, $"erased_at:{at.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffffffZ}\n")
+            .Append(CultureInfo.InvariantCulture, $"change_seq:{sequence}\n")
+            .ToString();
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return new DeletionReceipt(subjectId, templateIds.Count, crops, templateIds, galleries, at, sequence, text, hash);
+    }
+
+    private static async Task<IReadOnlyList<Subject>> QuerySubjectsAsync(
+        DbConnection connection, DbTransaction transaction, string where, object key, CancellationToken ct)
+    {
+        await using var command = connection.Command(transaction, $"SELECT {SubjectColumns} FROM subjects WHERE {where} ORDER BY id");
+        command.Add("key", key);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var subjects = new List<Subject>();
+        while (await reader.ReadAsync(ct))
+        {
+            subjects.Add(new Subject(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<DateOnly>(2),
+                Parse(reader.GetNullableString(3)),
+                reader.GetNullableString(4),
+                reader.GetTimestamp(5),
+                reader.GetTimestamp(6)));
+        }
+
+        return subjects;
+    }
+
+    private static JsonObject? Parse(string? json) => json is null ? null : JsonNode.Parse(json) as JsonObject;
+
+    private static ArgusException SubjectNotFound(long id) => new("subject.not_found", $"There is no subject with id {id}.");
+}

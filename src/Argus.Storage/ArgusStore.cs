@@ -1,0 +1,147 @@
+using System.Data.Common;
+using Argus.Core;
+using Argus.Storage.Sql;
+
+namespace Argus.Storage;
+
+/// <summary>
+/// The authoritative store of galleries, subjects and templates. Open one per process with <see cref="OpenAsync"/>
+/// (it migrates the schema unless told not to) and share it: it is thread-safe, every call uses its own pooled
+/// connection and transaction. Failures of the database itself surface as <see cref="ArgusException"/> with a
+/// <c>storage.*</c> code; refused input with <c>gallery.*</c>, <c>subject.*</c> or <c>template.*</c>.
+/// </summary>
+public sealed partial class ArgusStore : IAsyncDisposable
+{
+    private readonly SqlDialect _dialect;
+    private readonly TimeProvider _time;
+
+    private ArgusStore(SqlDialect dialect, StorageOptions options)
+    {
+        _dialect = dialect;
+        _time = options.TimeProvider;
+        Options = options;
+    }
+
+    public StorageOptions Options { get; }
+
+    public StorageProvider Provider => _dialect.Provider;
+
+    /// <summary>Where the store is, without credentials.</summary>
+    public string Target => _dialect.Target;
+
+    /// <summary>The schema version this build of Argus writes.</summary>
+    public static int LatestSchemaVersion => Migrations.Latest;
+
+    /// <summary>Opens the store without migrating and applies the pending steps; returns those applied (for <c>argus db migrate</c>).</summary>
+    public static async Task<IReadOnlyList<AppliedMigration>> MigrateAsync(StorageOptions options, CancellationToken ct = default)
+    {
+        await using var store = await OpenAsync(options with { MigrateOnOpen = false }, checkVersion: false, ct);
+        return await store.MigrateAsync(ct);
+    }
+
+    public static Task<ArgusStore> OpenAsync(StorageOptions options, CancellationToken ct = default) => OpenAsync(options, checkVersion: true, ct);
+
+    private static async Task<ArgusStore> OpenAsync(StorageOptions options, bool checkVersion, CancellationToken ct)
+    {
+        SqlDialect dialect = options.Provider switch
+        {
+            StorageProvider.Sqlite => new SqliteDialect(options),
+            StorageProvider.Postgres => new PostgresDialect(options),
+            _ => throw new ArgumentOutOfRangeException(nameof(options)),
+        };
+        var store = new ArgusStore(dialect, options);
+        try
+        {
+            try
+            {
+                await dialect.InitialiseAsync(ct);
+            }
+            catch (Exception e) when (dialect.Translate(e) is { } mapped)
+            {
+                throw mapped;
+            }
+
+            if (options.MigrateOnOpen)
+            {
+                await store.MigrateAsync(ct);
+            }
+            else if (checkVersion)
+            {
+                var version = await store.GetSchemaVersionAsync(ct);
+                if (version != Migrations.Latest)
+                {
+                    throw new ArgusException(
+                        "storage.schema_outdated",
+                        $"The store {dialect.Target} is at schema version {version}, this Argus needs {Migrations.Latest}: run 'argus db migrate'.");
+                }
+            }
+
+            return store;
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Applies the pending schema steps; returns those applied (none when the schema is current). Safe to run concurrently.</summary>
+    public async Task<IReadOnlyList<AppliedMigration>> MigrateAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            return await Migrations.ApplyAsync(_dialect, _time, ct);
+        }
+        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    public Task<int> GetSchemaVersionAsync(CancellationToken ct = default) =>
+        ReadAsync(static (c, t, ct) => Migrations.CurrentVersionAsync(c, t, ct), ct);
+
+    public ValueTask DisposeAsync() => _dialect.DisposeAsync();
+
+    /// <summary>Runs <paramref name="body"/> in a write transaction that commits when it returns; provider failures are translated.</summary>
+    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, long, Task<T>> body, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await _dialect.OpenAsync(ct);
+            await using var transaction = await _dialect.BeginWriteAsync(connection, ct);
+
+            // Every write takes the next change number first. On PostgreSQL the row lock on the counter also orders
+            // writers, so template ids commit in increasing order and "ids above the fingerprint's max" is exact.
+            long sequence;
+            await using (var bump = connection.Command(transaction, "UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value"))
+            {
+                sequence = await bump.ScalarInt64Async(ct);
+            }
+
+            var result = await body(connection, transaction, sequence);
+            await transaction.CommitAsync(ct);
+            return result;
+        }
+        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    private async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> body, CancellationToken ct, bool snapshot = false)
+    {
+        try
+        {
+            await using var connection = await _dialect.OpenAsync(ct);
+            await using var transaction = await _dialect.BeginReadAsync(connection, snapshot, ct);
+            var result = await body(connection, transaction, ct);
+            await transaction.CommitAsync(ct);
+            return result;
+        }
+        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+}

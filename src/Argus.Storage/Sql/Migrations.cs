@@ -1,0 +1,147 @@
+using System.Data.Common;
+using Argus.Core;
+
+namespace Argus.Storage.Sql;
+
+/// <summary>
+/// Numbered schema steps, applied in order inside one transaction that holds the migration lock, and recorded in
+/// <c>schema_migrations</c>. A step is never edited once released: later changes are new steps. Type placeholders are
+/// filled in by the dialect (see <see cref="SqlDialect.Ddl"/>).
+/// </summary>
+internal static class Migrations
+{
+    public static readonly IReadOnlyList<(int Version, string Name, string Script)> Steps =
+    [
+        (1, "galleries, subjects, templates, face crops", """
+            CREATE TABLE change_counter (
+              id INTEGER PRIMARY KEY CHECK (id = 1),
+              value {bigint} NOT NULL
+            );
+            INSERT INTO change_counter (id, value) VALUES (1, 0);
+
+            CREATE TABLE galleries (
+              id {id},
+              name TEXT NOT NULL,
+              description TEXT,
+              model TEXT NOT NULL,
+              model_sha256 TEXT NOT NULL,
+              preprocessing_version INTEGER NOT NULL,
+              dimension INTEGER NOT NULL CHECK (dimension > 0),
+              contract_id TEXT NOT NULL,
+              created_at {ts} NOT NULL,
+              template_count {bigint} NOT NULL DEFAULT 0,
+              max_template_id {bigint} NOT NULL DEFAULT 0,
+              change_seq {bigint} NOT NULL
+            );
+            CREATE UNIQUE INDEX galleries_name ON galleries (name);
+
+            CREATE TABLE subjects (
+              id {id},
+              display_name TEXT NOT NULL,
+              date_of_birth {date},
+              attributes {json},
+              external_ref TEXT,
+              created_at {ts} NOT NULL,
+              updated_at {ts} NOT NULL
+            );
+            CREATE INDEX subjects_external_ref ON subjects (external_ref);
+
+            CREATE TABLE templates (
+              id {id},
+              gallery_id {bigint} NOT NULL REFERENCES galleries (id),
+              subject_id {bigint} NOT NULL REFERENCES subjects (id),
+              embedding {blob} NOT NULL,
+              raw_norm {real} NOT NULL,
+              quality {real},
+              source_sha256 TEXT NOT NULL,
+              enrolled_by TEXT NOT NULL,
+              enrolled_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX templates_source ON templates (gallery_id, subject_id, source_sha256);
+            CREATE INDEX templates_gallery ON templates (gallery_id, id);
+            CREATE INDEX templates_subject ON templates (subject_id);
+
+            CREATE TABLE face_crops (
+              template_id {bigint} PRIMARY KEY REFERENCES templates (id) ON DELETE CASCADE,
+              png {blob} NOT NULL
+            );
+            """),
+    ];
+
+    public static int Latest => Steps[^1].Version;
+
+    public static async Task<IReadOnlyList<AppliedMigration>> ApplyAsync(SqlDialect dialect, TimeProvider time, CancellationToken ct)
+    {
+        await using var connection = await dialect.OpenAsync(ct);
+        await using var transaction = await dialect.BeginWriteAsync(connection, ct);
+        await dialect.LockForMigrationAsync(connection, transaction, ct);
+
+        await Execute(connection, transaction, dialect.Ddl(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at {ts} NOT NULL)"), ct);
+        var applied = await AppliedVersionsAsync(connection, transaction, ct);
+        if (applied.Count > 0 && applied.Max() > Latest)
+        {
+            throw new ArgusException(
+                "storage.schema_too_new",
+                $"The store {dialect.Target} has schema version {applied.Max()}, newer than this Argus ({Latest}); upgrade Argus.");
+        }
+
+        var done = new List<AppliedMigration>();
+        foreach (var (version, name, script) in Steps)
+        {
+            if (applied.Contains(version))
+            {
+                continue;
+            }
+
+            await Execute(connection, transaction, dialect.Ddl(script), ct);
+            await using var record = connection.CreateCommand();
+            record.Transaction = transaction;
+            record.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)";
+            record.Add("v", version).Add("n", name).Add("t", time.GetUtcNow());
+            await record.ExecuteNonQueryAsync(ct);
+            done.Add(new AppliedMigration(version, name));
+        }
+
+        await transaction.CommitAsync(ct);
+        return done;
+    }
+
+    public static async Task<int> CurrentVersionAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct)
+    {
+        try
+        {
+            var applied = await AppliedVersionsAsync(connection, transaction, ct);
+            return applied.Count == 0 ? 0 : applied.Max();
+        }
+        catch (DbException)
+        {
+            return 0; // no schema_migrations table yet
+        }
+    }
+
+    private static async Task<HashSet<int>> AppliedVersionsAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT version FROM schema_migrations";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var versions = new HashSet<int>();
+        while (await reader.ReadAsync(ct))
+        {
+            versions.Add(Convert.ToInt32(reader.GetValue(0)));
+        }
+
+        return versions;
+    }
+
+    private static async Task Execute(DbConnection connection, DbTransaction transaction, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+#pragma warning disable CA2100 // migration scripts are constants of this assembly
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,174 @@
+using System.Data.Common;
+using Argus.Core;
+using Microsoft.Data.Sqlite;
+
+namespace Argus.Storage.Sql;
+
+/// <summary>
+/// SQLite: one file, WAL journal, <c>synchronous=FULL</c>. In WAL mode FULL fsyncs the log at every commit, so an
+/// acknowledged write survives power loss, not only a killed process (NORMAL would only survive the latter).
+/// </summary>
+internal sealed class SqliteDialect : SqlDialect
+{
+    // SQLite primary result codes (sqlite3.h).
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteIoError = 10;
+    private const int SqliteCorrupt = 11;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
+    private const int SqliteConstraint = 19;
+    private const int SqliteNotADatabase = 26;
+    private const int SqliteConstraintForeignKey = 787;
+    private const int SqliteConstraintPrimaryKey = 1555;
+    private const int SqliteConstraintUnique = 2067;
+
+    // 16 KiB pages hold seven 512-d templates (2 KiB each) per page; with 4 KiB pages only one fits and half the file is slack.
+    private const int PageSize = 16384;
+
+    private static readonly IReadOnlyList<(string, string)> SqliteTypes =
+    [
+        ("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        ("{bigint}", "INTEGER"),
+        ("{blob}", "BLOB"),
+        ("{ts}", "TEXT"),
+        ("{date}", "TEXT"),
+        ("{json}", "TEXT"),
+        ("{real}", "REAL"),
+    ];
+
+    private readonly string _path;
+    private readonly string _connectionString;
+    private readonly string _pragmas;
+    private readonly TimeSpan _busyTimeout;
+
+    public SqliteDialect(StorageOptions options)
+    {
+        _path = options.Connection;
+        _busyTimeout = options.BusyTimeout;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            ForeignKeys = true,
+
+            // Microsoft.Data.Sqlite retries SQLITE_BUSY until the command timeout (whole seconds; 0 would wait forever).
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+        }.ToString();
+
+        // Per connection: busy_timeout lets SQLite itself wait for a lock; secure_delete overwrites erased rows with zeros
+        // instead of leaving them in free pages, which erasure of personal data needs.
+        _pragmas = $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;" +
+            (options.SqliteMaxPageCount is { } max ? $" PRAGMA max_page_count = {max};" : string.Empty);
+    }
+
+    public override StorageProvider Provider => StorageProvider.Sqlite;
+
+    public override string Target => $"sqlite:{_path}";
+
+    protected override IReadOnlyList<(string Placeholder, string Type)> Types => SqliteTypes;
+
+    public override string Json(string parameter) => parameter;
+
+    public override async Task InitialiseAsync(CancellationToken ct)
+    {
+        var directory = Path.GetDirectoryName(_path)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new ArgusException("storage.read_only", $"Cannot create the data directory {directory}: {e.Message}", e);
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+
+        // page_size only takes effect on a new, empty file, and must come before WAL; journal_mode=WAL is persistent.
+        command.CommandText = $"PRAGMA page_size = {PageSize}; PRAGMA journal_mode = WAL;";
+        var mode = (string?)await command.ExecuteScalarAsync(ct);
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgusException("storage.config", $"{Target}: cannot switch to WAL journal mode (got '{mode}'); is the file system a network share?");
+        }
+    }
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.CommandText = _pragmas;
+            await command.ExecuteNonQueryAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public override Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false)); // BEGIN IMMEDIATE
+
+    public override Task<DbTransaction> BeginReadAsync(DbConnection connection, bool snapshot, CancellationToken ct) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true)); // BEGIN: a WAL read snapshot
+
+    // BEGIN IMMEDIATE already holds the database's single write lock.
+    public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => Task.CompletedTask;
+
+    public override ArgusException? Translate(Exception exception)
+    {
+        if (exception is not SqliteException e)
+        {
+            return null;
+        }
+
+        return e.SqliteErrorCode switch
+        {
+            SqliteBusy or SqliteLocked => Busy(e, _busyTimeout),
+            SqliteReadOnly => ReadOnly(e),
+            SqliteCorrupt or SqliteNotADatabase => Corrupt(e),
+            SqliteFull => Full(e),
+            SqliteCantOpen => DirectoryWritable() ? Unavailable(e) : ReadOnly(e),
+            SqliteIoError => new ArgusException("storage.io_error", $"The store {Target} hit an I/O error ({e.Message}); the transaction was rolled back.", e),
+            _ => null,
+        };
+    }
+
+    public override bool IsUniqueViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintUnique or SqliteConstraintPrimaryKey };
+
+    public override bool IsForeignKeyViolation(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteConstraint, SqliteExtendedErrorCode: SqliteConstraintForeignKey };
+
+    public override ValueTask DisposeAsync()
+    {
+        // Pooled connections keep the file open; closing them lets SQLite checkpoint the WAL and release the file.
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+        return ValueTask.CompletedTask;
+    }
+
+    private bool DirectoryWritable()
+    {
+        // CANTOPEN also means "cannot create the -wal/-shm files": probe the directory to tell read-only from missing.
+        var probe = Path.Combine(Path.GetDirectoryName(_path)!, $".argus-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return false;
+        }
+    }
+}

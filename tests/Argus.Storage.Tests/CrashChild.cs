@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Argus.Storage.Tests;
+
+/// <summary>
+/// The entry point of this test assembly (GenerateProgramFile is off). The test runner never calls it; the durability
+/// test starts it as a child process (<c>dotnet exec Argus.Storage.Tests.dll --crash-child DB GALLERY SUBJECT</c>),
+/// which enrols batches for ever and prints "id seed" for each template after its batch committed, until killed.
+/// </summary>
+public static class CrashChild
+{
+    public const int BatchSize = 20;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["--crash-child", var path, var galleryText, var subjectText])
+        {
+            await Console.Error.WriteLineAsync("usage: --crash-child DB GALLERY SUBJECT");
+            return 2;
+        }
+
+        var gallery = long.Parse(galleryText, CultureInfo.InvariantCulture);
+        var subject = long.Parse(subjectText, CultureInfo.InvariantCulture);
+        await using var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path));
+        var output = Console.Out;
+        for (var seed = 0; ; seed += BatchSize)
+        {
+            var batch = new NewTemplate[BatchSize];
+            for (var i = 0; i < BatchSize; i++)
+            {
+                batch[i] = Template(subject, seed + i);
+            }
+
+            var ids = await store.AddTemplatesAsync(gallery, batch);
+            for (var i = 0; i < ids.Count; i++)
+            {
+                await output.WriteLineAsync($"{ids[i]} {seed + i}");
+            }
+
+            await output.FlushAsync();
+        }
+    }
+
+    public static NewTemplate Template(long subject, int seed) =>
+        TestData.Template(subject, seed, TestData.Wide, $"crash-{seed}") with { Quality = seed % 100 / 100f };
+}

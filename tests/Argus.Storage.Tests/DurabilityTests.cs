@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using Argus.Tests;
+using Microsoft.Data.Sqlite;
+
+namespace Argus.Storage.Tests;
+
+public sealed class DurabilityTests
+{
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task Every_acknowledged_template_survives_kill_9_during_bulk_enrolment()
+    {
+        using var directory = TestPaths.TempDirectory();
+        var path = directory.File("argus.db");
+        long galleryId, subjectId;
+        await using (var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path)))
+        {
+            galleryId = (await store.CreateGalleryAsync("crash", TestData.Wide)).Id;
+            subjectId = (await store.CreateSubjectAsync(new NewSubject("Crash Test"))).Id;
+        }
+
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])["exec", typeof(CrashChild).Assembly.Location, "--crash-child", path, $"{galleryId}", $"{subjectId}"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Output is collected by the Process class's own reader threads, so the pipe never fills whatever the test does.
+        var lines = new List<string>();
+        var errors = new System.Text.StringBuilder();
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var child = new Process { StartInfo = start };
+        child.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (lines)
+            {
+                lines.Add(e.Data);
+                if (lines.Count >= 400)
+                {
+                    enough.TrySetResult();
+                }
+            }
+        };
+        child.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.AppendLine(e.Data);
+            }
+        };
+        child.Start();
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        try
+        {
+            // Kill after a few hundred acknowledgements: the child spends most of its time inside a transaction.
+            var finished = await Task.WhenAny(enough.Task, child.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+            Assert.True(finished == enough.Task, $"The child acknowledged only {lines.Count} templates (exited: {child.HasExited}): {errors}");
+        }
+        finally
+        {
+            child.Kill(entireProcessTree: true); // SIGKILL
+        }
+
+        child.WaitForExit(); // also drains the output already written: those lines were acknowledged too
+        List<(long Id, int Seed)> acknowledged;
+        lock (lines)
+        {
+            acknowledged = [.. lines.Where(l => l.Split(' ').Length == 2).Select(Parse)];
+        }
+
+        Assert.True(acknowledged.Count >= 400);
+        SqliteConnection.ClearAllPools();
+
+        await using var reopened = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path));
+        foreach (var (id, seed) in acknowledged)
+        {
+            var template = await reopened.GetTemplateAsync(id);
+            Assert.True(template is not null, $"Acknowledged template {id} (seed {seed}) is missing after kill -9.");
+            var expected = CrashChild.Template(subjectId, seed);
+            TestData.AssertClose(expected.Vector.Span, template.Vector);
+            Assert.Equal(expected.SourceSha256, template.SourceSha256);
+            Assert.Equal(expected.Quality!.Value, template.Quality!.Value, 5);
+        }
+
+        // Whole batches only: what is stored is a multiple of the batch size, no less than what was acknowledged.
+        var fingerprint = await reopened.GetFingerprintAsync(galleryId);
+        Assert.True(fingerprint.TemplateCount >= acknowledged.Count);
+        Assert.Equal(0, fingerprint.TemplateCount % CrashChild.BatchSize);
+        var streamed = 0;
+        await foreach (var batch in reopened.StreamTemplatesAsync(galleryId))
+        {
+            streamed += batch.Count;
+        }
+
+        Assert.Equal(fingerprint.TemplateCount, streamed);
+    }
+
+    private static (long, int) Parse(string line)
+    {
+        var parts = line.Split(' ');
+        return (long.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+    }
+}
