@@ -21,6 +21,8 @@ public sealed record SearchBenchmarkOptions
     public IReadOnlyList<int> PeerExpansions { get; init; } = [32, 64, 128, 256];
     public IReadOnlyList<int> Probes { get; init; } = [4, 8, 16, 32, 64, 128];
     public int? Lists { get; init; }
+    public int? TrainSamplesPerList { get; init; }
+    public int? TrainIterations { get; init; }
     public string WorkDirectory { get; init; } = Path.GetTempPath();
 }
 
@@ -158,7 +160,13 @@ public static class SearchBenchmark
         log($"exact batched: {batched.QpsAll:0.0} QPS all threads, {batched.Qps1:0.0} on 1; {o.Size * batched.QpsAll / 1e9:0.00} G vector-query pairs/s");
 
         // IVF.
-        var training = o.Lists is { } lists ? IvfTraining.ForSize(o.Size) with { Lists = lists, Threads = o.Threads } : IvfTraining.ForSize(o.Size) with { Threads = o.Threads };
+        var training = IvfTraining.ForSize(o.Size) with { Threads = o.Threads };
+        training = training with
+        {
+            Lists = o.Lists ?? training.Lists,
+            SamplesPerList = o.TrainSamplesPerList ?? training.SamplesPerList,
+            Iterations = o.TrainIterations ?? training.Iterations,
+        };
         t = Stopwatch.GetTimestamp();
         index.Train(training);
         var train = Seconds(t);

@@ -82,10 +82,12 @@ internal static class BenchCommands
         var probes = new Option<string>("--probes") { Description = "IVF probe counts to sweep, comma-separated", DefaultValueFactory = _ => "4,8,16,32,64,128" };
         var efs = new Option<string>("--peer-ef") { Description = "USearch search expansions to sweep, comma-separated", DefaultValueFactory = _ => "32,64,128,256" };
         var connectivity = new Option<int>("--peer-m") { Description = "USearch connectivity (M)", DefaultValueFactory = _ => 32 };
+        var samples = new Option<int?>("--train-samples") { Description = "IVF training sample per list" };
+        var iterations = new Option<int?>("--train-iterations") { Description = "IVF k-means iterations" };
         var noPeer = new Option<bool>("--no-peer") { Description = "Skip the USearch peer (its build takes minutes at 1M)" };
         var command = new Command("search", "Exact int8 scan, IVF index and USearch peer on synthetic face-like templates: speed, memory, restart, recall.")
         {
-            size, dim, queries, threads, lists, probes, efs, connectivity, noPeer, ArgusCli.JsonOption,
+            size, dim, queries, threads, lists, probes, efs, connectivity, noPeer, samples, iterations, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
         {
@@ -96,6 +98,8 @@ internal static class BenchCommands
                 Queries = parse.GetValue(queries),
                 Threads = parse.GetValue(threads),
                 Lists = parse.GetValue(lists),
+                TrainSamplesPerList = parse.GetValue(samples),
+                TrainIterations = parse.GetValue(iterations),
                 Probes = ParseList(parse.GetValue(probes)!, "--probes"),
                 PeerExpansions = ParseList(parse.GetValue(efs)!, "--peer-ef"),
                 PeerConnectivity = parse.GetValue(connectivity),
