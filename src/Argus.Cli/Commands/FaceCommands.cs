@@ -46,7 +46,11 @@ internal static class FaceCommands
 
                         results.Add(new JsonObject
                         {
-                            ["path"] = path, ["format"] = image.Format?.ToString().ToLowerInvariant(), ["width"] = image.Width, ["height"] = image.Height, ["faces"] = array,
+                            ["path"] = path,
+                            ["format"] = image.Format?.ToString().ToLowerInvariant(),
+                            ["width"] = image.Width,
+                            ["height"] = image.Height,
+                            ["faces"] = array,
                         });
                     }
                     else
