@@ -21,7 +21,7 @@ public sealed record SearchBenchmarkOptions
     public IReadOnlyList<int> PeerExpansions { get; init; } = [32, 64, 128, 256];
     public IReadOnlyList<int> Probes { get; init; } = [4, 8, 16, 32, 64, 128];
     public int? Lists { get; init; }
-    public int? TrainSamplesPerList { get; init; }
+    public int? TrainRefinePasses { get; init; }
     public int? TrainIterations { get; init; }
     public string WorkDirectory { get; init; } = Path.GetTempPath();
 }
@@ -164,7 +164,7 @@ public static class SearchBenchmark
         training = training with
         {
             Lists = o.Lists ?? training.Lists,
-            SamplesPerList = o.TrainSamplesPerList ?? training.SamplesPerList,
+            RefinePasses = o.TrainRefinePasses ?? training.RefinePasses,
             Iterations = o.TrainIterations ?? training.Iterations,
         };
         t = Stopwatch.GetTimestamp();

@@ -26,7 +26,7 @@ public sealed record SnapshotLoadResult(SnapshotStatus Status, string Message, V
 /// storage fingerprint (for example template count and highest row version) and is only used when it matches storage
 /// now; a stale, foreign or damaged file is reported, never trusted.
 /// <code>
-/// "ARGSNAP1" | u32 version | u32 header length | header | u64 XxHash3(header)
+/// "ARGSNAP1" | u32 version | u32 header length | header | u64 XxHash3(version, header)
 /// body: [centroid codes, centroid scales] then per list: i32 count, codes, scales, template ids, subject ids, gallery ids[, floats]
 /// u64 XxHash3(body) | "ARGSEND1"
 /// header: contract id, fingerprint (length-prefixed UTF-8), i32 dimension, u8 keep floats, u8 trained, i32 lists, i64 live rows
@@ -72,7 +72,7 @@ public static class IndexSnapshot
                 BinaryPrimitives.WriteUInt32LittleEndian(word, (uint)headerBytes.Length);
                 file.Write(word[..4]);
                 file.Write(headerBytes);
-                BinaryPrimitives.WriteUInt64LittleEndian(word, XxHash3.HashToUInt64(headerBytes));
+                BinaryPrimitives.WriteUInt64LittleEndian(word, HeaderHash(Version, headerBytes));
                 file.Write(word);
 
                 var body = new XxHash3();
@@ -138,11 +138,6 @@ public static class IndexSnapshot
 
             file.ReadExactly(word[..4]);
             var version = BinaryPrimitives.ReadUInt32LittleEndian(word);
-            if (version != Version)
-            {
-                return new SnapshotLoadResult(SnapshotStatus.Stale, $"Snapshot format version {version}; this build reads {Version}.", null);
-            }
-
             file.ReadExactly(word[..4]);
             var headerLength = BinaryPrimitives.ReadUInt32LittleEndian(word);
             if (headerLength > 1 << 20)
@@ -153,9 +148,14 @@ public static class IndexSnapshot
             var headerBytes = new byte[headerLength];
             file.ReadExactly(headerBytes);
             file.ReadExactly(word);
-            if (BinaryPrimitives.ReadUInt64LittleEndian(word) != XxHash3.HashToUInt64(headerBytes))
+            if (BinaryPrimitives.ReadUInt64LittleEndian(word) != HeaderHash(version, headerBytes))
             {
                 return Corrupt("header checksum mismatch");
+            }
+
+            if (version != Version)
+            {
+                return new SnapshotLoadResult(SnapshotStatus.Stale, $"Snapshot format version {version}; this build reads {Version}.", null);
             }
 
             using var r = new BinaryReader(new MemoryStream(headerBytes), Encoding.UTF8);
@@ -266,6 +266,17 @@ public static class IndexSnapshot
         }
 
         SnapshotLoadResult Corrupt(string why) => new(SnapshotStatus.Corrupt, $"Snapshot {path} is damaged ({why}); rebuild from storage.", null);
+    }
+
+    /// <summary>The header checksum covers the format version too, so a damaged version reads as corrupt, not stale.</summary>
+    private static ulong HeaderHash(uint version, byte[] header)
+    {
+        var hash = new XxHash3();
+        Span<byte> v = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(v, version);
+        hash.Append(v);
+        hash.Append(header);
+        return hash.GetCurrentHashAsUInt64();
     }
 
     private static void Put<T>(Stream file, XxHash3 hash, ReadOnlySpan<T> values)

@@ -8,11 +8,11 @@ public sealed record IvfTraining
     /// <summary>Number of lists (coarse centroids); <see cref="ForSize"/> picks one from the gallery size.</summary>
     public int Lists { get; init; } = 1024;
 
-    /// <summary>Lloyd iterations of spherical k-means.</summary>
-    public int Iterations { get; init; } = 6;
+    /// <summary>Full Lloyd passes of spherical k-means over every row (each costs rows × lists int8 dot products).</summary>
+    public int Iterations { get; init; } = 3;
 
-    /// <summary>Training sample per list (the sample is at most the gallery).</summary>
-    public int SamplesPerList { get; init; } = 32;
+    /// <summary>Cheap passes after the full ones, each row comparing only the 32 centroids nearest its own.</summary>
+    public int RefinePasses { get; init; } = 2;
 
     public int Seed { get; init; } = 12345;
 
@@ -62,43 +62,12 @@ internal static class IvfBuilder
         total = n;
         var k = Math.Clamp(training.Lists, 1, Math.Max(1, total));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, training.Threads) };
-
-        // Sample and dequantise the training points.
         var rng = new Random(training.Seed);
-        var sampleCount = (int)Math.Min(total, (long)k * Math.Max(1, training.SamplesPerList));
-        var sample = new int[sampleCount];
-        if (sampleCount == total)
-        {
-            for (var i = 0; i < total; i++)
-            {
-                sample[i] = i;
-            }
-        }
-        else
-        {
-            var chosen = new HashSet<int>();
-            for (var i = 0; i < sampleCount; i++)
-            {
-                int r;
-                do
-                {
-                    r = rng.Next(total);
-                }
-                while (!chosen.Add(r));
-                sample[i] = r;
-            }
-        }
 
-        var points = new float[(long)sampleCount * dim];
-        for (var s = 0; s < sampleCount; s++)
-        {
-            Dequantise(sources[rowList[sample[s]]], rowIndex[sample[s]], dim, points.AsSpan(s * dim, dim));
-        }
-
-        // Initial centroids: k distinct sample points.
+        // Initial centroids: k distinct random rows.
         var centroids = new float[(long)k * dim];
-        var order = new int[sampleCount];
-        for (var i = 0; i < sampleCount; i++)
+        var order = new int[total];
+        for (var i = 0; i < total; i++)
         {
             order[i] = i;
         }
@@ -106,82 +75,66 @@ internal static class IvfBuilder
         rng.Shuffle(order);
         for (var c = 0; c < k; c++)
         {
-            points.AsSpan(order[c] * dim, dim).CopyTo(centroids.AsSpan(c * dim, dim));
+            Dequantise(sources[rowList[order[c]]], rowIndex[order[c]], dim, centroids.AsSpan(c * dim, dim));
         }
 
         var codes = new byte[(long)k * dim];
         var scales = new float[k];
-        var assign = new int[sampleCount];
+        Quantise(centroids, k, dim, codes, scales);
+
+        // Full passes score every row against every centroid (O(N·k) each: the cost of the build). A gallery code
+        // minus 128 is the query code of the same vector, so rows are used as queries without dequantising. Identities
+        // only come together in lists after a few full passes; random initial centroids do not attract them.
+        var assign = new int[total];
         var counts = new int[k];
-        for (var it = 0; it < training.Iterations; it++)
+        for (var pass = 0; pass < Math.Max(1, training.Iterations); pass++)
         {
-            Quantise(centroids, k, dim, codes, scales);
-            Parallel.For(0, (sampleCount + Block - 1) / Block, parallel, b =>
+            if (pass > 0)
+            {
+                Recompute(sources, rowList, rowIndex, assign, centroids, counts, k, dim, rng);
+                Quantise(centroids, k, dim, codes, scales);
+            }
+
+            Parallel.For(0, (total + Block - 1) / Block, parallel, b =>
             {
                 var q = new QueryBlock(dim, Block);
                 var start = b * Block;
-                q.Count = Math.Min(Block, sampleCount - start);
+                q.Count = Math.Min(Block, total - start);
                 for (var i = 0; i < q.Count; i++)
                 {
-                    q.Set(i, points.AsSpan((start + i) * dim, dim));
+                    RowAsQuery(sources[rowList[start + i]], rowIndex[start + i], dim, q, i);
                 }
 
                 Scanner.Nearest(codes, scales, dim, q, assign.AsSpan(start, q.Count), isa);
             });
-
-            Array.Clear(centroids);
-            Array.Clear(counts);
-            for (var s = 0; s < sampleCount; s++)
-            {
-                var c = assign[s];
-                counts[c]++;
-                var target = centroids.AsSpan(c * dim, dim);
-                TensorPrimitives.Add(target, points.AsSpan(s * dim, dim), target);
-            }
-
-            for (var c = 0; c < k; c++)
-            {
-                var target = centroids.AsSpan(c * dim, dim);
-                var norm = TensorPrimitives.Norm(target);
-                if (counts[c] == 0 || norm < 1e-6f)
-                {
-                    // Empty list: reseed from a random sample point.
-                    points.AsSpan(rng.Next(sampleCount) * dim, dim).CopyTo(target);
-                }
-                else
-                {
-                    TensorPrimitives.Divide(target, norm, target);
-                }
-            }
         }
 
-        Quantise(centroids, k, dim, codes, scales);
-
-        // Assign every row. A gallery code minus 128 is the query code of the same vector, so no dequantising is needed.
-        var rowAssign = new int[total];
-        Parallel.For(0, (total + Block - 1) / Block, parallel, b =>
+        // Later passes only compare a row with the centroids nearest to its current one: a row whose identity is
+        // split between two lists finds the other list among them, because the two centroids share that identity.
+        const int Candidates = 32;
+        for (var it = 0; it < training.RefinePasses; it++)
         {
-            var q = new QueryBlock(dim, Block);
-            var start = b * Block;
-            q.Count = Math.Min(Block, total - start);
-            for (var i = 0; i < q.Count; i++)
+            Recompute(sources, rowList, rowIndex, assign, centroids, counts, k, dim, rng);
+            Quantise(centroids, k, dim, codes, scales);
+            var neighbours = Neighbours(centroids, codes, scales, k, dim, Math.Min(Candidates, k), parallel, isa);
+            var c2 = Math.Min(Candidates, k);
+            Parallel.For(0, (total + Block - 1) / Block, parallel, b =>
             {
-                var src = sources[rowList[start + i]].Codes.AsSpan(rowIndex[start + i] * dim, dim);
-                var dst = q.Codes.AsSpan(i * dim, dim);
-                var sum = 0;
-                for (var d = 0; d < dim; d++)
+                var q = new QueryBlock(dim, 1);
+                var start = b * Block;
+                var end = Math.Min(total, start + Block);
+                for (var r = start; r < end; r++)
                 {
-                    var v = (sbyte)(src[d] ^ 0x80);
-                    dst[d] = v;
-                    sum += v;
+                    RowAsQuery(sources[rowList[r]], rowIndex[r], dim, q, 0);
+                    assign[r] = BestOf(neighbours.AsSpan(assign[r] * c2, c2), codes, scales, dim, q, isa);
                 }
+            });
+        }
 
-                q.Corrections[i] = 128 * sum;
-                q.Scales[i] = 1f;
-            }
-
-            Scanner.Nearest(codes, scales, dim, q, rowAssign.AsSpan(start, q.Count), isa);
-        });
+        // Centroids become the means of their final lists, so queries are routed by what the lists hold.
+        Recompute(sources, rowList, rowIndex, assign, centroids, counts, k, dim, rng);
+        Quantise(centroids, k, dim, codes, scales);
+        var rowAssign = assign;
 
         var sizes = new int[k];
         foreach (var c in rowAssign)
@@ -205,6 +158,130 @@ internal static class IvfBuilder
         }
 
         return new IndexState(lists, codes, scales);
+    }
+
+    private static void RowAsQuery(ListData data, int row, int dim, QueryBlock q, int slot)
+    {
+        var src = data.Codes.AsSpan(row * dim, dim);
+        var dst = q.Codes.AsSpan(slot * dim, dim);
+        var sum = 0;
+        for (var d = 0; d < dim; d++)
+        {
+            var v = (sbyte)(src[d] ^ 0x80);
+            dst[d] = v;
+            sum += v;
+        }
+
+        q.Corrections[slot] = 128 * sum;
+        q.Scales[slot] = 1f;
+    }
+
+    private static unsafe int BestOf(ReadOnlySpan<int> candidates, byte[] codes, float[] scales, int dim, QueryBlock q, Int8Isa isa)
+    {
+        var best = candidates[0];
+        var bestScore = float.NegativeInfinity;
+        fixed (byte* g = codes)
+        fixed (sbyte* qc = q.Codes)
+        {
+            foreach (var c in candidates)
+            {
+                var score = (Int8Kernels.DotRaw(g + ((long)c * dim), qc, dim, isa) - q.Corrections[0]) * scales[c];
+                if (score > bestScore)
+                {
+                    bestScore = score;
+                    best = c;
+                }
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>For each centroid, its <paramref name="count"/> nearest centroids (itself first), by an exact int8 scan.</summary>
+    private static int[] Neighbours(float[] centroids, byte[] codes, float[] scales, int k, int dim, int count, ParallelOptions parallel, Int8Isa isa)
+    {
+        var list = new ListData(dim, k, keepFloats: false);
+        codes.AsSpan(0, k * dim).CopyTo(list.Codes);
+        scales.AsSpan(0, k).CopyTo(list.Scales);
+        for (var c = 0; c < k; c++)
+        {
+            list.TemplateIds[c] = c;
+            list.SubjectIds[c] = c;
+        }
+
+        list.Count = k;
+        var result = new int[k * count];
+        Parallel.For(0, (k + Block - 1) / Block, parallel, b =>
+        {
+            var q = new QueryBlock(dim, Block);
+            var start = b * Block;
+            q.Count = Math.Min(Block, k - start);
+            var collectors = new TopKCollector[q.Count];
+            var hits = new SearchHit[count];
+            for (var i = 0; i < q.Count; i++)
+            {
+                q.Set(i, centroids.AsSpan((start + i) * dim, dim));
+                collectors[i] = new TopKCollector();
+                collectors[i].Reset(count, -1f);
+            }
+
+            Scanner.ScanBatch(list, 0, k, dim, q, collectors, isa);
+            for (var i = 0; i < q.Count; i++)
+            {
+                var n = collectors[i].CopyTo(hits);
+                var row = result.AsSpan((start + i) * count, count);
+                row[0] = start + i;
+                var w = 1;
+                for (var h = 0; h < n && w < count; h++)
+                {
+                    if (hits[h].TemplateId != start + i)
+                    {
+                        row[w++] = (int)hits[h].TemplateId;
+                    }
+                }
+
+                for (; w < count; w++)
+                {
+                    row[w] = start + i;
+                }
+            }
+        });
+        return result;
+    }
+
+    /// <summary>Spherical k-means update: each centroid becomes the normalised mean of its rows; empty ones are reseeded.</summary>
+    private static void Recompute(ListData[] sources, int[] rowList, int[] rowIndex, int[] assign, float[] centroids, int[] counts, int k, int dim, Random rng)
+    {
+        Array.Clear(centroids);
+        Array.Clear(counts);
+        for (var r = 0; r < assign.Length; r++)
+        {
+            var c = assign[r];
+            counts[c]++;
+            var data = sources[rowList[r]];
+            var src = data.Codes.AsSpan(rowIndex[r] * dim, dim);
+            var scale = data.Scales[rowIndex[r]];
+            var target = centroids.AsSpan(c * dim, dim);
+            for (var d = 0; d < dim; d++)
+            {
+                target[d] += (src[d] - 128) * scale;
+            }
+        }
+
+        for (var c = 0; c < k; c++)
+        {
+            var target = centroids.AsSpan(c * dim, dim);
+            var norm = TensorPrimitives.Norm(target);
+            if (counts[c] == 0 || norm < 1e-6f)
+            {
+                var r = rng.Next(assign.Length);
+                Dequantise(sources[rowList[r]], rowIndex[r], dim, target);
+            }
+            else
+            {
+                TensorPrimitives.Divide(target, norm, target);
+            }
+        }
     }
 
     private static void Dequantise(ListData data, int row, int dim, Span<float> destination)

@@ -28,7 +28,7 @@ public sealed class VectorIndex
     private int _liveCount;
 
     [ThreadStatic]
-    private static SearchScratch? t_scratch;
+    private static SearchScratch? _threadScratch;
 
     public VectorIndex(EmbeddingContract contract, VectorIndexOptions? options = null)
     {
@@ -218,7 +218,7 @@ public sealed class VectorIndex
     public int Search(ReadOnlySpan<float> query, SearchParameters parameters, Span<SearchHit> destination)
     {
         CheckParameters(parameters);
-        var scratch = t_scratch ??= new SearchScratch();
+        var scratch = _threadScratch ??= new SearchScratch();
         var q = scratch.Query(Dimension);
         Normalise(query, q.Floats.AsSpan(0, Dimension), "query");
         q.Set(0, q.Floats.AsSpan(0, Dimension));

@@ -54,6 +54,7 @@ public sealed unsafe class Int8KernelTests
             }
 
             var result = stackalloc int[8];
+            var r16 = stackalloc int[16];
             foreach (var isa in isas)
             {
                 for (var r = 0; r < 4; r++)
@@ -71,6 +72,22 @@ public sealed unsafe class Int8KernelTests
                 for (var r = 0; r < 8; r++)
                 {
                     Assert.Equal(expected[r], result[r]);
+                }
+
+                // 4x4 over the query pairs (a, b, a, b), queries laid out contiguously.
+                var quad = new sbyte[dim * 4];
+                q0.CopyTo(quad, 0);
+                q1.CopyTo(quad, dim);
+                q0.CopyTo(quad, 2 * dim);
+                q1.CopyTo(quad, 3 * dim);
+                fixed (sbyte* qq = quad)
+                {
+                    Int8Kernels.DotRaw4x4(gp, dim, qq, dim, dim, isa, r16);
+                }
+
+                for (var r = 0; r < 16; r++)
+                {
+                    Assert.Equal(expected[(((r >> 2) & 1) * 4) + (r & 3)], r16[r]);
                 }
             }
         }

@@ -82,7 +82,7 @@ internal static class BenchCommands
         var probes = new Option<string>("--probes") { Description = "IVF probe counts to sweep, comma-separated", DefaultValueFactory = _ => "4,8,16,32,64,128" };
         var efs = new Option<string>("--peer-ef") { Description = "USearch search expansions to sweep, comma-separated", DefaultValueFactory = _ => "32,64,128,256" };
         var connectivity = new Option<int>("--peer-m") { Description = "USearch connectivity (M)", DefaultValueFactory = _ => 32 };
-        var samples = new Option<int?>("--train-samples") { Description = "IVF training sample per list" };
+        var samples = new Option<int?>("--train-refine") { Description = "IVF cheap refinement passes after the full ones" };
         var iterations = new Option<int?>("--train-iterations") { Description = "IVF k-means iterations" };
         var noPeer = new Option<bool>("--no-peer") { Description = "Skip the USearch peer (its build takes minutes at 1M)" };
         var command = new Command("search", "Exact int8 scan, IVF index and USearch peer on synthetic face-like templates: speed, memory, restart, recall.")
@@ -98,7 +98,7 @@ internal static class BenchCommands
                 Queries = parse.GetValue(queries),
                 Threads = parse.GetValue(threads),
                 Lists = parse.GetValue(lists),
-                TrainSamplesPerList = parse.GetValue(samples),
+                TrainRefinePasses = parse.GetValue(samples),
                 TrainIterations = parse.GetValue(iterations),
                 Probes = ParseList(parse.GetValue(probes)!, "--probes"),
                 PeerExpansions = ParseList(parse.GetValue(efs)!, "--peer-ef"),
