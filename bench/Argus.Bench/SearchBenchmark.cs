@@ -17,11 +17,12 @@ public sealed record SearchBenchmarkOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int Seed { get; init; } = 7;
     public bool Peer { get; init; } = true;
+    public bool Ann { get; init; } = true;
     public int PeerConnectivity { get; init; } = 32;
     public IReadOnlyList<int> PeerExpansions { get; init; } = [32, 64, 128, 256];
     public IReadOnlyList<int> Probes { get; init; } = [4, 8, 16, 32, 64, 128];
     public int? Lists { get; init; }
-    public int? TrainRefinePasses { get; init; }
+    public float? Spill { get; init; }
     public int? TrainIterations { get; init; }
     public string WorkDirectory { get; init; } = Path.GetTempPath();
 }
@@ -62,7 +63,7 @@ public sealed record SearchBenchmarkResult(
     double SnapshotLoadSeconds,
     long SnapshotBytes,
     IReadOnlyList<EngineRun> Ann,
-    EngineRun AnnChosen,
+    EngineRun? AnnChosen,
     double PeerBuildSeconds,
     double PeerBytesPerVector,
     double PeerSaveSeconds,
@@ -160,19 +161,23 @@ public static class SearchBenchmark
         log($"exact batched: {batched.QpsAll:0.0} QPS all threads, {batched.Qps1:0.0} on 1; {o.Size * batched.QpsAll / 1e9:0.00} G vector-query pairs/s");
 
         // IVF.
+        var ann = new List<EngineRun>();
+        double train = 0, annBytes = 0;
+        EngineRun? chosen = null;
+        if (o.Ann)
+        {
         var training = IvfTraining.ForSize(o.Size) with { Threads = o.Threads };
         training = training with
         {
             Lists = o.Lists ?? training.Lists,
-            RefinePasses = o.TrainRefinePasses ?? training.RefinePasses,
+            SpillMargin = o.Spill ?? training.SpillMargin,
             Iterations = o.TrainIterations ?? training.Iterations,
         };
         t = Stopwatch.GetTimestamp();
         index.Train(training);
-        var train = Seconds(t);
-        var annBytes = index.MemoryBytes() / (double)o.Size;
+        train = Seconds(t);
+        annBytes = index.MemoryBytes() / (double)o.Size;
         log($"IVF: {index.ListCount} lists trained and filled in {train:0.0} s ({annBytes:0} B/vector)");
-        var ann = new List<EngineRun>();
         foreach (var probes in o.Probes)
         {
             var p = probes;
@@ -182,7 +187,8 @@ public static class SearchBenchmark
             log($"  probes {p}: {run.QpsAll:0} QPS ({run.Qps1:0} on 1 thread), p99 {run.P99MsAll:0.00} ms, match recall {run.MatchRecall:0.0000}, recall@1 {run.RecallAt1:0.0000}, recall@10 {run.RecallAt10:0.0000}");
         }
 
-        var chosen = ann.FirstOrDefault(r => r.MatchRecall >= 0.999) ?? ann[^1];
+        chosen = ann.FirstOrDefault(r => r.MatchRecall >= 0.999) ?? ann[^1];
+        }
 
         // Snapshot: save, then time a restart.
         var path = Path.Combine(o.WorkDirectory, $"argus-bench-{Environment.ProcessId}.snapshot");

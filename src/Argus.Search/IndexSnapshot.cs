@@ -200,7 +200,6 @@ public static class IndexSnapshot
 
             var opts = (options ?? new VectorIndexOptions()) with { KeepFloats = keepFloats };
             var lists = new InvertedList[listCount];
-            var map = new Dictionary<long, int>((int)live);
             long rows = 0;
             var rowBytes = dim + 4L + 24 + (keepFloats ? 4L * dim : 0);
             for (var l = 0; l < listCount; l++)
@@ -226,14 +225,6 @@ public static class IndexSnapshot
                 }
 
                 data.Count = n;
-                for (var i = 0; i < n; i++)
-                {
-                    if (!map.TryAdd(data.TemplateIds[i], l))
-                    {
-                        return Corrupt($"template {data.TemplateIds[i]} appears twice");
-                    }
-                }
-
                 rows += n;
                 lists[l] = new InvertedList(data);
             }
@@ -247,14 +238,22 @@ public static class IndexSnapshot
                 return Corrupt("body checksum mismatch");
             }
 
-            if (rows != live)
+            VectorIndex index;
+            try
             {
-                return Corrupt($"header says {live} rows, body holds {rows}");
+                index = new VectorIndex(contract, opts, new IndexState(lists, centroidCodes, centroidScales));
+            }
+            catch (InvalidOperationException e)
+            {
+                return Corrupt(e.Message);
             }
 
-            var state = new IndexState(lists, centroidCodes, centroidScales);
-            var index = new VectorIndex(contract, opts, state, (int)rows, map);
-            return new SnapshotLoadResult(SnapshotStatus.Loaded, $"Loaded {rows} templates in {listCount} lists.", index);
+            if (index.Count != live)
+            {
+                return Corrupt($"header says {live} templates, body holds {index.Count}");
+            }
+
+            return new SnapshotLoadResult(SnapshotStatus.Loaded, $"Loaded {live} templates ({rows} rows) in {listCount} lists.", index);
         }
         catch (EndOfStreamException)
         {

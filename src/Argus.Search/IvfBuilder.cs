@@ -9,21 +9,25 @@ public sealed record IvfTraining
     public int Lists { get; init; } = 1024;
 
     /// <summary>Full Lloyd passes of spherical k-means over every row (each costs rows × lists int8 dot products).</summary>
-    public int Iterations { get; init; } = 3;
+    public int Iterations { get; init; } = 5;
 
-    /// <summary>Cheap passes after the full ones, each row comparing only the 32 centroids nearest its own.</summary>
-    public int RefinePasses { get; init; } = 2;
+    /// <summary>
+    /// A row whose second-nearest centroid scores within this margin of the nearest is stored in both lists
+    /// (memory grows by the share of such rows). 0 turns spilling off.
+    /// </summary>
+    public float SpillMargin { get; init; } = 0.08f;
 
     public int Seed { get; init; } = 12345;
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <summary>
-    /// About 100 templates per list. On face-like data the lists must be small enough that a list's centroid stays
+    /// About 50 templates per list. On face-like data the lists must be small enough that a list's centroid stays
     /// close to each identity it holds (cosine ~1/sqrt(identities per list)), or a query's own list does not stand out
-    /// from thousands of others (measured in docs/benchmarks.md).
+    /// among thousands of others: at 100k templates, 1,000 lists reached match recall 0.995 where 2,000 reached 0.999
+    /// (docs/benchmarks.md). The build cost grows with templates × lists, i.e. with the square of the gallery.
     /// </summary>
-    public static IvfTraining ForSize(int count) => new() { Lists = Math.Clamp(count / 100, 1, 1 << 17) };
+    public static IvfTraining ForSize(int count) => new() { Lists = Math.Clamp(count / 50, 1, 1 << 17) };
 }
 
 /// <summary>Spherical k-means on an int8 sample, then re-partitioning of every row (int8 nearest-centroid assignment).</summary>
@@ -44,13 +48,15 @@ internal static class IvfBuilder
         var rowIndex = new int[total];
         var sources = new ListData[current.Lists.Length];
         var n = 0;
+        var seen = new HashSet<long>(total);
         for (var l = 0; l < current.Lists.Length; l++)
         {
             var data = current.Lists[l].Data;
             sources[l] = data;
             for (var i = 0; i < data.Count && n < total; i++)
             {
-                if (data.Deleted[i] == 0)
+                // A spilled row is stored twice; train on (and re-place) each template once.
+                if (data.Deleted[i] == 0 && seen.Add(data.TemplateIds[i]))
                 {
                     rowList[n] = l;
                     rowIndex[n] = i;
@@ -86,8 +92,11 @@ internal static class IvfBuilder
         // minus 128 is the query code of the same vector, so rows are used as queries without dequantising. Identities
         // only come together in lists after a few full passes; random initial centroids do not attract them.
         var assign = new int[total];
+        var second = new int[total];
+        var gap = new float[total];
         var counts = new int[k];
-        for (var pass = 0; pass < Math.Max(1, training.Iterations); pass++)
+        var passes = Math.Max(1, training.Iterations);
+        for (var pass = 0; pass < passes; pass++)
         {
             if (pass > 0)
             {
@@ -105,28 +114,11 @@ internal static class IvfBuilder
                     RowAsQuery(sources[rowList[start + i]], rowIndex[start + i], dim, q, i);
                 }
 
-                Scanner.Nearest(codes, scales, dim, q, assign.AsSpan(start, q.Count), isa);
-            });
-        }
-
-        // Later passes only compare a row with the centroids nearest to its current one: a row whose identity is
-        // split between two lists finds the other list among them, because the two centroids share that identity.
-        const int Candidates = 32;
-        for (var it = 0; it < training.RefinePasses; it++)
-        {
-            Recompute(sources, rowList, rowIndex, assign, centroids, counts, k, dim, rng);
-            Quantise(centroids, k, dim, codes, scales);
-            var neighbours = Neighbours(centroids, codes, scales, k, dim, Math.Min(Candidates, k), parallel, isa);
-            var c2 = Math.Min(Candidates, k);
-            Parallel.For(0, (total + Block - 1) / Block, parallel, b =>
-            {
-                var q = new QueryBlock(dim, 1);
-                var start = b * Block;
-                var end = Math.Min(total, start + Block);
-                for (var r = start; r < end; r++)
+                Scanner.Nearest(codes, scales, dim, q, assign.AsSpan(start, q.Count), isa, second.AsSpan(start, q.Count), gap.AsSpan(start, q.Count));
+                for (var i = 0; i < q.Count; i++)
                 {
-                    RowAsQuery(sources[rowList[r]], rowIndex[r], dim, q, 0);
-                    assign[r] = BestOf(neighbours.AsSpan(assign[r] * c2, c2), codes, scales, dim, q, isa);
+                    // Nearest leaves out the query's own scale (it does not change the argmax); the gap needs it.
+                    gap[start + i] *= q.Scales[i];
                 }
             });
         }
@@ -136,10 +128,17 @@ internal static class IvfBuilder
         Quantise(centroids, k, dim, codes, scales);
         var rowAssign = assign;
 
+        // Spill: a row almost as close to its second list as to its first is stored in both, so a query routed to
+        // either finds it (duplicates collapse in the per-subject merge). Off when SpillMargin is 0.
+        var spill = training.SpillMargin > 0;
         var sizes = new int[k];
-        foreach (var c in rowAssign)
+        for (var r = 0; r < total; r++)
         {
-            sizes[c]++;
+            sizes[rowAssign[r]]++;
+            if (spill && gap[r] < training.SpillMargin && second[r] != rowAssign[r])
+            {
+                sizes[second[r]]++;
+            }
         }
 
         var lists = new InvertedList[k];
@@ -155,6 +154,12 @@ internal static class IvfBuilder
             var d = datas[rowAssign[r]];
             sources[rowList[r]].CopyRow(rowIndex[r], d, d.Count, dim);
             d.Count++;
+            if (spill && gap[r] < training.SpillMargin && second[r] != rowAssign[r])
+            {
+                d = datas[second[r]];
+                sources[rowList[r]].CopyRow(rowIndex[r], d, d.Count, dim);
+                d.Count++;
+            }
         }
 
         return new IndexState(lists, codes, scales);
@@ -173,80 +178,7 @@ internal static class IvfBuilder
         }
 
         q.Corrections[slot] = 128 * sum;
-        q.Scales[slot] = 1f;
-    }
-
-    private static unsafe int BestOf(ReadOnlySpan<int> candidates, byte[] codes, float[] scales, int dim, QueryBlock q, Int8Isa isa)
-    {
-        var best = candidates[0];
-        var bestScore = float.NegativeInfinity;
-        fixed (byte* g = codes)
-        fixed (sbyte* qc = q.Codes)
-        {
-            foreach (var c in candidates)
-            {
-                var score = (Int8Kernels.DotRaw(g + ((long)c * dim), qc, dim, isa) - q.Corrections[0]) * scales[c];
-                if (score > bestScore)
-                {
-                    bestScore = score;
-                    best = c;
-                }
-            }
-        }
-
-        return best;
-    }
-
-    /// <summary>For each centroid, its <paramref name="count"/> nearest centroids (itself first), by an exact int8 scan.</summary>
-    private static int[] Neighbours(float[] centroids, byte[] codes, float[] scales, int k, int dim, int count, ParallelOptions parallel, Int8Isa isa)
-    {
-        var list = new ListData(dim, k, keepFloats: false);
-        codes.AsSpan(0, k * dim).CopyTo(list.Codes);
-        scales.AsSpan(0, k).CopyTo(list.Scales);
-        for (var c = 0; c < k; c++)
-        {
-            list.TemplateIds[c] = c;
-            list.SubjectIds[c] = c;
-        }
-
-        list.Count = k;
-        var result = new int[k * count];
-        Parallel.For(0, (k + Block - 1) / Block, parallel, b =>
-        {
-            var q = new QueryBlock(dim, Block);
-            var start = b * Block;
-            q.Count = Math.Min(Block, k - start);
-            var collectors = new TopKCollector[q.Count];
-            var hits = new SearchHit[count];
-            for (var i = 0; i < q.Count; i++)
-            {
-                q.Set(i, centroids.AsSpan((start + i) * dim, dim));
-                collectors[i] = new TopKCollector();
-                collectors[i].Reset(count, -1f);
-            }
-
-            Scanner.ScanBatch(list, 0, k, dim, q, collectors, isa);
-            for (var i = 0; i < q.Count; i++)
-            {
-                var n = collectors[i].CopyTo(hits);
-                var row = result.AsSpan((start + i) * count, count);
-                row[0] = start + i;
-                var w = 1;
-                for (var h = 0; h < n && w < count; h++)
-                {
-                    if (hits[h].TemplateId != start + i)
-                    {
-                        row[w++] = (int)hits[h].TemplateId;
-                    }
-                }
-
-                for (; w < count; w++)
-                {
-                    row[w] = start + i;
-                }
-            }
-        });
-        return result;
+        q.Scales[slot] = data.Scales[row];
     }
 
     /// <summary>Spherical k-means update: each centroid becomes the normalised mean of its rows; empty ones are reseeded.</summary>

@@ -185,11 +185,16 @@ internal static unsafe class Scanner
 
     /// <summary>Index of the best-scoring centroid for each query (used to assign rows to lists).</summary>
     public static void Nearest(byte[] centroidCodes, float[] centroidScales, int dimension, QueryBlock q, Span<int> best, Int8Isa isa)
+        => Nearest(centroidCodes, centroidScales, dimension, q, best, isa, default, default);
+
+    /// <summary>Best centroid per query, and optionally the second best and the score gap between them.</summary>
+    public static void Nearest(byte[] centroidCodes, float[] centroidScales, int dimension, QueryBlock q, Span<int> best, Int8Isa isa, Span<int> second, Span<float> gap)
     {
         var n = centroidScales.Length;
         var raw = stackalloc int[16];
-        Span<float> bestScore = stackalloc float[q.Count];
-        bestScore.Fill(float.NegativeInfinity);
+        Span<float> scores = stackalloc float[q.Count * 2];
+        scores.Fill(float.NegativeInfinity);
+        Span<int> ids = stackalloc int[q.Count * 2];
         fixed (byte* codes = centroidCodes)
         fixed (sbyte* qc = q.Codes)
         {
@@ -203,7 +208,7 @@ internal static unsafe class Scanner
                     Int8Kernels.DotRaw4x4(rows, dimension, qc + (j * dimension), dimension, dimension, isa, raw);
                     for (var r = 0; r < 16; r++)
                     {
-                        Keep(j + (r >> 2), i + (r & 3), (raw[r] - q.Corrections[j + (r >> 2)]) * centroidScales[i + (r & 3)], bestScore, best);
+                        Keep(j + (r >> 2), i + (r & 3), (raw[r] - q.Corrections[j + (r >> 2)]) * centroidScales[i + (r & 3)], scores, ids);
                     }
                 }
 
@@ -212,7 +217,7 @@ internal static unsafe class Scanner
                     Int8Kernels.DotRaw4(rows, dimension, qc + (j * dimension), dimension, isa, raw);
                     for (var r = 0; r < 4; r++)
                     {
-                        Keep(j, i + r, (raw[r] - q.Corrections[j]) * centroidScales[i + r], bestScore, best);
+                        Keep(j, i + r, (raw[r] - q.Corrections[j]) * centroidScales[i + r], scores, ids);
                     }
                 }
             }
@@ -221,18 +226,40 @@ internal static unsafe class Scanner
             {
                 for (var j = 0; j < q.Count; j++)
                 {
-                    Keep(j, i, (Int8Kernels.DotRaw(codes + ((long)i * dimension), qc + (j * dimension), dimension, isa) - q.Corrections[j]) * centroidScales[i], bestScore, best);
+                    Keep(j, i, (Int8Kernels.DotRaw(codes + ((long)i * dimension), qc + (j * dimension), dimension, isa) - q.Corrections[j]) * centroidScales[i], scores, ids);
                 }
+            }
+        }
+
+        for (var j = 0; j < q.Count; j++)
+        {
+            best[j] = ids[j * 2];
+            if (!second.IsEmpty)
+            {
+                second[j] = n > 1 ? ids[(j * 2) + 1] : ids[j * 2];
+                gap[j] = n > 1 ? scores[j * 2] - scores[(j * 2) + 1] : float.PositiveInfinity;
             }
         }
     }
 
-    private static void Keep(int query, int centroid, float score, Span<float> bestScore, Span<int> best)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep(int query, int centroid, float score, Span<float> scores, Span<int> ids)
     {
-        if (score > bestScore[query])
+        var b = query * 2;
+        if (score > scores[b + 1])
         {
-            bestScore[query] = score;
-            best[query] = centroid;
+            if (score > scores[b])
+            {
+                scores[b + 1] = scores[b];
+                ids[b + 1] = ids[b];
+                scores[b] = score;
+                ids[b] = centroid;
+            }
+            else
+            {
+                scores[b + 1] = score;
+                ids[b + 1] = centroid;
+            }
         }
     }
 

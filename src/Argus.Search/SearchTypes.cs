@@ -24,7 +24,4 @@ public sealed record VectorIndexOptions
 
     /// <summary>Threads for an exact scan (one query or a batch); default: one per core.</summary>
     public int ScanThreads { get; init; } = Environment.ProcessorCount;
-
-    /// <summary>Probes used when a caller asks for approximate search without saying how many.</summary>
-    public int DefaultProbes { get; init; } = 24;
 }

@@ -22,6 +22,9 @@ public sealed class VectorIndex
 
     private readonly Lock _writeLock = new();
     private readonly Dictionary<long, int> _templateList = [];
+
+    /// <summary>Second list of templates that training stored twice (see <see cref="IvfTraining.SpillMargin"/>).</summary>
+    private readonly Dictionary<long, int> _spilled = [];
     private readonly ConcurrentBag<TopKCollector> _collectors = [];
     private readonly QueryBlock _writerQuery;
     private volatile IndexState _state;
@@ -45,12 +48,11 @@ public sealed class VectorIndex
         _state = new IndexState([new InvertedList(new ListData(Dimension, 64, Options.KeepFloats))], null, null);
     }
 
-    internal VectorIndex(EmbeddingContract contract, VectorIndexOptions options, IndexState state, int liveCount, Dictionary<long, int> templateList)
+    internal VectorIndex(EmbeddingContract contract, VectorIndexOptions options, IndexState state)
         : this(contract, options)
     {
         _state = state;
-        _liveCount = liveCount;
-        _templateList = templateList;
+        RebuildTemplateMap(state);
     }
 
     public EmbeddingContract Contract { get; }
@@ -84,7 +86,7 @@ public sealed class VectorIndex
         }
 
         bytes += (state.CentroidCodes?.LongLength ?? 0) + ((state.CentroidScales?.LongLength ?? 0) * 4);
-        return bytes + (_templateList.Count * 24L);
+        return bytes + ((_templateList.Count + _spilled.Count) * 24L);
     }
 
     public void Add(long templateId, long subjectId, long galleryId, Embedding embedding)
@@ -147,18 +149,13 @@ public sealed class VectorIndex
                 return false;
             }
 
-            var list = _state.Lists[listIndex];
-            var data = list.Data;
-            var count = data.Count;
-            for (var i = 0; i < count; i++)
+            DeleteFromList(listIndex, templateId);
+            if (_spilled.Remove(templateId, out var spillIndex))
             {
-                if (data.TemplateIds[i] == templateId && data.Deleted[i] == 0)
-                {
-                    MarkDeleted(list, data, i);
-                    break;
-                }
+                DeleteFromList(spillIndex, templateId);
             }
 
+            Interlocked.Decrement(ref _liveCount);
             return true;
         }
     }
@@ -177,9 +174,14 @@ public sealed class VectorIndex
                 {
                     if (data.SubjectIds[i] == subjectId && data.Deleted[i] == 0)
                     {
-                        _templateList.Remove(data.TemplateIds[i]);
+                        if (_templateList.Remove(data.TemplateIds[i]))
+                        {
+                            Interlocked.Decrement(ref _liveCount);
+                            removed++;
+                        }
+
+                        _spilled.Remove(data.TemplateIds[i]);
                         MarkDeleted(list, data, i);
-                        removed++;
                     }
                 }
             }
@@ -429,11 +431,25 @@ public sealed class VectorIndex
         Volatile.Write(ref data.Count, row + 1);
     }
 
+    private void DeleteFromList(int listIndex, long templateId)
+    {
+        var list = _state.Lists[listIndex];
+        var data = list.Data;
+        var count = data.Count;
+        for (var i = 0; i < count; i++)
+        {
+            if (data.TemplateIds[i] == templateId && data.Deleted[i] == 0)
+            {
+                MarkDeleted(list, data, i);
+                return;
+            }
+        }
+    }
+
     private void MarkDeleted(InvertedList list, ListData data, int row)
     {
         Volatile.Write(ref data.Deleted[row], (byte)1);
         data.DeadCount++;
-        Interlocked.Decrement(ref _liveCount);
         if (data.DeadCount > 64 && data.DeadCount > data.Count / 4)
         {
             list.Data = data.CopyTo(Dimension, Math.Max(data.Count - data.DeadCount + 16, 64), dropDeleted: true);
@@ -443,17 +459,20 @@ public sealed class VectorIndex
     private void RebuildTemplateMap(IndexState state)
     {
         _templateList.Clear();
+        _spilled.Clear();
         for (var l = 0; l < state.Lists.Length; l++)
         {
             var data = state.Lists[l].Data;
             for (var i = 0; i < data.Count; i++)
             {
-                if (data.Deleted[i] == 0)
+                if (data.Deleted[i] == 0 && !_templateList.TryAdd(data.TemplateIds[i], l) && !_spilled.TryAdd(data.TemplateIds[i], l))
                 {
-                    _templateList[data.TemplateIds[i]] = l;
+                    throw new InvalidOperationException($"Template {data.TemplateIds[i]} is stored more than twice.");
                 }
             }
         }
+
+        _liveCount = _templateList.Count;
     }
 
     internal void UnderWriteLock(Action<IndexState> action)

@@ -82,12 +82,13 @@ internal static class BenchCommands
         var probes = new Option<string>("--probes") { Description = "IVF probe counts to sweep, comma-separated", DefaultValueFactory = _ => "4,8,16,32,64,128" };
         var efs = new Option<string>("--peer-ef") { Description = "USearch search expansions to sweep, comma-separated", DefaultValueFactory = _ => "32,64,128,256" };
         var connectivity = new Option<int>("--peer-m") { Description = "USearch connectivity (M)", DefaultValueFactory = _ => 32 };
-        var samples = new Option<int?>("--train-refine") { Description = "IVF cheap refinement passes after the full ones" };
+        var spill = new Option<float?>("--spill") { Description = "IVF spill margin: rows this close to a second list are stored in both" };
         var iterations = new Option<int?>("--train-iterations") { Description = "IVF k-means iterations" };
+        var noAnn = new Option<bool>("--no-ann") { Description = "Skip the IVF index (its build scores every template against every list)" };
         var noPeer = new Option<bool>("--no-peer") { Description = "Skip the USearch peer (its build takes minutes at 1M)" };
         var command = new Command("search", "Exact int8 scan, IVF index and USearch peer on synthetic face-like templates: speed, memory, restart, recall.")
         {
-            size, dim, queries, threads, lists, probes, efs, connectivity, noPeer, samples, iterations, ArgusCli.JsonOption,
+            size, dim, queries, threads, lists, probes, efs, connectivity, noPeer, noAnn, spill, iterations, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
         {
@@ -98,12 +99,13 @@ internal static class BenchCommands
                 Queries = parse.GetValue(queries),
                 Threads = parse.GetValue(threads),
                 Lists = parse.GetValue(lists),
-                TrainRefinePasses = parse.GetValue(samples),
+                Spill = parse.GetValue(spill),
                 TrainIterations = parse.GetValue(iterations),
                 Probes = ParseList(parse.GetValue(probes)!, "--probes"),
                 PeerExpansions = ParseList(parse.GetValue(efs)!, "--peer-ef"),
                 PeerConnectivity = parse.GetValue(connectivity),
                 Peer = !parse.GetValue(noPeer),
+                Ann = !parse.GetValue(noAnn),
             };
             if (o.Size is < 1000 or > 50_000_000 || o.Dimension is < 32 or > 4096 || o.Dimension % 32 != 0 || o.Queries is < 64 or > 100_000
                 || o.Threads is < 1 or > 256 || o.PeerConnectivity is < 4 or > 128 || o.Lists is < 1)
@@ -173,15 +175,15 @@ internal static class BenchCommands
             ["exact_single_qps"] = Math.Round(r.ExactSingle.QpsAll, 1),
             ["exact_scan_vectors_per_second"] = Math.Round(r.ExactScanVectorsPerSecond),
             ["exact_batched_pairs_per_second"] = Math.Round(r.ExactBatchedPairsPerSecond),
-            ["ann_setting"] = ann.Setting,
-            ["ann_qps"] = Math.Round(ann.QpsAll, 1),
-            ["ann_p99_ms"] = Math.Round(ann.P99MsAll, 3),
-            ["ann_match_recall"] = Math.Round(ann.MatchRecall, 4),
-            ["ann_recall_at_10"] = Math.Round(ann.RecallAt10, 4),
-            ["ann_recall_at_1"] = Math.Round(ann.RecallAt1, 4),
+            ["ann_setting"] = ann?.Setting,
+            ["ann_qps"] = ann is null ? null : Math.Round(ann.QpsAll, 1),
+            ["ann_p99_ms"] = ann is null ? null : Math.Round(ann.P99MsAll, 3),
+            ["ann_match_recall"] = ann is null ? null : Math.Round(ann.MatchRecall, 4),
+            ["ann_recall_at_10"] = ann is null ? null : Math.Round(ann.RecallAt10, 4),
+            ["ann_recall_at_1"] = ann is null ? null : Math.Round(ann.RecallAt1, 4),
             ["ann_lists"] = r.AnnLists,
             ["ann_train_seconds"] = Math.Round(r.AnnTrainSeconds, 2),
-            ["bytes_per_vector"] = Math.Round(r.AnnBytesPerVector, 1),
+            ["bytes_per_vector"] = Math.Round(ann is null ? r.ExactBytesPerVector : r.AnnBytesPerVector, 1),
             ["load_seconds"] = Math.Round(r.SnapshotLoadSeconds, 3),
             ["snapshot_bytes"] = r.SnapshotBytes,
             ["build_seconds"] = Math.Round(r.ExactBuildSeconds + r.AnnTrainSeconds, 2),
