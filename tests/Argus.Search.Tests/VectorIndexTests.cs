@@ -209,6 +209,48 @@ public sealed class VectorIndexTests
     }
 
     [Fact]
+    public void Spilled_templates_count_once_and_are_removed_everywhere()
+    {
+        var (index, rows, centres) = Gallery(100, 4, seed: 31);
+
+        // A margin of 2 spills every row into its second list as well.
+        index.Train(new IvfTraining { Lists = 10, Iterations = 3, SpillMargin = 2f });
+        Assert.Equal(rows.Count, index.Count);
+        var stored = index.State.Lists.Sum(l => l.Data.Count);
+        Assert.Equal(rows.Count * 2, stored);
+
+        var query = TestData.Near(new Random(2), centres[9], 0.9f);
+        var all = new SearchParameters(50, -1f, Probes: 10);
+        var hits = index.Search(query, all);
+        Assert.Equal(hits.Length, hits.Select(h => h.TemplateId).Distinct().Count());
+
+        var template = rows.First(r => r.Subject == 9).Template;
+        Assert.True(index.RemoveTemplate(template));
+        Assert.DoesNotContain(index.Search(query, all), h => h.TemplateId == template);
+        Assert.Equal(3, index.RemoveSubject(9));
+        Assert.DoesNotContain(index.Search(query, all), h => h.SubjectId == 9);
+        Assert.Equal(rows.Count - 4, index.Count);
+
+        var dir = Directory.CreateTempSubdirectory("argus-spill-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "s.snapshot");
+            IndexSnapshot.Save(index, path, "fp");
+            var loaded = IndexSnapshot.TryLoad(path, TestData.Contract, "fp");
+            Assert.True(loaded.Succeeded, loaded.Message);
+            Assert.Equal(index.Count, loaded.Index!.Count);
+            Assert.Equal(index.Search(query, all), loaded.Index.Search(query, all));
+            var other = rows.First(r => r.Subject == 10).Template;
+            Assert.True(loaded.Index.RemoveTemplate(other));
+            Assert.DoesNotContain(loaded.Index.Search(query, all), h => h.TemplateId == other);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Batch_search_equals_single_searches()
     {
         var (index, _, _) = Gallery(VectorIndex.FlatChunkRows / 1000, 1000, seed: 4, new VectorIndexOptions { ScanThreads = 2 });
