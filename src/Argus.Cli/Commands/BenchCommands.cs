@@ -6,7 +6,10 @@ using Argus.Vision.Pipeline;
 
 namespace Argus.Cli.Commands;
 
-/// <summary><c>argus bench pipeline</c>: throughput and per-stage cost of the face pipeline.</summary>
+/// <summary>
+/// <c>argus bench pipeline</c>: throughput and per-stage cost of the face pipeline. <c>argus bench search</c>: exact,
+/// IVF and USearch search on synthetic face-like templates.
+/// </summary>
 internal static class BenchCommands
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -65,86 +68,138 @@ internal static class BenchCommands
             return ArgusCli.Ok;
         }));
         bench.Subcommands.Add(pipeline);
-        bench.Subcommands.Add(Cameras(output, error));
+        bench.Subcommands.Add(CameraBenchCommand.Create(output, error));
+        bench.Subcommands.Add(Search(output, error));
         return bench;
     }
 
-    private static Command Cameras(TextWriter output, TextWriter error)
+    private static Command Search(TextWriter output, TextWriter error)
     {
-        var cameras = new Option<int>("--cameras") { Description = "Cameras replayed at once", DefaultValueFactory = _ => 8 };
-        var resolution = new Option<string>("--resolution") { Description = "720p or 1080p", DefaultValueFactory = _ => "1080p" };
-        var seconds = new Option<double>("--seconds") { Description = "Measured seconds", DefaultValueFactory = _ => 30 };
-        var fps = new Option<double>("--analysis-fps") { Description = "Analysed frames per second per camera", DefaultValueFactory = _ => 5 };
-        var watchlist = new Option<int>("--watchlist") { Description = "Watchlist size (enrolled people plus random templates)", DefaultValueFactory = _ => 10_000 };
-        var facesDev = new Option<string>("--faces-dev") { Description = "The faces-dev folder the clips are made from", DefaultValueFactory = _ => Path.Combine("..", "shared", "data", "faces-dev") };
-        var tiling = new Option<bool>("--tiling") { Description = "Tile frames for small faces" };
-        var command = new Command("cameras", "Cameras per machine: replayed clips analysed and matched against a watchlist; fps, CPU, alert recall, false alerts and latency.")
+        var size = new Option<int>("--size") { Description = "Gallery templates", Required = true };
+        var dim = new Option<int>("--dim") { Description = "Template dimension", DefaultValueFactory = _ => 512 };
+        var queries = new Option<int>("--queries") { Description = "Queries (80% new samples of enrolled identities, 20% strangers)", DefaultValueFactory = _ => 2000 };
+        var threads = new Option<int>("--threads") { Description = "Threads for the all-threads runs (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var lists = new Option<int?>("--lists") { Description = "IVF lists (default: size / 100)" };
+        var probes = new Option<string>("--probes") { Description = "IVF probe counts to sweep, comma-separated", DefaultValueFactory = _ => "4,8,16,32,64,128" };
+        var efs = new Option<string>("--peer-ef") { Description = "USearch search expansions to sweep, comma-separated", DefaultValueFactory = _ => "32,64,128,256" };
+        var connectivity = new Option<int>("--peer-m") { Description = "USearch connectivity (M)", DefaultValueFactory = _ => 32 };
+        var spill = new Option<float?>("--spill") { Description = "IVF spill margin: rows this close to a second list are stored in both" };
+        var iterations = new Option<int?>("--train-iterations") { Description = "IVF k-means iterations" };
+        var noAnn = new Option<bool>("--no-ann") { Description = "Skip the IVF index (its build scores every template against every list)" };
+        var noPeer = new Option<bool>("--no-peer") { Description = "Skip the USearch peer (its build takes minutes at 1M)" };
+        var command = new Command("search", "Exact int8 scan, IVF index and USearch peer on synthetic face-like templates: speed, memory, restart, recall.")
         {
-            cameras, resolution, seconds, fps, watchlist, facesDev, tiling, ArgusCli.JsonOption,
+            size, dim, queries, threads, lists, probes, efs, connectivity, noPeer, noAnn, spill, iterations, ArgusCli.JsonOption,
         };
-        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
         {
-            var (width, height) = parse.GetValue(resolution) switch
+            var o = new SearchBenchmarkOptions
             {
-                "720p" => (1280, 720),
-                "1080p" => (1920, 1080),
-                var other => throw new ArgusException("argument.invalid", $"--resolution {other}: use 720p or 1080p."),
+                Size = parse.GetValue(size),
+                Dimension = parse.GetValue(dim),
+                Queries = parse.GetValue(queries),
+                Threads = parse.GetValue(threads),
+                Lists = parse.GetValue(lists),
+                Spill = parse.GetValue(spill),
+                TrainIterations = parse.GetValue(iterations),
+                Probes = ParseList(parse.GetValue(probes)!, "--probes"),
+                PeerExpansions = ParseList(parse.GetValue(efs)!, "--peer-ef"),
+                PeerConnectivity = parse.GetValue(connectivity),
+                Peer = !parse.GetValue(noPeer),
+                Ann = !parse.GetValue(noAnn),
             };
-            var n = parse.GetValue(cameras);
-            if (n is < 1 or > 64 || parse.GetValue(seconds) is not (> 0 and <= 3600) || parse.GetValue(watchlist) is < 10 or > 10_000_000)
+            if (o.Size is < 1000 or > 50_000_000 || o.Dimension is < 32 or > 4096 || o.Dimension % 32 != 0 || o.Queries is < 64 or > 100_000
+                || o.Threads is < 1 or > 256 || o.PeerConnectivity is < 4 or > 128 || o.Lists is < 1)
             {
-                throw new ArgusException("argument.invalid", "--cameras must be 1-64, --seconds in (0, 3600], --watchlist 10-10,000,000.");
-            }
-
-            var faces = parse.GetValue(facesDev)!;
-            if (!Directory.Exists(faces))
-            {
-                throw new ArgusException("argument.invalid", $"--faces-dev {faces}: no such directory.");
+                throw new ArgusException("argument.invalid",
+                    "--size must be in [1000, 50000000], --dim a multiple of 32 in [32, 4096], --queries in [64, 100000], --threads in [1, 256], --peer-m in [4, 128].");
             }
 
             var json = parse.GetValue(ArgusCli.JsonOption);
-            var options = new CameraBenchmarkOptions(n, width, height, faces)
-            {
-                Seconds = parse.GetValue(seconds),
-                AnalysisFps = parse.GetValue(fps),
-                WatchlistSize = parse.GetValue(watchlist),
-                Tiling = parse.GetValue(tiling),
-            };
-            var r = await CameraBenchmark.RunAsync(host.Engine(), options, Path.Combine(host.Paths.DataDirectory, "bench-clips"), json ? null : host.Error.WriteLine);
+            var r = SearchBenchmark.Run(o, json ? host.Error.WriteLine : host.Out.WriteLine);
             if (json)
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["cameras"] = r.Cameras,
-                    ["resolution"] = r.Resolution,
-                    ["seconds"] = Math.Round(r.Seconds, 1),
-                    ["watchlist_size"] = r.WatchlistSize,
-                    ["mean_fps_in"] = Math.Round(r.MeanFpsIn, 2),
-                    ["mean_fps_analysed"] = Math.Round(r.MeanFpsAnalysed, 2),
-                    ["min_fps_analysed"] = Math.Round(r.MinFpsAnalysed, 2),
-                    ["frames_dropped"] = r.FramesDropped,
-                    ["cpu_cores"] = Math.Round(r.CpuCores, 2),
-                    ["expected_alerts"] = r.ExpectedAlerts,
-                    ["true_alerts"] = r.TrueAlerts,
-                    ["false_alerts"] = r.FalseAlerts,
-                    ["alert_recall"] = Math.Round(r.Recall, 4),
-                    ["false_alerts_per_hour"] = Math.Round(r.FalseAlertsPerHour, 2),
-                    ["alert_latency_p50_s"] = Math.Round(r.LatencyP50Seconds, 3),
-                    ["alert_latency_p99_s"] = Math.Round(r.LatencyP99Seconds, 3),
-                });
-            }
-            else
-            {
-                host.Out.WriteLine($"{r.Cameras} x {r.Resolution} cameras for {r.Seconds:0} s, watchlist of {r.WatchlistSize:N0}");
-                host.Out.WriteLine($"  frames in      {r.MeanFpsIn:0.0} fps per camera (decoded), {r.FramesDropped:N0} not analysed (only the latest frame is)");
-                host.Out.WriteLine($"  analysed       {r.MeanFpsAnalysed:0.00} fps per camera on average, {r.MinFpsAnalysed:0.00} at worst");
-                host.Out.WriteLine($"  cpu            {r.CpuCores:0.00} cores of {Environment.ProcessorCount}");
-                host.Out.WriteLine($"  alerts         {r.TrueAlerts}/{r.ExpectedAlerts} expected raised (recall {r.Recall:P1}), {r.FalseAlerts} false ({r.FalseAlertsPerHour:0.0} per hour of video)");
-                host.Out.WriteLine($"  latency        p50 {r.LatencyP50Seconds:0.00} s, p99 {r.LatencyP99Seconds:0.00} s from the first frame a face is visible");
+                host.WriteJson(SearchJson(r));
             }
 
             return ArgusCli.Ok;
         }));
         return command;
+    }
+
+    private static int[] ParseList(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], out values[i]) || values[i] < 1)
+            {
+                throw new ArgusException("argument.invalid", $"{option} takes positive integers separated by commas, got '{text}'.");
+            }
+        }
+
+        return values.Length > 0 ? values : throw new ArgusException("argument.invalid", $"{option} needs at least one value.");
+    }
+
+    private static JsonObject SearchJson(SearchBenchmarkResult r)
+    {
+        var ann = r.AnnChosen;
+        var peerBest = r.Peer.Count > 0 ? r.Peer.MaxBy(p => p.RecallAt10) : null;
+        var runs = new JsonArray();
+        foreach (var run in r.Ann.Concat(r.Peer).Prepend(r.ExactBatched).Prepend(r.ExactSingle))
+        {
+            runs.Add(new JsonObject
+            {
+                ["engine"] = run.Engine,
+                ["setting"] = run.Setting,
+                ["qps_1_thread"] = Math.Round(run.Qps1, 1),
+                ["qps_all_threads"] = Math.Round(run.QpsAll, 1),
+                ["p50_ms_1_thread"] = Math.Round(run.P50Ms1, 3),
+                ["p99_ms_1_thread"] = Math.Round(run.P99Ms1, 3),
+                ["p50_ms_all_threads"] = Math.Round(run.P50MsAll, 3),
+                ["p99_ms_all_threads"] = Math.Round(run.P99MsAll, 3),
+                ["recall_at_1"] = Math.Round(run.RecallAt1, 4),
+                ["recall_at_10"] = Math.Round(run.RecallAt10, 4),
+                ["match_recall"] = Math.Round(run.MatchRecall, 4),
+                ["identity_top1"] = Math.Round(run.IdentityTop1, 4),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["size"] = r.Options.Size,
+            ["dim"] = r.Options.Dimension,
+            ["threads"] = r.Options.Threads,
+            ["exact_qps"] = Math.Round(r.ExactBatched.QpsAll, 1),
+            ["exact_p99_ms"] = Math.Round(r.ExactSingle.P99MsAll, 3),
+            ["exact_single_qps"] = Math.Round(r.ExactSingle.QpsAll, 1),
+            ["exact_scan_vectors_per_second"] = Math.Round(r.ExactScanVectorsPerSecond),
+            ["exact_batched_pairs_per_second"] = Math.Round(r.ExactBatchedPairsPerSecond),
+            ["ann_setting"] = ann?.Setting,
+            ["ann_qps"] = ann is null ? null : Math.Round(ann.QpsAll, 1),
+            ["ann_p99_ms"] = ann is null ? null : Math.Round(ann.P99MsAll, 3),
+            ["ann_match_recall"] = ann is null ? null : Math.Round(ann.MatchRecall, 4),
+            ["ann_recall_at_10"] = ann is null ? null : Math.Round(ann.RecallAt10, 4),
+            ["ann_recall_at_1"] = ann is null ? null : Math.Round(ann.RecallAt1, 4),
+            ["ann_lists"] = r.AnnLists,
+            ["ann_train_seconds"] = Math.Round(r.AnnTrainSeconds, 2),
+            ["bytes_per_vector"] = Math.Round(ann is null ? r.ExactBytesPerVector : r.AnnBytesPerVector, 1),
+            ["load_seconds"] = Math.Round(r.SnapshotLoadSeconds, 3),
+            ["snapshot_bytes"] = r.SnapshotBytes,
+            ["build_seconds"] = Math.Round(r.ExactBuildSeconds + r.AnnTrainSeconds, 2),
+            ["peer_qps"] = peerBest is null ? null : Math.Round(peerBest.QpsAll, 1),
+            ["peer_recall_at_10"] = peerBest is null ? null : Math.Round(peerBest.RecallAt10, 4),
+            ["peer_setting"] = peerBest?.Setting,
+            ["peer_build_seconds"] = r.Peer.Count > 0 ? Math.Round(r.PeerBuildSeconds, 1) : null,
+            ["peer_bytes_per_vector"] = r.Peer.Count > 0 ? Math.Round(r.PeerBytesPerVector, 1) : null,
+            ["peer_load_seconds"] = r.Peer.Count > 0 ? Math.Round(r.PeerLoadSeconds, 3) : null,
+            ["mate_similarity_mean"] = Math.Round(r.MateMean, 4),
+            ["mate_similarity_std"] = Math.Round(r.MateStd, 4),
+            ["impostor_similarity_mean"] = Math.Round(r.ImpostorMean, 4),
+            ["impostor_similarity_std"] = Math.Round(r.ImpostorStd, 4),
+            ["matches_per_query"] = Math.Round(r.MeanMatchesPerQuery, 2),
+            ["runs"] = runs,
+        };
     }
 }
