@@ -39,6 +39,10 @@ public static class ArgusCli
         root.Subcommands.Add(FaceCommands.Detect(output, error));
         root.Subcommands.Add(FaceCommands.Embed(output, error));
         root.Subcommands.Add(FaceCommands.Compare(output, error));
+        root.Subcommands.Add(GalleryCommands.Gallery(output, error));
+        root.Subcommands.Add(GalleryCommands.Enroll(output, error));
+        root.Subcommands.Add(GalleryCommands.Identify(output, error));
+        root.Subcommands.Add(GalleryCommands.Subject(output, error));
         root.Subcommands.Add(EvalCommands.Create(output, error));
         root.Subcommands.Add(BenchCommands.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));

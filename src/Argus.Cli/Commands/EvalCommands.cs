@@ -96,22 +96,25 @@ internal static class EvalCommands
         var root = Root();
         var subset = Subset();
         var workers = Workers();
+        var index = new Option<string>("--index") { Description = "fp32 (exhaustive float search, default) or int8 (Argus's quantised index)", DefaultValueFactory = _ => "fp32" };
+        index.AcceptOnlyFromAmong("fp32", "int8");
         var command = new Command("identify", "Open-set 1:N identification: rank-1 and FNIR at fixed FPIR.")
         {
-            gallery, probes, root, subset, workers, ArgusCli.JsonOption,
+            gallery, probes, root, subset, workers, index, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
         {
             using var progress = host.Progress("embedding", 0);
             var result = IdentifyEvaluation.Run(
                 host.Engine(), parse.GetValue(gallery)!, parse.GetValue(probes)!, RootDirectory(parse.GetValue(root)!),
-                CheckWorkers(parse.GetValue(workers)), parse.GetValue(subset), progress);
+                CheckWorkers(parse.GetValue(workers)), parse.GetValue(subset), progress, quantised: parse.GetValue(index) == "int8");
             progress.Dispose();
             var r = result.Report;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
+                    ["index"] = parse.GetValue(index),
                     ["gallery_images"] = result.GalleryImages,
                     ["gallery_identities"] = result.GalleryIdentities,
                     ["mated_probes"] = r.MatedProbes,

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Argus.Tests;
+
+namespace Argus.Cli.Tests;
+
+/// <summary>Galleries end to end through the CLI on an embedded SQLite store in a fresh data directory.</summary>
+[Trait("Category", "Model")]
+public sealed class GalleryCliTests : IDisposable
+{
+    private readonly TempDirectory _data = TestPaths.TempDirectory();
+
+    public void Dispose() => _data.Dispose();
+
+    [SkippableFact]
+    public async Task Enrol_identify_erase_round_trip_with_open_set_answers()
+    {
+        TestPaths.RequireFacesDev();
+        Assert.Equal(0, (await Run("gallery", "create", "wanted")).Code);
+        Assert.Equal(0, (await Run("enroll", "--gallery", "wanted", "--subject", "obama", "--name", "B. Obama", Img("fr_obama/obama.jpg"), Img("fr_obama/obama1.jpg"))).Code);
+        Assert.Equal(0, (await Run("enroll", "--gallery", "wanted", "--subject", "kit", Img("fr_kit_harington/john1.jpeg"))).Code);
+
+        var hit = await Json("identify", "--gallery", "wanted", Img("fr_obama/obama2.jpg"), "--json");
+        var top = hit.GetProperty("candidates")[0];
+        Assert.Equal("B. Obama", top.GetProperty("subject_name").GetString());
+        Assert.True(top.GetProperty("score").GetDouble() >= 0.45);
+
+        // A stranger gets "no match", never the nearest enrolled person.
+        var stranger = await Json("identify", "--gallery", "wanted", Img("faceapi_penny/penny1.png"), "--json");
+        Assert.False(stranger.GetProperty("match").GetBoolean());
+        Assert.Equal(0, stranger.GetProperty("candidates").GetArrayLength());
+
+        // Erasure: gone from search before the command returns, with a receipt.
+        var subject = top.GetProperty("subject_id").GetInt64();
+        var receipt = await Json("subject", "delete", $"{subject}", "--json");
+        Assert.Equal(2, receipt.GetProperty("templates_removed").GetInt32());
+        Assert.Equal(64, receipt.GetProperty("receipt_sha256").GetString()!.Length);
+        var after = await Json("identify", "--gallery", "wanted", Img("fr_obama/obama2.jpg"), "--json");
+        Assert.False(after.GetProperty("match").GetBoolean());
+    }
+
+    [SkippableFact]
+    public async Task The_index_snapshot_is_reused_when_current_and_rebuilt_when_stale_or_corrupt()
+    {
+        TestPaths.RequireFacesDev();
+        await Run("gallery", "create", "g");
+        await Run("enroll", "--gallery", "g", "--subject", "kit", Img("fr_kit_harington/john1.jpeg"));
+        var first = await Json("identify", "--gallery", "g", Img("fr_kit_harington/john2.jpeg"), "--json");
+        Assert.False(first.GetProperty("index").GetProperty("from_snapshot").GetBoolean()); // built, snapshot written
+        var second = await Json("identify", "--gallery", "g", Img("fr_kit_harington/john2.jpeg"), "--json");
+        Assert.True(second.GetProperty("index").GetProperty("from_snapshot").GetBoolean());
+
+        // Stale: a new enrolment changes the store's fingerprint, so the snapshot is not trusted.
+        await Run("enroll", "--gallery", "g", "--subject", "obama", Img("fr_obama/obama.jpg"));
+        var stale = await Json("identify", "--gallery", "g", Img("fr_obama/obama2.jpg"), "--json");
+        Assert.False(stale.GetProperty("index").GetProperty("from_snapshot").GetBoolean());
+        Assert.True(stale.GetProperty("match").GetBoolean());
+
+        // Corrupt: flipped bytes are detected and the index rebuilt from storage.
+        var snapshot = Directory.GetFiles(Path.Combine(_data.Path, "index")).Single();
+        var bytes = File.ReadAllBytes(snapshot);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(snapshot, bytes);
+        var repaired = await Json("identify", "--gallery", "g", Img("fr_obama/obama2.jpg"), "--json");
+        Assert.False(repaired.GetProperty("index").GetProperty("from_snapshot").GetBoolean());
+        Assert.True(repaired.GetProperty("match").GetBoolean());
+    }
+
+    [SkippableFact]
+    public async Task Enrolment_refuses_unusable_images_saying_why_and_enrols_nothing()
+    {
+        var root = TestPaths.RequireFacesDev();
+        await Run("gallery", "create", "g");
+        var (code, _, stderr) = await Run(
+            "enroll", "--gallery", "g", "--subject", "x", Img("fr_obama/obama.jpg"),
+            Path.Combine(root, "hard/no_face/sk_coffee.png"), Path.Combine(root, "hard/group/fr_two_people.jpg"), Path.Combine(root, "hard/no_face/dlib_dogs.jpg"));
+        Assert.Equal(ArgusCli.BadInput, code);
+        Assert.Contains("sk_coffee.png: no face found", stderr, StringComparison.Ordinal);
+        Assert.Contains("fr_two_people.jpg: 2 faces; choose one with --face N", stderr, StringComparison.Ordinal);
+        Assert.Contains("dlib_dogs.jpg: the face is below the quality gate", stderr, StringComparison.Ordinal);
+        Assert.Contains("nothing enrolled", stderr, StringComparison.Ordinal);
+        var list = await Json("gallery", "list", "--json");
+        Assert.Equal(0, list.GetProperty("galleries")[0].GetProperty("templates").GetInt32());
+
+        // The same photo twice for one subject is a duplicate; --face picks one face of a group photo.
+        Assert.Equal(0, (await Run("enroll", "--gallery", "g", "--subject", "x", Img("fr_obama/obama.jpg"))).Code);
+        var dup = await Run("enroll", "--gallery", "g", "--subject", "x", Img("fr_obama/obama.jpg"));
+        Assert.Equal(ArgusCli.BadInput, dup.Code);
+        Assert.Contains("already enrolled", dup.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await Run("enroll", "--gallery", "g", "--subject", "y", "--face", "1", Path.Combine(root, "hard/group/fr_two_people.jpg"))).Code);
+    }
+
+    [Fact]
+    public async Task Unknown_galleries_and_subjects_and_non_empty_deletes_are_refused()
+    {
+        Assert.Equal(0, (await Run("gallery", "create", "g")).Code);
+        var (code, _, stderr) = await Run("enroll", "--gallery", "nope", "--subject", "x", "/no/file.jpg");
+        Assert.Equal(ArgusCli.BadInput, code);
+        Assert.Contains("No gallery named 'nope'", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = await Run("subject", "delete", "999");
+        Assert.Equal(ArgusCli.BadInput, code);
+        Assert.Contains("999", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = await Run("gallery", "create", "g");
+        Assert.Equal(ArgusCli.BadInput, code);
+    }
+
+    private static string Img(string relative) => TestPaths.FacesDevFile(Path.Combine("images", relative));
+
+    private async Task<JsonElement> Json(params string[] args)
+    {
+        var (code, stdout, stderr) = await Run(args);
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        return JsonDocument.Parse(stdout).RootElement;
+    }
+
+    private async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await ArgusCli.RunAsync([.. args, "--data", _data.Path, "--models", TestPaths.Models], stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
