@@ -162,11 +162,22 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
     {
         var sourcePort = FreePort();
         var server = Start("rtsp-server-perl", "--clientport", $"{clientPort}", "--serverport", $"{sourcePort}", "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "--loglevel", "1");
-        Thread.Sleep(1000);
-        var publisher = Start(
-            "ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", clip, "-an", "-c:v", "libx264", "-preset", "ultrafast",
-            "-tune", "zerolatency", "-g", "10", "-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/live");
-        return new RtspServer(server, publisher);
+        WaitForPort(sourcePort);
+        WaitForPort(clientPort);
+
+        // Under load the publisher can lose the race with the server's start-up; start it again until it stays up.
+        for (var attempt = 1; ; attempt++)
+        {
+            var publisher = Start(
+                "ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", clip, "-an", "-c:v", "libx264", "-preset", "ultrafast",
+                "-tune", "zerolatency", "-g", "10", "-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/live");
+            if (!publisher.WaitForExit(2000) || attempt == 5)
+            {
+                return new RtspServer(server, publisher);
+            }
+
+            publisher.Dispose();
+        }
     }
 
     private static Process Start(string program, params string[] args)
@@ -202,6 +213,24 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
             Kill();
             server.Dispose();
             publisher.Dispose();
+        }
+    }
+
+    private static void WaitForPort(int port)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (watch.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 
