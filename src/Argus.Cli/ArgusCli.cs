@@ -43,6 +43,7 @@ public static class ArgusCli
         root.Subcommands.Add(GalleryCommands.Enroll(output, error));
         root.Subcommands.Add(GalleryCommands.Identify(output, error));
         root.Subcommands.Add(GalleryCommands.Subject(output, error));
+        root.Subcommands.Add(AuditCommands.Create(output, error));
         root.Subcommands.Add(EvalCommands.Create(output, error));
         root.Subcommands.Add(BenchCommands.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));

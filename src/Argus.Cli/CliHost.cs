@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Argus.Core.Audit;
 using Argus.Core.Configuration;
 using Argus.Vision.Pipeline;
 
@@ -26,6 +28,43 @@ internal sealed class CliHost : IDisposable
 
     /// <summary>True when stderr is a terminal: only then are progress bars drawn.</summary>
     public bool Interactive => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
+
+    /// <summary>Who is acting, as recorded in the audit log: <c>ARGUS_ACTOR</c>, else the operating-system user.</summary>
+    public static string Actor => Environment.GetEnvironmentVariable("ARGUS_ACTOR") is { Length: > 0 } a ? a : Environment.UserName;
+
+    /// <summary>
+    /// The audit chain's key: <c>ARGUS_AUDIT_KEY</c> (hex or base64, 256 bits or more) from the environment, as
+    /// production must provide it from its secrets store. Without it, an embedded single-machine installation gets a
+    /// key generated once into <c>DATA/secrets/audit.key</c> (mode 600), which still stops anyone who can change only
+    /// the database from rewriting the log.
+    /// </summary>
+    public AuditChain AuditChain()
+    {
+        if (Environment.GetEnvironmentVariable("ARGUS_AUDIT_KEY") is { Length: > 0 } secret)
+        {
+            return Core.Audit.AuditChain.FromSecret(secret);
+        }
+
+        var path = Path.Combine(Paths.DataDirectory, "secrets", "audit.key");
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var writer = new StreamWriter(path, System.Text.Encoding.ASCII, options))
+            {
+                writer.Write(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+            }
+
+            Error.WriteLine($"argus: generated an audit key in {path}; in production set ARGUS_AUDIT_KEY from your secrets store instead");
+        }
+
+        return Core.Audit.AuditChain.FromSecret(File.ReadAllText(path).Trim());
+    }
 
     public FaceEngine Engine(bool liveness = false, bool pose = false)
     {

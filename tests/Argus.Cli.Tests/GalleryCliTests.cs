@@ -89,6 +89,42 @@ public sealed class GalleryCliTests : IDisposable
         Assert.Equal(0, (await Run("enroll", "--gallery", "g", "--subject", "y", "--face", "1", Path.Combine(root, "hard/group/fr_two_people.jpg"))).Code);
     }
 
+    [SkippableFact]
+    public async Task Every_change_and_search_is_audited_and_tampering_in_the_database_is_named()
+    {
+        TestPaths.RequireFacesDev();
+        await Run("gallery", "create", "g");
+        await Run("enroll", "--gallery", "g", "--subject", "kit", Img("fr_kit_harington/john1.jpeg"));
+        await Run("identify", "--gallery", "g", Img("fr_kit_harington/john2.jpeg"));
+        await Run("enroll", "--gallery", "g", "--subject", "x", Path.Combine(TestPaths.FacesDev, "hard/no_face/sk_coffee.png"));
+
+        var log = await Json("audit", "list", "--json");
+        var records = log.GetProperty("records").EnumerateArray().ToArray();
+        Assert.Equal(["gallery.created", "template.enrolled", "search.performed", "template.enrol"], records.Select(r => r.GetProperty("action").GetString()));
+        Assert.Equal("refused", records[3].GetProperty("outcome").GetString());
+        var search = records[2].GetProperty("details");
+        Assert.Equal(64, search.GetProperty("probe_sha256").GetString()!.Length);
+        Assert.Equal(1, search.GetProperty("candidates").GetInt32());
+        Assert.DoesNotContain("embedding", log.ToString(), StringComparison.OrdinalIgnoreCase);
+
+        var intact = await Json("audit", "verify", "--json");
+        Assert.True(intact.GetProperty("intact").GetBoolean());
+
+        // An insider edits the search record to hide what it returned.
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data.Path, "argus.db")};Pooling=False"))
+        {
+            await db.OpenAsync();
+            await using var edit = db.CreateCommand();
+            edit.CommandText = "UPDATE audit_log SET details = '{\"candidates\":0}' WHERE seq = 3";
+            Assert.Equal(1, await edit.ExecuteNonQueryAsync());
+        }
+
+        var (code, stdout, _) = await Run("audit", "verify");
+        Assert.Equal(ArgusCli.BadInput, code);
+        Assert.Contains("BROKEN at record #3", stdout, StringComparison.Ordinal);
+        Assert.Contains("edited", stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Unknown_galleries_and_subjects_and_non_empty_deletes_are_refused()
     {

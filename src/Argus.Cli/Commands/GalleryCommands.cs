@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Argus.Core;
+using Argus.Core.Audit;
 using Argus.Core.Faces;
 using Argus.Search;
 using Argus.Storage;
@@ -27,6 +28,7 @@ internal static class GalleryCommands
         {
             await using var store = await OpenStore(host, ct);
             var g = await store.CreateGalleryAsync(parse.GetValue(name)!, host.Engine().Contract, parse.GetValue(description), ct);
+            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(g));
@@ -71,6 +73,7 @@ internal static class GalleryCommands
             await using var store = await OpenStore(host, ct);
             var g = await FindGallery(store, parse.GetValue(name)!, ct);
             var removed = await store.DeleteGalleryAsync(g.Id, parse.GetValue(force), ct);
+            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
             File.Delete(GalleryIndexProjection.SnapshotPath(host.Paths.DataDirectory, g.Id));
             host.Out.WriteLine($"deleted gallery '{g.Name}' and {removed} template(s)");
             return ArgusCli.Ok;
@@ -88,7 +91,7 @@ internal static class GalleryCommands
         var subject = new Option<string>("--subject") { Description = "The subject's external reference (created when new)", Required = true };
         var name = new Option<string?>("--name") { Description = "Display name for a new subject (default: the reference)" };
         var face = new Option<int?>("--face") { Description = "Face N (as numbered by `argus detect`) when an image holds several" };
-        var by = new Option<string?>("--by") { Description = "Who enrols (default: $USER)" };
+        var by = new Option<string?>("--by") { Description = "Who enrols (default: $ARGUS_ACTOR, else the system user)" };
         var keepCrop = new Option<bool>("--keep-crop") { Description = "Store the aligned 112x112 face crop with each template" };
         var images = new Argument<string[]>("images") { Arity = ArgumentArity.OneOrMore, Description = "Photos of the subject" };
         var command = new Command("enroll", "Enrol photos of one subject into a gallery. Every image must hold one usable face; otherwise nothing is enrolled.")
@@ -106,7 +109,7 @@ internal static class GalleryCommands
             }
 
             // Check every image before writing anything: enrolment is all or nothing.
-            var enrolledBy = parse.GetValue(by) ?? Environment.GetEnvironmentVariable("USER") ?? "unknown";
+            var enrolledBy = parse.GetValue(by) ?? CliHost.Actor;
             var prepared = new List<(Embedding Embedding, string Sha256, byte[]? Crop)>();
             var refusals = new List<string>();
             foreach (var path in parse.GetValue(images)!)
@@ -129,6 +132,7 @@ internal static class GalleryCommands
                 }
 
                 host.Error.WriteLine($"argus: nothing enrolled ({refusals.Count} of {refusals.Count + prepared.Count} image(s) refused)");
+                await Audit(host, store, AuditEvent.Refused(CliHost.Actor, "template.enrol", $"gallery:{g.Id}", AuditDetails.Of(("refused", refusals.Count), ("accepted", prepared.Count))), ct);
                 return ArgusCli.BadInput;
             }
 
@@ -157,6 +161,11 @@ internal static class GalleryCommands
                 await store.DeleteSubjectAsync(s.Id, CancellationToken.None);
                 throw;
             }
+
+            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
+                ("gallery", g.Id), ("template_ids", ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                ("source_sha256", prepared.Select(p => p.Sha256)), ("enrolled_by", enrolledBy))), ct);
+
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
@@ -202,7 +211,7 @@ internal static class GalleryCommands
             }
 
             var path = parse.GetValue(image)!;
-            var (probe, _, _) = Prepare(host.Engine(), path, parse.GetValue(face), keepCrop: false, requireSingle: false);
+            var (probe, probeSha256, _) = Prepare(host.Engine(), path, parse.GetValue(face), keepCrop: false, requireSingle: false);
             await using var store = await OpenStore(host, ct);
             var g = await FindGallery(store, parse.GetValue(gallery)!, ct);
             var load = await GalleryIndexProjection.LoadAsync(store, g, host.Paths.DataDirectory, ct);
@@ -212,6 +221,11 @@ internal static class GalleryCommands
             {
                 candidates.Add((hit, await store.GetSubjectAsync(hit.SubjectId, ct)));
             }
+
+            // The probe's hash and what was returned, never the image.
+            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, AbuseDetector.SearchAction, $"gallery:{g.Id}", AuditDetails.Of(
+                ("probe_sha256", probeSha256), ("threshold", t), ("candidates", hits.Length),
+                ("results", hits.Select(h => $"subject:{h.SubjectId}@{h.Score:0.0000}")))), ct);
 
             if (parse.GetValue(ArgusCli.JsonOption))
             {
@@ -261,6 +275,8 @@ internal static class GalleryCommands
         {
             await using var store = await OpenStore(host, ct);
             var receipt = await store.DeleteSubjectAsync(parse.GetValue(id), ct);
+            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
+                ("receipt_sha256", receipt.ReceiptSha256), ("templates_removed", receipt.TemplatesRemoved))), ct);
 
             // Storage is done; bring every affected index up to date before returning, so no search can still find them.
             foreach (var galleryId in receipt.GalleryIds)
@@ -293,7 +309,11 @@ internal static class GalleryCommands
         return subject;
     }
 
-    private static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
+    /// <summary>Appends to the audit log; kept even when the data it mentions is erased later.</summary>
+    internal static Task Audit(CliHost host, ArgusStore store, AuditEvent e, CancellationToken ct) =>
+        store.AppendAuditAsync(host.AuditChain(), e, ct);
+
+    internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
         await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths), ct);
 
     private static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct) =>

@@ -66,6 +66,21 @@ internal static class Migrations
               png {blob} NOT NULL
             );
             """),
+        (2, "append-only, hash-chained audit log", """
+            CREATE TABLE audit_log (
+              seq {bigint} PRIMARY KEY,
+              occurred_at_ticks {bigint} NOT NULL,
+              actor TEXT NOT NULL,
+              action TEXT NOT NULL,
+              target TEXT NOT NULL,
+              outcome TEXT NOT NULL,
+              details TEXT NOT NULL,
+              prev_hash TEXT NOT NULL,
+              hash TEXT NOT NULL
+            );
+            CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+            CREATE INDEX audit_log_action ON audit_log (action, seq);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Argus.Core;
+using Argus.Core.Audit;
+
+namespace Argus.Cli.Commands;
+
+/// <summary><c>argus audit verify|list|flags</c>: the tamper-evident log of every access and change.</summary>
+internal static class AuditCommands
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var audit = new Command("audit", "The append-only, hash-chained audit log.");
+
+        var head = new Option<string?>("--head") { Description = "SEQ:HASH recorded elsewhere (e.g. in a transparency report): also catches records cut from the end" };
+        var verify = new Command("verify", "Check the whole chain; names the first edited, deleted, inserted or reordered record.") { head, ArgusCli.JsonOption };
+        verify.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            var expected = ParseHead(parse.GetValue(head));
+            var chain = host.AuditChain();
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var records = new List<AuditRecord>();
+            await foreach (var r in store.ReadAuditAsync(ct: ct))
+            {
+                records.Add(r);
+            }
+
+            var result = chain.Verify(records, expected);
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject
+                {
+                    ["intact"] = result.Intact,
+                    ["records"] = records.Count,
+                    ["head"] = records.Count == 0 ? null : $"{records[^1].Sequence}:{records[^1].Hash}",
+                    ["first_bad_sequence"] = result.FirstBreak?.Sequence,
+                    ["reason"] = result.FirstBreak?.Reason,
+                });
+            }
+            else
+            {
+                host.Out.WriteLine(result.ToString());
+                if (result.Intact && records.Count > 0)
+                {
+                    host.Out.WriteLine($"head {records[^1].Sequence}:{records[^1].Hash} (keep it elsewhere to detect records cut from the end)");
+                }
+            }
+
+            return result.Intact ? ArgusCli.Ok : ArgusCli.BadInput;
+        }));
+
+        var actor = new Option<string?>("--actor") { Description = "Only this actor" };
+        var action = new Option<string?>("--action") { Description = "Only actions starting with this (e.g. search.)" };
+        var last = new Option<int>("--last") { Description = "The most recent N records", DefaultValueFactory = _ => 50 };
+        var list = new Command("list", "Show audit records, newest last.") { actor, action, last, ArgusCli.JsonOption };
+        list.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var selected = new Queue<AuditRecord>();
+            await foreach (var r in store.ReadAuditAsync(ct: ct))
+            {
+                if ((parse.GetValue(actor) is not { } a || r.Actor == a) && (parse.GetValue(action) is not { } p || r.Action.StartsWith(p, StringComparison.Ordinal)))
+                {
+                    selected.Enqueue(r);
+                    if (selected.Count > Math.Max(1, parse.GetValue(last)))
+                    {
+                        selected.Dequeue();
+                    }
+                }
+            }
+
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject { ["records"] = new JsonArray([.. selected.Select(r => (JsonNode)Json(r))]) });
+            }
+            else
+            {
+                foreach (var r in selected)
+                {
+                    host.Out.WriteLine($"#{r.Sequence} {r.OccurredAt:yyyy-MM-dd HH:mm:ss}Z {r.Actor} {r.Action} {r.Target} {r.Outcome} {r.Details}");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+
+        var day = new Option<string?>("--day") { Description = "Day to examine (YYYY-MM-DD, UTC; default today)" };
+        var flags = new Command("flags", "Insider-abuse flags for a day: unusual volume, out of hours, out of scope, repeated faces, bulk exports.") { day, ArgusCli.JsonOption };
+        flags.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            var date = parse.GetValue(day) is { } d
+                ? DateOnly.TryParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : throw new ArgusException("argument.invalid", "--day must be YYYY-MM-DD.")
+                : DateOnly.FromDateTime(DateTime.UtcNow);
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var records = new List<AuditRecord>();
+            await foreach (var r in store.ReadAuditAsync(ct: ct))
+            {
+                records.Add(r);
+            }
+
+            var found = AbuseDetector.Detect(records, date);
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject
+                {
+                    ["day"] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    ["flags"] = new JsonArray([.. found.Select(f => (JsonNode)new JsonObject
+                    {
+                        ["kind"] = f.Kind.ToString(),
+                        ["actor"] = f.Actor,
+                        ["description"] = f.Description,
+                        ["records"] = new JsonArray([.. f.Records.Select(s => (JsonNode)s)]),
+                    })]),
+                });
+            }
+            else
+            {
+                host.Out.WriteLine(found.Count == 0 ? $"no flags for {date:yyyy-MM-dd}" : $"{found.Count} flag(s) for {date:yyyy-MM-dd}:");
+                foreach (var f in found)
+                {
+                    host.Out.WriteLine($"  {f.Kind}: {f.Actor}: {f.Description} (records {string.Join(", ", f.Records.Take(20))}{(f.Records.Count > 20 ? ", …" : "")})");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+
+        audit.Subcommands.Add(verify);
+        audit.Subcommands.Add(list);
+        audit.Subcommands.Add(flags);
+        return audit;
+    }
+
+    private static (long, string)? ParseHead(string? head)
+    {
+        if (head is null)
+        {
+            return null;
+        }
+
+        var parts = head.Split(':');
+        return parts.Length == 2 && long.TryParse(parts[0], out var seq) && parts[1].Length == 64
+            ? (seq, parts[1])
+            : throw new ArgusException("argument.invalid", "--head must be SEQUENCE:HASH as printed by `argus audit verify`.");
+    }
+
+    private static JsonObject Json(AuditRecord r) => new()
+    {
+        ["sequence"] = r.Sequence,
+        ["occurred_at"] = r.OccurredAt.ToString("O", CultureInfo.InvariantCulture),
+        ["actor"] = r.Actor,
+        ["action"] = r.Action,
+        ["target"] = r.Target,
+        ["outcome"] = r.Outcome,
+        ["details"] = r.Details.Length == 0 ? null : JsonNode.Parse(r.Details),
+        ["hash"] = r.Hash,
+    };
+}

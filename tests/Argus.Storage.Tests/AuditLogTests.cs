@@ -1,0 +1,182 @@
+using Argus.Core.Audit;
+using Argus.Tests;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Argus.Storage.Tests;
+
+/// <summary>
+/// The audit log in a real database, tampered with directly in SQL the way an insider with database access could:
+/// every kind of tampering is found and the first bad record named. Run once per provider.
+/// </summary>
+public abstract class AuditLogTests : IAsyncLifetime
+{
+    private static readonly AuditChain Chain = new(Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray());
+
+    protected abstract Task<ArgusStore> OpenStoreAsync();
+
+    /// <summary>Runs SQL on the store's database behind Argus's back.</summary>
+    protected abstract Task ExecuteAsync(string sql);
+
+    public virtual Task InitializeAsync() => Task.CompletedTask;
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Appended_records_read_back_and_verify()
+    {
+        await using var store = await Seeded(6);
+        var records = await Read(store);
+        Assert.Equal([1L, 2, 3, 4, 5, 6], records.Select(r => r.Sequence));
+        Assert.Equal("search.performed", records[2].Action);
+        var result = Chain.Verify(records, (6, records[^1].Hash));
+        Assert.True(result.Intact, result.ToString());
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task An_edited_record_is_found()
+    {
+        await using var store = await Seeded(6);
+        await ExecuteAsync("UPDATE audit_log SET details = '{\"candidates\":0}' WHERE seq = 3");
+        AssertBroken(await Read(store), 3, "edited");
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task A_deleted_record_is_found()
+    {
+        await using var store = await Seeded(6);
+        await ExecuteAsync("DELETE FROM audit_log WHERE seq = 4");
+        AssertBroken(await Read(store), 5, "deleted");
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task An_inserted_record_is_found()
+    {
+        await using var store = await Seeded(6);
+        await ExecuteAsync(
+            $"INSERT INTO audit_log (seq, occurred_at_ticks, actor, action, target, outcome, details, prev_hash, hash) " +
+            $"SELECT 7, occurred_at_ticks, 'alice', 'export.audit', '', 'ok', '', hash, '{new string('e', 64)}' FROM audit_log WHERE seq = 6");
+        AssertBroken(await Read(store), 7, "edited");
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Reordered_records_are_found()
+    {
+        // Swap the contents of records 2 and 3 (a database has no order but its keys).
+        await using var store = await Seeded(6);
+        await ExecuteAsync("UPDATE audit_log SET seq = 100 WHERE seq = 2");
+        await ExecuteAsync("UPDATE audit_log SET seq = 2 WHERE seq = 3");
+        await ExecuteAsync("UPDATE audit_log SET seq = 3 WHERE seq = 100");
+        var result = Chain.Verify(await Read(store));
+        Assert.False(result.Intact);
+        Assert.Equal(2, result.FirstBreak!.Sequence);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Records_cut_from_the_end_are_found_against_the_recorded_head()
+    {
+        await using var store = await Seeded(6);
+        var head = (await Read(store))[^1];
+        await ExecuteAsync("DELETE FROM audit_log WHERE seq >= 5");
+        var result = Chain.Verify(await Read(store), (head.Sequence, head.Hash));
+        Assert.False(result.Intact);
+        Assert.Contains("at the end", result.FirstBreak!.Reason, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Concurrent_appends_get_consecutive_sequence_numbers()
+    {
+        await using var store = await OpenStoreAsync();
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.AppendAuditAsync(Chain, AuditEvent.Ok($"u{i % 3}", "login", ""))));
+        var records = await Read(store);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), records.Select(r => r.Sequence));
+        Assert.True(Chain.Verify(records).Intact);
+    }
+
+    private async Task<ArgusStore> Seeded(int count)
+    {
+        var store = await OpenStoreAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await store.AppendAuditAsync(Chain, AuditEvent.Ok($"user{i % 2}", i == 2 ? "search.performed" : "login", $"gallery:{i}", AuditDetails.Of(("candidates", i))));
+        }
+
+        return store;
+    }
+
+    private static async Task<List<AuditRecord>> Read(ArgusStore store)
+    {
+        var list = new List<AuditRecord>();
+        await foreach (var r in store.ReadAuditAsync())
+        {
+            list.Add(r);
+        }
+
+        return list;
+    }
+
+    private static void AssertBroken(List<AuditRecord> records, long sequence, string reason)
+    {
+        var result = Chain.Verify(records);
+        Assert.False(result.Intact);
+        Assert.Equal(sequence, result.FirstBreak!.Sequence);
+        Assert.Contains(reason, result.FirstBreak.Reason, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SqliteAuditLogTests : AuditLogTests
+{
+    private readonly TempDirectory _directory = TestPaths.TempDirectory();
+
+    protected override Task<ArgusStore> OpenStoreAsync() => ArgusStore.OpenAsync(StorageOptions.Sqlite(_directory.File("argus.db")));
+
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_directory.File("argus.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = new SqliteCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public override Task DisposeAsync()
+    {
+        _directory.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresAuditLogTests : AuditLogTests
+{
+    private readonly string _schema = "argus_audit_" + Guid.NewGuid().ToString("N")[..16];
+
+    protected override Task<ArgusStore> OpenStoreAsync() =>
+        ArgusStore.OpenAsync(StorageOptions.Postgres(PostgresStoreTests.RequireConnectionString(), _schema));
+
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(PostgresStoreTests.RequireConnectionString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SET search_path TO \"{_schema}\"; {sql}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (PostgresStoreTests.ConnectionString is null)
+        {
+            return;
+        }
+
+        await using var connection = new NpgsqlConnection(PostgresStoreTests.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
