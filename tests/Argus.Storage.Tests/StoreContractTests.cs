@@ -388,6 +388,33 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(20, fingerprint.TemplateCount);
     }
 
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Concurrent_writers_in_one_process_all_succeed_with_unique_increasing_ids()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Contract);
+        var ann = await store.CreateSubjectAsync(new NewSubject("Ann"));
+
+        var writers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+        {
+            var ids = new List<long>();
+            for (var i = 0; i < 10; i++)
+            {
+                ids.AddRange(await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, w * 1000 + i * 2), TestData.Template(ann.Id, w * 1000 + i * 2 + 1)]));
+            }
+
+            return ids;
+        }));
+        var all = (await Task.WhenAll(writers)).SelectMany(ids => ids).ToList();
+
+        Assert.Equal(120, all.Distinct().Count());
+        var fingerprint = await store.GetFingerprintAsync(gallery.Id);
+        Assert.Equal(120, fingerprint.TemplateCount);
+        Assert.Equal(all.Max(), fingerprint.MaxTemplateId);
+        Assert.Equal(all.Order(), await StreamIdsAsync(store, gallery.Id));
+    }
+
     protected static async Task<List<long>> StreamIdsAsync(ArgusStore store, long galleryId)
     {
         var ids = new List<long>();
