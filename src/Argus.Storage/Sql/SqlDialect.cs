@@ -14,7 +14,7 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Where the store is, without credentials: safe for messages and logs.</summary>
     public abstract string Target { get; }
 
-    /// <summary>Replaces the type placeholders of the migration scripts: {id} {bigint} {blob} {ts} {date} {json} {real}.</summary>
+    /// <summary>Replaces the type placeholders of the migration scripts: {id} {bigint} {blob} {ts} {date} {json} {real}, and provider-only statements such as {keep_embedding_inline}.</summary>
     public string Ddl(string script)
     {
         foreach (var (placeholder, type) in Types)

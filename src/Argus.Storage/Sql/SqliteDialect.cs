@@ -36,6 +36,7 @@ internal sealed class SqliteDialect : SqlDialect
         ("{date}", "TEXT"),
         ("{json}", "TEXT"),
         ("{real}", "REAL"),
+        ("{keep_embedding_inline}", string.Empty),
     ];
 
     private readonly string _path;
