@@ -242,13 +242,15 @@ public sealed partial class ArgusStore
 
     /// <summary>
     /// Streams every template of a gallery in id order, in batches (the batch object is reused: copy what you keep),
-    /// from one consistent snapshot whose fingerprint each batch carries. This is how a search index rebuilds.
+    /// from one consistent snapshot whose fingerprint each batch carries. This is how a search index rebuilds; with
+    /// <paramref name="afterTemplateId"/> (a snapshot's <see cref="StoreFingerprint.MaxTemplateId"/>) it streams only
+    /// the templates added since, for an index that catches up when the fingerprint moved only by additions.
     /// </summary>
     public async IAsyncEnumerable<TemplateBatch> StreamTemplatesAsync(
-        long galleryId, int batchSize = 4096, [EnumeratorCancellation] CancellationToken ct = default)
+        long galleryId, int batchSize = 4096, long afterTemplateId = 0, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var (connection, transaction, command, reader, batch) = await OpenStreamAsync(galleryId, batchSize, ct);
+        var (connection, transaction, command, reader, batch) = await OpenStreamAsync(galleryId, batchSize, afterTemplateId, ct);
         try
         {
             var scratch = new byte[batch.Dimension * sizeof(float)];
@@ -266,7 +268,8 @@ public sealed partial class ArgusStore
         }
     }
 
-    private async Task<(DbConnection, DbTransaction, DbCommand, DbDataReader, TemplateBatch)> OpenStreamAsync(long galleryId, int batchSize, CancellationToken ct)
+    private async Task<(DbConnection, DbTransaction, DbCommand, DbDataReader, TemplateBatch)> OpenStreamAsync(
+        long galleryId, int batchSize, long afterTemplateId, CancellationToken ct)
     {
         DbConnection? connection = null;
         DbTransaction? transaction = null;
@@ -277,8 +280,8 @@ public sealed partial class ArgusStore
             transaction = await _dialect.BeginReadAsync(connection, snapshot: true, ct);
             var gallery = await FindGalleryAsync(connection, transaction, "id", galleryId, ct) ?? throw GalleryNotFound(galleryId);
             var snapshot = await FingerprintAsync(connection, transaction, galleryId, ct);
-            command = connection.Command(transaction, "SELECT id, subject_id, embedding FROM templates WHERE gallery_id = @g ORDER BY id");
-            command.Add("g", galleryId);
+            command = connection.Command(transaction, "SELECT id, subject_id, embedding FROM templates WHERE gallery_id = @g AND id > @after ORDER BY id");
+            command.Add("g", galleryId).Add("after", afterTemplateId);
             var reader = await command.ExecuteReaderAsync(ct);
             return (connection, transaction, command, reader, new TemplateBatch(batchSize, gallery.Dimension, snapshot));
         }

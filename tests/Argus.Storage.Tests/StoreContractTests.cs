@@ -415,6 +415,40 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(all.Order(), await StreamIdsAsync(store, gallery.Id));
     }
 
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Stream_after_a_snapshot_returns_only_what_was_added_since()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Contract);
+        var ann = await store.CreateSubjectAsync(new NewSubject("Ann"));
+        await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, 1), TestData.Template(ann.Id, 2)]);
+        var snapshot = await store.GetFingerprintAsync(gallery.Id);
+        var added = await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, 3), TestData.Template(ann.Id, 4)]);
+
+        var ids = new List<long>();
+        await foreach (var batch in store.StreamTemplatesAsync(gallery.Id, afterTemplateId: snapshot.MaxTemplateId))
+        {
+            ids.AddRange(batch.TemplateIds.AsSpan(0, batch.Count));
+        }
+
+        Assert.Equal(added, ids);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Integrity_check_finds_nothing_wrong_after_adds_and_erasures()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Contract);
+        var ann = await store.CreateSubjectAsync(new NewSubject("Ann"));
+        var bob = await store.CreateSubjectAsync(new NewSubject("Bob"));
+        await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, 1), TestData.Template(bob.Id, 2) with { FaceCropPng = TestData.Png }]);
+        await store.DeleteSubjectAsync(bob.Id);
+
+        Assert.Empty(await store.CheckIntegrityAsync());
+    }
+
     protected static async Task<List<long>> StreamIdsAsync(ArgusStore store, long galleryId)
     {
         var ids = new List<long>();

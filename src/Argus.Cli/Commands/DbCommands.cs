@@ -8,7 +8,7 @@ using Argus.Storage;
 namespace Argus.Cli.Commands;
 
 /// <summary>
-/// <c>argus db migrate|status|bench-stream</c>. The store is chosen by <c>ARGUS_DB</c> (sqlite, the default, or
+/// <c>argus db migrate|status|check|bench-stream</c>. The store is chosen by <c>ARGUS_DB</c> (sqlite, the default, or
 /// postgres) and <c>ARGUS_DB_CONNECTION</c>; see <see cref="StorageOptions.FromEnvironment"/>.
 /// </summary>
 internal static class DbCommands
@@ -70,6 +70,20 @@ internal static class DbCommands
             return ArgusCli.Ok;
         }));
 
+        var check = new Command("check", "Check the database and Argus's invariants (SQLite reads every page); exit 2 when anything is wrong.");
+        check.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths) with { MigrateOnOpen = false }, ct);
+            var problems = await store.CheckIntegrityAsync(ct);
+            foreach (var problem in problems)
+            {
+                host.Out.WriteLine(problem);
+            }
+
+            host.Out.WriteLine(problems.Count == 0 ? $"ok: {store.Target}" : $"{problems.Count} problem(s) in {store.Target}");
+            return problems.Count == 0 ? ArgusCli.Ok : ArgusCli.BadInput;
+        }));
+
         var count = new Option<int>("--count") { Description = "Templates to enrol and stream", DefaultValueFactory = _ => 1_000_000 };
         var dimension = new Option<int>("--dim") { Description = "Template dimension", DefaultValueFactory = _ => 512 };
         var directory = new Option<string?>("--dir") { Description = "Where the throw-away SQLite file goes (default: the system temp folder)" };
@@ -119,6 +133,7 @@ internal static class DbCommands
 
         db.Subcommands.Add(migrate);
         db.Subcommands.Add(status);
+        db.Subcommands.Add(check);
         db.Subcommands.Add(bench);
         return db;
     }
@@ -170,7 +185,7 @@ internal static class DbCommands
         {
             var open = stream.Elapsed;
             fingerprint = await store.GetFingerprintAsync(galleryId, ct);
-            await foreach (var batch in store.StreamTemplatesAsync(galleryId, 4096, ct))
+            await foreach (var batch in store.StreamTemplatesAsync(galleryId, 4096, 0, ct))
             {
                 streamed += batch.Count;
                 checksum += batch.Vectors[0];

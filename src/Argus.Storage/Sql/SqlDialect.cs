@@ -33,6 +33,9 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>One-off preparation before the first connection (SQLite: directory, page size, WAL).</summary>
     public virtual Task InitialiseAsync(CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>A statement that checks the database's own structures, returning "ok" rows when sound; null when there is none.</summary>
+    public virtual string? IntegrityCheckSql => null;
+
     public abstract Task<DbConnection> OpenAsync(CancellationToken ct);
 
     /// <summary>A transaction that holds the write lock from its first statement, so writers queue instead of deadlocking.</summary>

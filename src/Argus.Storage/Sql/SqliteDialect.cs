@@ -73,6 +73,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Json(string parameter) => parameter;
 
+    public override string? IntegrityCheckSql => "PRAGMA quick_check";
+
     public override async Task InitialiseAsync(CancellationToken ct)
     {
         var directory = Path.GetDirectoryName(_path)!;
