@@ -68,6 +68,13 @@ public sealed partial class ArgusStore : IAsyncDisposable
             else if (checkVersion)
             {
                 var version = await store.GetSchemaVersionAsync(ct);
+                if (version > Migrations.Latest)
+                {
+                    throw new ArgusException(
+                        "storage.schema_too_new",
+                        $"The store {dialect.Target} has schema version {version}, newer than this Argus ({Migrations.Latest}); upgrade Argus.");
+                }
+
                 if (version != Migrations.Latest)
                 {
                     throw new ArgusException(
