@@ -121,6 +121,16 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Empty(await store.FindSubjectsByExternalReferenceAsync("crm:43"));
         Assert.Null(await store.GetSubjectAsync(created.Id + 1000));
         Assert.Equal("subject.invalid_name", (await Assert.ThrowsAsync<ArgusException>(() => store.CreateSubjectAsync(new NewSubject(" ")))).Code);
+
+        var updated = await store.UpdateSubjectAsync(created.Id, new NewSubject("Ann Other", ExternalReference: "crm:44"));
+        Assert.Equal("Ann Other", updated.DisplayName);
+        Assert.Null(updated.DateOfBirth);
+        Assert.Null(updated.Attributes);
+        Assert.Equal("crm:44", updated.ExternalReference);
+        Assert.True(updated.UpdatedAt >= created.UpdatedAt);
+        Assert.Equal(created.CreatedAt.ToUnixTimeMilliseconds(), updated.CreatedAt.ToUnixTimeMilliseconds());
+        Assert.Equal(updated.Id, Assert.Single(await store.FindSubjectsByExternalReferenceAsync("crm:44")).Id);
+        Assert.Equal("subject.not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.UpdateSubjectAsync(created.Id + 1000, new NewSubject("X")))).Code);
     }
 
     [SkippableFact]
