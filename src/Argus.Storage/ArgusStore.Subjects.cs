@@ -82,10 +82,10 @@ public sealed partial class ArgusStore
     /// returns a receipt. After it returns, no stream or fingerprint read shows the templates; indexes learn of the
     /// removal from <see cref="DeletionReceipt.RemovedTemplateIds"/> or from the changed fingerprints.
     /// </summary>
-    public Task<DeletionReceipt> DeleteSubjectAsync(long subjectId, CancellationToken ct = default)
+    public async Task<DeletionReceipt> DeleteSubjectAsync(long subjectId, CancellationToken ct = default)
     {
         var now = _time.GetUtcNow();
-        return WriteAsync(
+        var receipt = await WriteAsync(
             async (connection, transaction, sequence) =>
             {
                 var found = await QuerySubjectsAsync(connection, transaction, "id = @key", subjectId, ct);
@@ -135,6 +135,8 @@ public sealed partial class ArgusStore
                 return Receipt(subjectId, templateIds, crops, [.. perGallery.Keys], now, sequence);
             },
             ct);
+        Log.SubjectErased(Options.Logger, receipt.SubjectId, receipt.TemplatesRemoved, receipt.FaceCropsRemoved, receipt.ReceiptSha256);
+        return receipt;
     }
 
     internal static DeletionReceipt Receipt(long subjectId, List<long> templateIds, int crops, long[] galleries, DateTimeOffset at, long sequence)

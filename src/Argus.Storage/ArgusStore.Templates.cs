@@ -302,7 +302,7 @@ public sealed partial class ArgusStore
                 await connection.DisposeAsync();
             }
 
-            if (_dialect.Translate(e) is { } mapped)
+            if (Translate(e) is { } mapped)
             {
                 throw mapped;
             }
@@ -329,7 +329,7 @@ public sealed partial class ArgusStore
             batch.Count = count;
             return count;
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }

@@ -56,7 +56,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             {
                 await dialect.InitialiseAsync(ct);
             }
-            catch (Exception e) when (dialect.Translate(e) is { } mapped)
+            catch (Exception e) when (store.Translate(e) is { } mapped)
             {
                 throw mapped;
             }
@@ -97,9 +97,15 @@ public sealed partial class ArgusStore : IAsyncDisposable
     {
         try
         {
-            return await Migrations.ApplyAsync(_dialect, _time, ct);
+            var applied = await Migrations.ApplyAsync(_dialect, _time, ct);
+            foreach (var step in applied)
+            {
+                Log.MigrationApplied(Options.Logger, step.Version, step.Name, Target);
+            }
+
+            return applied;
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }
@@ -173,6 +179,18 @@ public sealed partial class ArgusStore : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _dialect.DisposeAsync();
 
+    /// <summary>The provider's translation of a failure, logged once here; null for anything that is not a storage failure.</summary>
+    private ArgusException? Translate(Exception exception)
+    {
+        var mapped = _dialect.Translate(exception);
+        if (mapped is not null)
+        {
+            Log.StorageFailure(Options.Logger, mapped.Code, Target, exception);
+        }
+
+        return mapped;
+    }
+
     /// <summary>Runs <paramref name="body"/> in a write transaction that commits when it returns; provider failures are translated.</summary>
     private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, long, Task<T>> body, CancellationToken ct)
     {
@@ -193,7 +211,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             await transaction.CommitAsync(ct);
             return result;
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }
@@ -209,7 +227,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             await transaction.CommitAsync(ct);
             return result;
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }
