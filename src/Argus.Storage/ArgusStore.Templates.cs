@@ -250,48 +250,38 @@ public sealed partial class ArgusStore
         long galleryId, int batchSize = 4096, long afterTemplateId = 0, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var (connection, transaction, command, reader, batch) = await OpenStreamAsync(galleryId, batchSize, afterTemplateId, ct);
+        var (connection, transaction, cursor, batch) = await OpenStreamAsync(galleryId, batchSize, afterTemplateId, ct);
         try
         {
-            var scratch = new byte[batch.Dimension * sizeof(float)];
-            while (await FillAsync(reader, batch, scratch, ct) > 0)
+            while (await FillAsync(cursor, batch, ct) > 0)
             {
                 yield return batch;
             }
         }
         finally
         {
-            await reader.DisposeAsync();
-            await command.DisposeAsync();
+            await cursor.DisposeAsync();
             await transaction.DisposeAsync();
             await connection.DisposeAsync();
         }
     }
 
-    private async Task<(DbConnection, DbTransaction, DbCommand, DbDataReader, TemplateBatch)> OpenStreamAsync(
+    private async Task<(DbConnection, DbTransaction, TemplateCursor, TemplateBatch)> OpenStreamAsync(
         long galleryId, int batchSize, long afterTemplateId, CancellationToken ct)
     {
         DbConnection? connection = null;
         DbTransaction? transaction = null;
-        DbCommand? command = null;
         try
         {
             connection = await _dialect.OpenAsync(ct);
             transaction = await _dialect.BeginReadAsync(connection, snapshot: true, ct);
             var gallery = await FindGalleryAsync(connection, transaction, "id", galleryId, ct) ?? throw GalleryNotFound(galleryId);
             var snapshot = await FingerprintAsync(connection, transaction, galleryId, ct);
-            command = connection.Command(transaction, "SELECT id, subject_id, embedding FROM templates WHERE gallery_id = @g AND id > @after ORDER BY id");
-            command.Add("g", galleryId).Add("after", afterTemplateId);
-            var reader = await command.ExecuteReaderAsync(ct);
-            return (connection, transaction, command, reader, new TemplateBatch(batchSize, gallery.Dimension, snapshot));
+            var cursor = await _dialect.OpenTemplateCursorAsync(connection, transaction, galleryId, afterTemplateId, ct);
+            return (connection, transaction, cursor, new TemplateBatch(batchSize, gallery.Dimension, snapshot));
         }
         catch (Exception e)
         {
-            if (command is not null)
-            {
-                await command.DisposeAsync();
-            }
-
             if (transaction is not null)
             {
                 await transaction.DisposeAsync();
@@ -311,23 +301,11 @@ public sealed partial class ArgusStore
         }
     }
 
-    private async Task<int> FillAsync(DbDataReader reader, TemplateBatch batch, byte[] scratch, CancellationToken ct)
+    private async Task<int> FillAsync(TemplateCursor cursor, TemplateBatch batch, CancellationToken ct)
     {
         try
         {
-            var count = 0;
-            var capacity = batch.TemplateIds.Length;
-            while (count < capacity && await reader.ReadAsync(ct))
-            {
-                var id = reader.GetInt64(0);
-                batch.TemplateIds[count] = id;
-                batch.SubjectIds[count] = reader.GetInt64(1);
-                ReadVector(reader, 2, id, scratch, batch.Vectors.AsSpan(count * batch.Dimension, batch.Dimension));
-                count++;
-            }
-
-            batch.Count = count;
-            return count;
+            return await cursor.FillAsync(batch, ct);
         }
         catch (Exception e) when (Translate(e) is { } mapped)
         {

@@ -44,6 +44,11 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>A read transaction; with <paramref name="snapshot"/> every statement sees the same committed state.</summary>
     public abstract Task<DbTransaction> BeginReadAsync(DbConnection connection, bool snapshot, CancellationToken ct);
 
+    /// <summary>Opens a cursor over a gallery's templates in id order, inside <paramref name="transaction"/>.</summary>
+    public virtual Task<TemplateCursor> OpenTemplateCursorAsync(
+        DbConnection connection, DbTransaction transaction, long galleryId, long afterTemplateId, CancellationToken ct) =>
+        ReaderTemplateCursor.OpenAsync(connection, transaction, galleryId, afterTemplateId, Target, ct);
+
     /// <summary>Serialises migrations across processes for the rest of <paramref name="transaction"/>.</summary>
     public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct);
 

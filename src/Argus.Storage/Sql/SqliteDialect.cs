@@ -123,6 +123,10 @@ internal sealed class SqliteDialect : SqlDialect
     public override Task<DbTransaction> BeginReadAsync(DbConnection connection, bool snapshot, CancellationToken ct) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true)); // BEGIN: a WAL read snapshot
 
+    public override Task<TemplateCursor> OpenTemplateCursorAsync(
+        DbConnection connection, DbTransaction transaction, long galleryId, long afterTemplateId, CancellationToken ct) =>
+        Task.FromResult(SqliteTemplateCursor.Open((SqliteConnection)connection, galleryId, afterTemplateId, Target));
+
     // BEGIN IMMEDIATE already holds the database's single write lock.
     public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => Task.CompletedTask;
 
