@@ -14,11 +14,7 @@ public sealed partial class ArgusStore
 
     public Task<Subject> CreateSubjectAsync(NewSubject subject, CancellationToken ct = default)
     {
-        if (string.IsNullOrWhiteSpace(subject.DisplayName) || subject.DisplayName.Length > 200)
-        {
-            throw new ArgusException("subject.invalid_name", "A subject needs a display name of 1-200 characters.");
-        }
-
+        ValidateSubject(subject);
         var now = _time.GetUtcNow();
         var attributes = subject.Attributes?.ToJsonString();
         return WriteAsync(
@@ -35,6 +31,34 @@ public sealed partial class ArgusStore
                     .Add("ref", subject.ExternalReference).Add("now", now);
                 var id = await command.ScalarInt64Async(ct);
                 return new Subject(id, subject.DisplayName, subject.DateOfBirth, Parse(attributes), subject.ExternalReference, now, now);
+            },
+            ct);
+    }
+
+    /// <summary>Replaces a subject's details (name, date of birth, attributes, external reference); templates are untouched.</summary>
+    public Task<Subject> UpdateSubjectAsync(long id, NewSubject details, CancellationToken ct = default)
+    {
+        ValidateSubject(details);
+        var now = _time.GetUtcNow();
+        var attributes = details.Attributes?.ToJsonString();
+        return WriteAsync(
+            async (connection, transaction, _) =>
+            {
+                await using var command = connection.Command(
+                    transaction,
+                    $"""
+                    UPDATE subjects SET display_name = @name, date_of_birth = @dob, attributes = {_dialect.Json("@attributes")},
+                      external_ref = @ref, updated_at = @now
+                    WHERE id = @id
+                    """);
+                command.Add("name", details.DisplayName).Add("dob", details.DateOfBirth).Add("attributes", attributes)
+                    .Add("ref", details.ExternalReference).Add("now", now).Add("id", id);
+                if (await command.ExecuteNonQueryAsync(ct) == 0)
+                {
+                    throw SubjectNotFound(id);
+                }
+
+                return (await QuerySubjectsAsync(connection, transaction, "id = @key", id, ct))[0];
             },
             ct);
     }
@@ -58,10 +82,10 @@ public sealed partial class ArgusStore
     /// returns a receipt. After it returns, no stream or fingerprint read shows the templates; indexes learn of the
     /// removal from <see cref="DeletionReceipt.RemovedTemplateIds"/> or from the changed fingerprints.
     /// </summary>
-    public Task<DeletionReceipt> DeleteSubjectAsync(long subjectId, CancellationToken ct = default)
+    public async Task<DeletionReceipt> DeleteSubjectAsync(long subjectId, CancellationToken ct = default)
     {
         var now = _time.GetUtcNow();
-        return WriteAsync(
+        var receipt = await WriteAsync(
             async (connection, transaction, sequence) =>
             {
                 var found = await QuerySubjectsAsync(connection, transaction, "id = @key", subjectId, ct);
@@ -111,6 +135,8 @@ public sealed partial class ArgusStore
                 return Receipt(subjectId, templateIds, crops, [.. perGallery.Keys], now, sequence);
             },
             ct);
+        Log.SubjectErased(Options.Logger, receipt.SubjectId, receipt.TemplatesRemoved, receipt.FaceCropsRemoved, receipt.ReceiptSha256);
+        return receipt;
     }
 
     internal static DeletionReceipt Receipt(long subjectId, List<long> templateIds, int crops, long[] galleries, DateTimeOffset at, long sequence)
@@ -148,6 +174,14 @@ public sealed partial class ArgusStore
         }
 
         return subjects;
+    }
+
+    private static void ValidateSubject(NewSubject subject)
+    {
+        if (string.IsNullOrWhiteSpace(subject.DisplayName) || subject.DisplayName.Length > 200)
+        {
+            throw new ArgusException("subject.invalid_name", "A subject needs a display name of 1-200 characters.");
+        }
     }
 
     private static JsonObject? Parse(string? json) => json is null ? null : JsonNode.Parse(json) as JsonObject;

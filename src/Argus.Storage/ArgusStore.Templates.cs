@@ -12,6 +12,10 @@ public sealed partial class ArgusStore
         "CASE WHEN c.template_id IS NULL THEN 0 ELSE 1 END, t.enrolled_by, t.enrolled_at " +
         "FROM templates t LEFT JOIN face_crops c ON c.template_id = t.id";
 
+    private const string InsertTemplateSql =
+        "INSERT INTO templates (gallery_id, subject_id, embedding, raw_norm, quality, source_sha256, enrolled_by, enrolled_at) " +
+        "VALUES (@g, @s, @e, @norm, @q, @hash, @by, @at) RETURNING id";
+
     private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Enrols one template; returns its id. See <see cref="AddTemplatesAsync"/> for what is refused.</summary>
@@ -48,53 +52,10 @@ public sealed partial class ArgusStore
                     CheckContract(gallery, templates[i], templates.Count == 1 ? "Template" : $"Template {i}");
                 }
 
-                await EnsureSubjectsExistAsync(connection, transaction, templates, ct);
-
-                await using var insert = connection.Command(
-                    transaction,
-                    """
-                    INSERT INTO templates (gallery_id, subject_id, embedding, raw_norm, quality, source_sha256, enrolled_by, enrolled_at)
-                    VALUES (@g, @s, @e, @norm, @q, @hash, @by, @at)
-                    RETURNING id
-                    """);
-                insert.Add("g", galleryId).Add("s", null).Add("e", null).Add("norm", null).Add("q", null)
-                    .Add("hash", null).Add("by", null).Add("at", now);
-                await using var insertCrop = connection.Command(transaction, "INSERT INTO face_crops (template_id, png) VALUES (@t, @png)");
-                insertCrop.Add("t", null).Add("png", null);
-
-                var ids = new long[templates.Count];
-                for (var i = 0; i < templates.Count; i++)
-                {
-                    var template = templates[i];
-                    insert.Parameters[1].Value = template.SubjectId;
-                    insert.Parameters[2].Value = rows[i].Blob;
-                    insert.Parameters[3].Value = rows[i].RawNorm;
-                    insert.Parameters[4].Value = template.Quality is { } q ? q : DBNull.Value;
-                    insert.Parameters[5].Value = rows[i].Sha256;
-                    insert.Parameters[6].Value = template.EnrolledBy;
-                    try
-                    {
-                        ids[i] = await insert.ScalarInt64Async(ct);
-                    }
-                    catch (DbException e) when (_dialect.IsUniqueViolation(e))
-                    {
-                        throw new ArgusException(
-                            "template.duplicate",
-                            $"Source image {rows[i].Sha256[..12]}... is already enrolled for subject {template.SubjectId} in gallery '{gallery.Name}'; nothing was enrolled.",
-                            e);
-                    }
-                    catch (DbException e) when (_dialect.IsForeignKeyViolation(e))
-                    {
-                        throw new ArgusException("subject.not_found", $"There is no subject with id {template.SubjectId}; nothing was enrolled.", e);
-                    }
-
-                    if (template.FaceCropPng is { } crop)
-                    {
-                        insertCrop.Parameters[0].Value = ids[i];
-                        insertCrop.Parameters[1].Value = crop.ToArray();
-                        await insertCrop.ExecuteNonQueryAsync(ct);
-                    }
-                }
+                // Unknown subjects are caught by the foreign key (statement-level on both providers) and named by InsertRefusal.
+                var ids = _dialect.Provider == StorageProvider.Postgres && connection.CanCreateBatch
+                    ? await InsertBatchedAsync(connection, transaction, galleryId, gallery.Name, templates, rows, now, ct)
+                    : await InsertOneByOneAsync(connection, transaction, galleryId, gallery.Name, templates, rows, now, ct);
 
                 await using var update = connection.Command(
                     transaction,
@@ -107,6 +68,134 @@ public sealed partial class ArgusStore
                 return ids;
             },
             ct);
+    }
+
+    // SQLite runs in-process: one prepared statement per row costs microseconds.
+    private async Task<long[]> InsertOneByOneAsync(
+        DbConnection connection, DbTransaction transaction, long galleryId, string galleryName,
+        IReadOnlyList<NewTemplate> templates, PreparedTemplate[] rows, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var insert = connection.Command(transaction, InsertTemplateSql);
+        insert.Add("g", galleryId).Add("s", null).Add("e", null).Add("norm", null).Add("q", null).Add("hash", null).Add("by", null).Add("at", now);
+        await using var insertCrop = connection.Command(transaction, "INSERT INTO face_crops (template_id, png) VALUES (@t, @png)");
+        insertCrop.Add("t", null).Add("png", null);
+
+        var ids = new long[templates.Count];
+        for (var i = 0; i < templates.Count; i++)
+        {
+            var template = templates[i];
+            insert.Parameters[1].Value = template.SubjectId;
+            insert.Parameters[2].Value = rows[i].Blob;
+            insert.Parameters[3].Value = rows[i].RawNorm;
+            insert.Parameters[4].Value = template.Quality is { } q ? q : DBNull.Value;
+            insert.Parameters[5].Value = rows[i].Sha256;
+            insert.Parameters[6].Value = template.EnrolledBy;
+            try
+            {
+                ids[i] = await insert.ScalarInt64Async(ct);
+            }
+            catch (DbException e) when (InsertRefusal(e, galleryName, template, rows[i]) is { } refusal)
+            {
+                throw refusal;
+            }
+
+            if (template.FaceCropPng is { } crop)
+            {
+                insertCrop.Parameters[0].Value = ids[i];
+                insertCrop.Parameters[1].Value = crop.ToArray();
+                await insertCrop.ExecuteNonQueryAsync(ct);
+            }
+        }
+
+        return ids;
+    }
+
+    // PostgreSQL: a network round trip per row would cap enrolment at a few thousand per second, so rows go in
+    // batches of statements (one round trip each); a crop rides in the same statement through a data-modifying CTE.
+    private async Task<long[]> InsertBatchedAsync(
+        DbConnection connection, DbTransaction transaction, long galleryId, string galleryName,
+        IReadOnlyList<NewTemplate> templates, PreparedTemplate[] rows, DateTimeOffset now, CancellationToken ct)
+    {
+        const int statementsPerBatch = 500;
+        var ids = new long[templates.Count];
+        for (var start = 0; start < templates.Count; start += statementsPerBatch)
+        {
+            var end = Math.Min(templates.Count, start + statementsPerBatch);
+            await using var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            for (var i = start; i < end; i++)
+            {
+                var template = templates[i];
+                var command = batch.CreateBatchCommand();
+                command.CommandText = template.FaceCropPng is null
+                    ? InsertTemplateSql
+                    : $"WITH t AS ({InsertTemplateSql}) INSERT INTO face_crops (template_id, png) SELECT id, @png FROM t RETURNING template_id";
+                Add(command, "g", galleryId);
+                Add(command, "s", template.SubjectId);
+                Add(command, "e", rows[i].Blob);
+                Add(command, "norm", rows[i].RawNorm);
+                Add(command, "q", template.Quality);
+                Add(command, "hash", rows[i].Sha256);
+                Add(command, "by", template.EnrolledBy);
+                Add(command, "at", now);
+                if (template.FaceCropPng is { } crop)
+                {
+                    Add(command, "png", crop.ToArray());
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            try
+            {
+                await using var reader = await batch.ExecuteReaderAsync(ct);
+                for (var i = start; i < end; i++)
+                {
+                    if (i > start)
+                    {
+                        await reader.NextResultAsync(ct);
+                    }
+
+                    await reader.ReadAsync(ct);
+                    ids[i] = reader.GetInt64(0);
+                }
+            }
+            catch (DbException e) when (e.BatchCommand is { } failed)
+            {
+                var i = start + batch.BatchCommands.IndexOf(failed);
+                if (InsertRefusal(e, galleryName, templates[i], rows[i]) is { } refusal)
+                {
+                    throw refusal;
+                }
+
+                throw;
+            }
+        }
+
+        return ids;
+
+        static void Add(DbBatchCommand command, string name, object? value)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+    }
+
+    private ArgusException? InsertRefusal(DbException e, string galleryName, NewTemplate template, PreparedTemplate row)
+    {
+        if (_dialect.IsUniqueViolation(e))
+        {
+            return new ArgusException(
+                "template.duplicate",
+                $"Source image {row.Sha256[..12]}... is already enrolled for subject {template.SubjectId} in gallery '{galleryName}'; nothing was enrolled.",
+                e);
+        }
+
+        return _dialect.IsForeignKeyViolation(e)
+            ? new ArgusException("subject.not_found", $"There is no subject with id {template.SubjectId}; nothing was enrolled.", e)
+            : null;
     }
 
     /// <summary>All templates of a subject across galleries, in id order, with their vectors.</summary>
@@ -153,53 +242,46 @@ public sealed partial class ArgusStore
 
     /// <summary>
     /// Streams every template of a gallery in id order, in batches (the batch object is reused: copy what you keep),
-    /// from one consistent snapshot whose fingerprint each batch carries. This is how a search index rebuilds.
+    /// from one consistent snapshot whose fingerprint each batch carries. This is how a search index rebuilds; with
+    /// <paramref name="afterTemplateId"/> (a snapshot's <see cref="StoreFingerprint.MaxTemplateId"/>) it streams only
+    /// the templates added since, for an index that catches up when the fingerprint moved only by additions.
     /// </summary>
     public async IAsyncEnumerable<TemplateBatch> StreamTemplatesAsync(
-        long galleryId, int batchSize = 4096, [EnumeratorCancellation] CancellationToken ct = default)
+        long galleryId, int batchSize = 4096, long afterTemplateId = 0, [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var (connection, transaction, command, reader, batch) = await OpenStreamAsync(galleryId, batchSize, ct);
+        var (connection, transaction, cursor, batch) = await OpenStreamAsync(galleryId, batchSize, afterTemplateId, ct);
         try
         {
-            var scratch = new byte[batch.Dimension * sizeof(float)];
-            while (await FillAsync(reader, batch, scratch, ct) > 0)
+            while (await FillAsync(cursor, batch, ct) > 0)
             {
                 yield return batch;
             }
         }
         finally
         {
-            await reader.DisposeAsync();
-            await command.DisposeAsync();
+            await cursor.DisposeAsync();
             await transaction.DisposeAsync();
             await connection.DisposeAsync();
         }
     }
 
-    private async Task<(DbConnection, DbTransaction, DbCommand, DbDataReader, TemplateBatch)> OpenStreamAsync(long galleryId, int batchSize, CancellationToken ct)
+    private async Task<(DbConnection, DbTransaction, TemplateCursor, TemplateBatch)> OpenStreamAsync(
+        long galleryId, int batchSize, long afterTemplateId, CancellationToken ct)
     {
         DbConnection? connection = null;
         DbTransaction? transaction = null;
-        DbCommand? command = null;
         try
         {
             connection = await _dialect.OpenAsync(ct);
             transaction = await _dialect.BeginReadAsync(connection, snapshot: true, ct);
             var gallery = await FindGalleryAsync(connection, transaction, "id", galleryId, ct) ?? throw GalleryNotFound(galleryId);
             var snapshot = await FingerprintAsync(connection, transaction, galleryId, ct);
-            command = connection.Command(transaction, "SELECT id, subject_id, embedding FROM templates WHERE gallery_id = @g ORDER BY id");
-            command.Add("g", galleryId);
-            var reader = await command.ExecuteReaderAsync(ct);
-            return (connection, transaction, command, reader, new TemplateBatch(batchSize, gallery.Dimension, snapshot));
+            var cursor = await _dialect.OpenTemplateCursorAsync(connection, transaction, galleryId, afterTemplateId, ct);
+            return (connection, transaction, cursor, new TemplateBatch(batchSize, gallery.Dimension, snapshot));
         }
         catch (Exception e)
         {
-            if (command is not null)
-            {
-                await command.DisposeAsync();
-            }
-
             if (transaction is not null)
             {
                 await transaction.DisposeAsync();
@@ -210,7 +292,7 @@ public sealed partial class ArgusStore
                 await connection.DisposeAsync();
             }
 
-            if (_dialect.Translate(e) is { } mapped)
+            if (Translate(e) is { } mapped)
             {
                 throw mapped;
             }
@@ -219,25 +301,13 @@ public sealed partial class ArgusStore
         }
     }
 
-    private async Task<int> FillAsync(DbDataReader reader, TemplateBatch batch, byte[] scratch, CancellationToken ct)
+    private async Task<int> FillAsync(TemplateCursor cursor, TemplateBatch batch, CancellationToken ct)
     {
         try
         {
-            var count = 0;
-            var capacity = batch.TemplateIds.Length;
-            while (count < capacity && await reader.ReadAsync(ct))
-            {
-                var id = reader.GetInt64(0);
-                batch.TemplateIds[count] = id;
-                batch.SubjectIds[count] = reader.GetInt64(1);
-                ReadVector(reader, 2, id, scratch, batch.Vectors.AsSpan(count * batch.Dimension, batch.Dimension));
-                count++;
-            }
-
-            batch.Count = count;
-            return count;
+            return await cursor.FillAsync(batch, ct);
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }
@@ -300,26 +370,6 @@ public sealed partial class ArgusStore
         }
 
         return templates;
-    }
-
-    private static async Task EnsureSubjectsExistAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<NewTemplate> templates, CancellationToken ct)
-    {
-        var checkedIds = new HashSet<long>();
-        await using var command = connection.Command(transaction, "SELECT COUNT(*) FROM subjects WHERE id = @s");
-        command.Add("s", null);
-        foreach (var template in templates)
-        {
-            if (!checkedIds.Add(template.SubjectId))
-            {
-                continue;
-            }
-
-            command.Parameters[0].Value = template.SubjectId;
-            if (await command.ScalarInt64Async(ct) == 0)
-            {
-                throw new ArgusException("subject.not_found", $"There is no subject with id {template.SubjectId}; nothing was enrolled.");
-            }
-        }
     }
 
     private static void CheckContract(Gallery gallery, NewTemplate template, string what)

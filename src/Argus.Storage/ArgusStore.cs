@@ -56,7 +56,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             {
                 await dialect.InitialiseAsync(ct);
             }
-            catch (Exception e) when (dialect.Translate(e) is { } mapped)
+            catch (Exception e) when (store.Translate(e) is { } mapped)
             {
                 throw mapped;
             }
@@ -68,6 +68,13 @@ public sealed partial class ArgusStore : IAsyncDisposable
             else if (checkVersion)
             {
                 var version = await store.GetSchemaVersionAsync(ct);
+                if (version > Migrations.Latest)
+                {
+                    throw new ArgusException(
+                        "storage.schema_too_new",
+                        $"The store {dialect.Target} has schema version {version}, newer than this Argus ({Migrations.Latest}); upgrade Argus.");
+                }
+
                 if (version != Migrations.Latest)
                 {
                     throw new ArgusException(
@@ -90,9 +97,15 @@ public sealed partial class ArgusStore : IAsyncDisposable
     {
         try
         {
-            return await Migrations.ApplyAsync(_dialect, _time, ct);
+            var applied = await Migrations.ApplyAsync(_dialect, _time, ct);
+            foreach (var step in applied)
+            {
+                Log.MigrationApplied(Options.Logger, step.Version, step.Name, Target);
+            }
+
+            return applied;
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }
@@ -101,7 +114,82 @@ public sealed partial class ArgusStore : IAsyncDisposable
     public Task<int> GetSchemaVersionAsync(CancellationToken ct = default) =>
         ReadAsync(static (c, t, ct) => Migrations.CurrentVersionAsync(c, t, ct), ct);
 
+    /// <summary>
+    /// Checks the database (SQLite: <c>PRAGMA quick_check</c>, which reads every page) and Argus's own invariants: each
+    /// gallery's counters match its templates and every embedding has its gallery's size. Returns the problems found,
+    /// empty when sound; a file too damaged to read fails with <c>storage.corrupt</c>.
+    /// </summary>
+    public Task<IReadOnlyList<string>> CheckIntegrityAsync(CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<string>>(
+            async (connection, transaction, ct) =>
+            {
+                var problems = new List<string>();
+                if (_dialect.IntegrityCheckSql is { } check)
+                {
+                    await using var command = connection.Command(transaction, check);
+                    await using var reader = await command.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        if (reader.GetString(0) != "ok")
+                        {
+                            problems.Add("database: " + reader.GetString(0));
+                        }
+                    }
+                }
+
+                await using (var counters = connection.Command(
+                    transaction,
+                    """
+                    SELECT g.name, g.template_count, g.max_template_id,
+                      (SELECT COUNT(*) FROM templates t WHERE t.gallery_id = g.id),
+                      (SELECT COALESCE(MAX(t.id), 0) FROM templates t WHERE t.gallery_id = g.id)
+                    FROM galleries g ORDER BY g.id
+                    """))
+                {
+                    await using var reader = await counters.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        var (name, count, max, actualCount, actualMax) =
+                            (reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), Convert.ToInt64(reader.GetValue(3)), Convert.ToInt64(reader.GetValue(4)));
+                        if (count != actualCount || actualMax > max)
+                        {
+                            problems.Add($"gallery '{name}': counters say {count} templates (max id {max}), found {actualCount} (max id {actualMax})");
+                        }
+                    }
+                }
+
+                await using (var sizes = connection.Command(
+                    transaction,
+                    """
+                    SELECT t.id, g.name, length(t.embedding), g.dimension * 4
+                    FROM templates t JOIN galleries g ON g.id = t.gallery_id
+                    WHERE length(t.embedding) <> g.dimension * 4 ORDER BY t.id LIMIT 100
+                    """))
+                {
+                    await using var reader = await sizes.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        problems.Add($"template {reader.GetInt64(0)} in gallery '{reader.GetString(1)}': embedding of {Convert.ToInt64(reader.GetValue(2))} bytes, expected {Convert.ToInt64(reader.GetValue(3))}");
+                    }
+                }
+
+                return problems;
+            },
+            ct);
+
     public ValueTask DisposeAsync() => _dialect.DisposeAsync();
+
+    /// <summary>The provider's translation of a failure, logged once here; null for anything that is not a storage failure.</summary>
+    private ArgusException? Translate(Exception exception)
+    {
+        var mapped = _dialect.Translate(exception);
+        if (mapped is not null)
+        {
+            Log.StorageFailure(Options.Logger, mapped.Code, Target, exception);
+        }
+
+        return mapped;
+    }
 
     /// <summary>Runs <paramref name="body"/> in a write transaction that commits when it returns; provider failures are translated.</summary>
     private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, long, Task<T>> body, CancellationToken ct)
@@ -123,7 +211,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             await transaction.CommitAsync(ct);
             return result;
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }
@@ -139,7 +227,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             await transaction.CommitAsync(ct);
             return result;
         }
-        catch (Exception e) when (_dialect.Translate(e) is { } mapped)
+        catch (Exception e) when (Translate(e) is { } mapped)
         {
             throw mapped;
         }

@@ -1,5 +1,7 @@
 using Argus.Core;
 using Argus.Core.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Argus.Storage;
 
@@ -47,6 +49,9 @@ public sealed record StorageOptions
     public bool MigrateOnOpen { get; init; } = true;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Receives migrations, erasures and storage failures (ids and codes only: never names, vectors or images).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>Test hook: caps the SQLite file at this many pages, so that tests can provoke SQLITE_FULL.</summary>
     internal long? SqliteMaxPageCount { get; init; }

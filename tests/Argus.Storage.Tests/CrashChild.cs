@@ -4,7 +4,8 @@ namespace Argus.Storage.Tests;
 
 /// <summary>
 /// The entry point of this test assembly (GenerateProgramFile is off). The test runner never calls it; the durability
-/// test starts it as a child process (<c>dotnet exec Argus.Storage.Tests.dll --crash-child DB GALLERY SUBJECT</c>),
+/// tests start it as a child process (<c>dotnet exec Argus.Storage.Tests.dll --crash-child sqlite PATH GALLERY SUBJECT</c>,
+/// or <c>postgres SCHEMA</c> with the connection string from <c>ARGUS_TEST_POSTGRES</c>),
 /// which enrols batches for ever and prints "id seed" for each template after its batch committed, until killed.
 /// </summary>
 public static class CrashChild
@@ -13,15 +14,16 @@ public static class CrashChild
 
     public static async Task<int> Main(string[] args)
     {
-        if (args is not ["--crash-child", var path, var galleryText, var subjectText])
+        if (args is not ["--crash-child", "sqlite" or "postgres", var where, var galleryText, var subjectText])
         {
-            await Console.Error.WriteLineAsync("usage: --crash-child DB GALLERY SUBJECT");
+            await Console.Error.WriteLineAsync("usage: --crash-child sqlite PATH|postgres SCHEMA GALLERY SUBJECT");
             return 2;
         }
 
         var gallery = long.Parse(galleryText, CultureInfo.InvariantCulture);
         var subject = long.Parse(subjectText, CultureInfo.InvariantCulture);
-        await using var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path));
+        var options = args[1] == "sqlite" ? StorageOptions.Sqlite(where) : StorageOptions.Postgres(PostgresStoreTests.ConnectionString!, where);
+        await using var store = await ArgusStore.OpenAsync(options);
         var output = Console.Out;
         for (var seed = 0; ; seed += BatchSize)
         {

@@ -13,8 +13,33 @@ public sealed class DurabilityTests
     {
         using var directory = TestPaths.TempDirectory();
         var path = directory.File("argus.db");
+        await KillDuringEnrolmentAndVerifyAsync(StorageOptions.Sqlite(path), ["sqlite", path]);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Every_acknowledged_template_survives_kill_9_during_bulk_enrolment_on_postgres()
+    {
+        var connectionString = PostgresStoreTests.RequireConnectionString();
+        var schema = "argus_crash_" + Guid.NewGuid().ToString("N")[..16];
+        try
+        {
+            // The child reads the connection string from ARGUS_TEST_POSTGRES, which it inherits.
+            await KillDuringEnrolmentAndVerifyAsync(StorageOptions.Postgres(connectionString, schema), ["postgres", schema]);
+        }
+        finally
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static async Task KillDuringEnrolmentAndVerifyAsync(StorageOptions options, string[] storeArgs)
+    {
         long galleryId, subjectId;
-        await using (var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path)))
+        await using (var store = await ArgusStore.OpenAsync(options))
         {
             galleryId = (await store.CreateGalleryAsync("crash", TestData.Wide)).Id;
             subjectId = (await store.CreateSubjectAsync(new NewSubject("Crash Test"))).Id;
@@ -26,7 +51,7 @@ public sealed class DurabilityTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])["exec", typeof(CrashChild).Assembly.Location, "--crash-child", path, $"{galleryId}", $"{subjectId}"])
+        foreach (var arg in (string[])["exec", typeof(CrashChild).Assembly.Location, "--crash-child", .. storeArgs, $"{galleryId}", $"{subjectId}"])
         {
             start.ArgumentList.Add(arg);
         }
@@ -83,7 +108,7 @@ public sealed class DurabilityTests
         Assert.True(acknowledged.Count >= 400);
         SqliteConnection.ClearAllPools();
 
-        await using var reopened = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path));
+        await using var reopened = await ArgusStore.OpenAsync(options);
         foreach (var (id, seed) in acknowledged)
         {
             var template = await reopened.GetTemplateAsync(id);

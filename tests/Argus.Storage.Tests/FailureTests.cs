@@ -122,6 +122,60 @@ public sealed class FailureTests : IDisposable
 
     [Fact]
     [Trait("Category", "Integration")]
+    public async Task A_damaged_page_is_found_by_the_integrity_check()
+    {
+        var (galleryId, subjectId) = await SeedAsync();
+        await using (var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(DbPath)))
+        {
+            await store.AddTemplatesAsync(galleryId, [.. Enumerable.Range(100, 300).Select(i => TestData.Template(subjectId, i))]);
+            Assert.Empty(await store.CheckIntegrityAsync());
+        }
+
+        SqliteConnection.ClearAllPools();
+
+        // Overwrite one page in the middle of the file (16 KiB pages), leaving the rest intact.
+        var bytes = await File.ReadAllBytesAsync(DbPath);
+        var page = bytes.Length / 16384 / 2;
+        new Random(3).NextBytes(bytes.AsSpan(page * 16384, 16384));
+        await File.WriteAllBytesAsync(DbPath, bytes);
+
+        await using var damaged = await ArgusStore.OpenAsync(StorageOptions.Sqlite(DbPath));
+        try
+        {
+            Assert.NotEmpty(await damaged.CheckIntegrityAsync());
+        }
+        catch (ArgusException e)
+        {
+            Assert.Equal("storage.corrupt", e.Code);
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task An_embedding_of_the_wrong_size_is_storage_corrupt_when_streamed_and_named_by_the_check()
+    {
+        var (galleryId, _) = await SeedAsync();
+        await using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE templates SET embedding = zeroblob(12)";
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(DbPath));
+        var e = await Assert.ThrowsAsync<ArgusException>(async () =>
+        {
+            await foreach (var _ in store.StreamTemplatesAsync(galleryId))
+            {
+            }
+        });
+        Assert.Equal("storage.corrupt", e.Code);
+        Assert.Contains("embedding of 12 bytes", Assert.Single(await store.CheckIntegrityAsync()));
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
     public async Task A_full_disk_is_storage_full_and_the_transaction_rolls_back()
     {
         var (galleryId, subjectId) = await SeedAsync();

@@ -121,6 +121,16 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Empty(await store.FindSubjectsByExternalReferenceAsync("crm:43"));
         Assert.Null(await store.GetSubjectAsync(created.Id + 1000));
         Assert.Equal("subject.invalid_name", (await Assert.ThrowsAsync<ArgusException>(() => store.CreateSubjectAsync(new NewSubject(" ")))).Code);
+
+        var updated = await store.UpdateSubjectAsync(created.Id, new NewSubject("Ann Other", ExternalReference: "crm:44"));
+        Assert.Equal("Ann Other", updated.DisplayName);
+        Assert.Null(updated.DateOfBirth);
+        Assert.Null(updated.Attributes);
+        Assert.Equal("crm:44", updated.ExternalReference);
+        Assert.True(updated.UpdatedAt >= created.UpdatedAt);
+        Assert.Equal(created.CreatedAt.ToUnixTimeMilliseconds(), updated.CreatedAt.ToUnixTimeMilliseconds());
+        Assert.Equal(updated.Id, Assert.Single(await store.FindSubjectsByExternalReferenceAsync("crm:44")).Id);
+        Assert.Equal("subject.not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.UpdateSubjectAsync(created.Id + 1000, new NewSubject("X")))).Code);
     }
 
     [SkippableFact]
@@ -386,6 +396,67 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(expected.Select(e => e.Id), seen);
         Assert.Equal(3, batches); // 20 templates in batches of 7
         Assert.Equal(20, fingerprint.TemplateCount);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Concurrent_writers_in_one_process_all_succeed_with_unique_increasing_ids()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Contract);
+        var ann = await store.CreateSubjectAsync(new NewSubject("Ann"));
+
+        var writers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+        {
+            var ids = new List<long>();
+            for (var i = 0; i < 10; i++)
+            {
+                ids.AddRange(await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, w * 1000 + i * 2), TestData.Template(ann.Id, w * 1000 + i * 2 + 1)]));
+            }
+
+            return ids;
+        }));
+        var all = (await Task.WhenAll(writers)).SelectMany(ids => ids).ToList();
+
+        Assert.Equal(120, all.Distinct().Count());
+        var fingerprint = await store.GetFingerprintAsync(gallery.Id);
+        Assert.Equal(120, fingerprint.TemplateCount);
+        Assert.Equal(all.Max(), fingerprint.MaxTemplateId);
+        Assert.Equal(all.Order(), await StreamIdsAsync(store, gallery.Id));
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Stream_after_a_snapshot_returns_only_what_was_added_since()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Contract);
+        var ann = await store.CreateSubjectAsync(new NewSubject("Ann"));
+        await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, 1), TestData.Template(ann.Id, 2)]);
+        var snapshot = await store.GetFingerprintAsync(gallery.Id);
+        var added = await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, 3), TestData.Template(ann.Id, 4)]);
+
+        var ids = new List<long>();
+        await foreach (var batch in store.StreamTemplatesAsync(gallery.Id, afterTemplateId: snapshot.MaxTemplateId))
+        {
+            ids.AddRange(batch.TemplateIds.AsSpan(0, batch.Count));
+        }
+
+        Assert.Equal(added, ids);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Integrity_check_finds_nothing_wrong_after_adds_and_erasures()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Contract);
+        var ann = await store.CreateSubjectAsync(new NewSubject("Ann"));
+        var bob = await store.CreateSubjectAsync(new NewSubject("Bob"));
+        await store.AddTemplatesAsync(gallery.Id, [TestData.Template(ann.Id, 1), TestData.Template(bob.Id, 2) with { FaceCropPng = TestData.Png }]);
+        await store.DeleteSubjectAsync(bob.Id);
+
+        Assert.Empty(await store.CheckIntegrityAsync());
     }
 
     protected static async Task<List<long>> StreamIdsAsync(ArgusStore store, long galleryId)

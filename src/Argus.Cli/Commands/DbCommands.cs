@@ -8,7 +8,7 @@ using Argus.Storage;
 namespace Argus.Cli.Commands;
 
 /// <summary>
-/// <c>argus db migrate|status|bench-stream</c>. The store is chosen by <c>ARGUS_DB</c> (sqlite, the default, or
+/// <c>argus db migrate|status|check|bench-stream</c>. The store is chosen by <c>ARGUS_DB</c> (sqlite, the default, or
 /// postgres) and <c>ARGUS_DB_CONNECTION</c>; see <see cref="StorageOptions.FromEnvironment"/>.
 /// </summary>
 internal static class DbCommands
@@ -70,12 +70,30 @@ internal static class DbCommands
             return ArgusCli.Ok;
         }));
 
+        var check = new Command("check", "Check the database and Argus's invariants (SQLite reads every page); exit 2 when anything is wrong.");
+        check.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths) with { MigrateOnOpen = false }, ct);
+            var problems = await store.CheckIntegrityAsync(ct);
+            foreach (var problem in problems)
+            {
+                host.Out.WriteLine(problem);
+            }
+
+            host.Out.WriteLine(problems.Count == 0 ? $"ok: {store.Target}" : $"{problems.Count} problem(s) in {store.Target}");
+            return problems.Count == 0 ? ArgusCli.Ok : ArgusCli.BadInput;
+        }));
+
         var count = new Option<int>("--count") { Description = "Templates to enrol and stream", DefaultValueFactory = _ => 1_000_000 };
         var dimension = new Option<int>("--dim") { Description = "Template dimension", DefaultValueFactory = _ => 512 };
         var directory = new Option<string?>("--dir") { Description = "Where the throw-away SQLite file goes (default: the system temp folder)" };
-        var bench = new Command("bench-stream", "Enrol N synthetic templates into a throw-away SQLite store, then time a cold-process-style full stream of the gallery.")
+        var configured = new Option<bool>("--configured-store")
         {
-            count, dimension, directory, ArgusCli.JsonOption,
+            Description = "Use the configured store (ARGUS_DB...) instead of a throw-away SQLite file; the bench gallery is deleted afterwards",
+        };
+        var bench = new Command("bench-stream", "Enrol N synthetic templates into a throw-away SQLite store, then time a full stream of the gallery from a fresh store.")
+        {
+            count, dimension, directory, configured, ArgusCli.JsonOption,
         };
         bench.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
@@ -86,18 +104,28 @@ internal static class DbCommands
                 throw new ArgusException("argument.invalid", "--count must be in [1, 100000000] and --dim in [1, 4096].");
             }
 
-            var folder = Path.Combine(parse.GetValue(directory) ?? Path.GetTempPath(), $"argus-bench-{Guid.NewGuid():N}");
-            try
+            var log = parse.GetValue(ArgusCli.JsonOption) ? null : host.Out;
+            JsonObject result;
+            if (parse.GetValue(configured))
             {
-                var result = await StreamBenchmarkAsync(Path.Combine(folder, "argus.db"), n, dim, parse.GetValue(ArgusCli.JsonOption) ? null : host.Out, ct);
-                if (parse.GetValue(ArgusCli.JsonOption))
+                result = await StreamBenchmarkAsync(StorageOptions.FromEnvironment(host.Paths), n, dim, log, ct);
+            }
+            else
+            {
+                var folder = Path.Combine(parse.GetValue(directory) ?? Path.GetTempPath(), $"argus-bench-{Guid.NewGuid():N}");
+                try
                 {
-                    host.WriteJson(result);
+                    result = await StreamBenchmarkAsync(StorageOptions.Sqlite(Path.Combine(folder, "argus.db")), n, dim, log, ct);
+                }
+                finally
+                {
+                    Directory.Delete(folder, recursive: true);
                 }
             }
-            finally
+
+            if (log is null)
             {
-                Directory.Delete(folder, recursive: true);
+                host.WriteJson(result);
             }
 
             return ArgusCli.Ok;
@@ -105,6 +133,7 @@ internal static class DbCommands
 
         db.Subcommands.Add(migrate);
         db.Subcommands.Add(status);
+        db.Subcommands.Add(check);
         db.Subcommands.Add(bench);
         return db;
     }
@@ -112,15 +141,15 @@ internal static class DbCommands
     private static string Describe(StorageOptions options) =>
         options.Provider == StorageProvider.Sqlite ? options.Connection : "PostgreSQL" + (options.Schema is null ? string.Empty : $" (schema {options.Schema})");
 
-    private static async Task<JsonObject> StreamBenchmarkAsync(string path, int count, int dimension, TextWriter? log, CancellationToken ct)
+    private static async Task<JsonObject> StreamBenchmarkAsync(StorageOptions options, int count, int dimension, TextWriter? log, CancellationToken ct)
     {
         var contract = new EmbeddingContract("bench", new string('0', 64), 1, dimension);
-        long galleryId;
+        long galleryId, subject;
         var enrol = Stopwatch.StartNew();
-        await using (var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path), ct))
+        await using (var store = await ArgusStore.OpenAsync(options, ct))
         {
-            galleryId = (await store.CreateGalleryAsync("bench", contract, null, ct)).Id;
-            var subject = (await store.CreateSubjectAsync(new NewSubject("bench"), ct)).Id;
+            galleryId = (await store.CreateGalleryAsync($"bench-{Guid.NewGuid():N}", contract, null, ct)).Id;
+            subject = (await store.CreateSubjectAsync(new NewSubject("bench"), ct)).Id;
             var random = new Random(42);
             const int batchSize = 10_000;
             for (var done = 0; done < count; done += batchSize)
@@ -143,18 +172,20 @@ internal static class DbCommands
 
         enrol.Stop();
         log?.WriteLine($"enrolled {count} x {dimension}-d in {enrol.Elapsed.TotalSeconds:0.0} s ({count / enrol.Elapsed.TotalSeconds:0} templates/s)");
-        var bytes = new FileInfo(path).Length + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0);
+        var path = options.Connection;
+        var bytes = options.Provider != StorageProvider.Sqlite ? 0
+            : new FileInfo(path).Length + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0);
 
         // A fresh store (its pool was cleared on dispose): what an index rebuild at start-up pays, with a warm page cache.
         var stream = Stopwatch.StartNew();
         long streamed = 0;
         double checksum = 0;
         StoreFingerprint fingerprint;
-        await using (var store = await ArgusStore.OpenAsync(StorageOptions.Sqlite(path), ct))
+        await using (var store = await ArgusStore.OpenAsync(options, ct))
         {
             var open = stream.Elapsed;
             fingerprint = await store.GetFingerprintAsync(galleryId, ct);
-            await foreach (var batch in store.StreamTemplatesAsync(galleryId, 4096, ct))
+            await foreach (var batch in store.StreamTemplatesAsync(galleryId, 4096, 0, ct))
             {
                 streamed += batch.Count;
                 checksum += batch.Vectors[0];
@@ -163,7 +194,12 @@ internal static class DbCommands
             stream.Stop();
             log?.WriteLine($"opened in {open.TotalMilliseconds:0} ms; streamed {streamed} templates in {stream.Elapsed.TotalSeconds:0.00} s " +
                 $"({streamed / stream.Elapsed.TotalSeconds:0} templates/s, {streamed * dimension * 4.0 / stream.Elapsed.TotalSeconds / (1 << 20):0} MiB/s); " +
-                $"file {bytes / (double)(1 << 20):0} MiB ({bytes / (double)count:0} bytes/template)");
+                (bytes > 0 ? $"file {bytes / (double)(1 << 20):0} MiB ({bytes / (double)count:0} bytes/template)" : store.Target));
+            if (options.Provider != StorageProvider.Sqlite)
+            {
+                await store.DeleteGalleryAsync(galleryId, force: true, ct);
+                await store.DeleteSubjectAsync(subject, ct);
+            }
         }
 
         if (streamed != count || fingerprint.TemplateCount != count || double.IsNaN(checksum))
@@ -179,6 +215,7 @@ internal static class DbCommands
             ["enrol_templates_per_second"] = Math.Round(count / enrol.Elapsed.TotalSeconds),
             ["stream_seconds"] = Math.Round(stream.Elapsed.TotalSeconds, 3),
             ["stream_templates_per_second"] = Math.Round(streamed / stream.Elapsed.TotalSeconds),
+            ["provider"] = options.Provider.ToString().ToLowerInvariant(),
             ["file_bytes"] = bytes,
         };
     }

@@ -57,6 +57,7 @@ internal static class Migrations
               enrolled_by TEXT NOT NULL,
               enrolled_at {ts} NOT NULL
             );
+            {keep_embedding_inline}
             CREATE UNIQUE INDEX templates_source ON templates (gallery_id, subject_id, source_sha256);
             CREATE INDEX templates_gallery ON templates (gallery_id, id);
             CREATE INDEX templates_subject ON templates (subject_id);

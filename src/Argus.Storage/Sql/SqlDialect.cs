@@ -14,7 +14,7 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Where the store is, without credentials: safe for messages and logs.</summary>
     public abstract string Target { get; }
 
-    /// <summary>Replaces the type placeholders of the migration scripts: {id} {bigint} {blob} {ts} {date} {json} {real}.</summary>
+    /// <summary>Replaces the type placeholders of the migration scripts: {id} {bigint} {blob} {ts} {date} {json} {real}, and provider-only statements such as {keep_embedding_inline}.</summary>
     public string Ddl(string script)
     {
         foreach (var (placeholder, type) in Types)
@@ -33,6 +33,9 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>One-off preparation before the first connection (SQLite: directory, page size, WAL).</summary>
     public virtual Task InitialiseAsync(CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>A statement that checks the database's own structures, returning "ok" rows when sound; null when there is none.</summary>
+    public virtual string? IntegrityCheckSql => null;
+
     public abstract Task<DbConnection> OpenAsync(CancellationToken ct);
 
     /// <summary>A transaction that holds the write lock from its first statement, so writers queue instead of deadlocking.</summary>
@@ -40,6 +43,11 @@ internal abstract class SqlDialect : IAsyncDisposable
 
     /// <summary>A read transaction; with <paramref name="snapshot"/> every statement sees the same committed state.</summary>
     public abstract Task<DbTransaction> BeginReadAsync(DbConnection connection, bool snapshot, CancellationToken ct);
+
+    /// <summary>Opens a cursor over a gallery's templates in id order, inside <paramref name="transaction"/>.</summary>
+    public virtual Task<TemplateCursor> OpenTemplateCursorAsync(
+        DbConnection connection, DbTransaction transaction, long galleryId, long afterTemplateId, CancellationToken ct) =>
+        ReaderTemplateCursor.OpenAsync(connection, transaction, galleryId, afterTemplateId, Target, ct);
 
     /// <summary>Serialises migrations across processes for the rest of <paramref name="transaction"/>.</summary>
     public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct);

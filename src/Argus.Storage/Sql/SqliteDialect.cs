@@ -36,6 +36,7 @@ internal sealed class SqliteDialect : SqlDialect
         ("{date}", "TEXT"),
         ("{json}", "TEXT"),
         ("{real}", "REAL"),
+        ("{keep_embedding_inline}", string.Empty),
     ];
 
     private readonly string _path;
@@ -71,6 +72,8 @@ internal sealed class SqliteDialect : SqlDialect
     protected override IReadOnlyList<(string Placeholder, string Type)> Types => SqliteTypes;
 
     public override string Json(string parameter) => parameter;
+
+    public override string? IntegrityCheckSql => "PRAGMA quick_check";
 
     public override async Task InitialiseAsync(CancellationToken ct)
     {
@@ -119,6 +122,10 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override Task<DbTransaction> BeginReadAsync(DbConnection connection, bool snapshot, CancellationToken ct) =>
         Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true)); // BEGIN: a WAL read snapshot
+
+    public override Task<TemplateCursor> OpenTemplateCursorAsync(
+        DbConnection connection, DbTransaction transaction, long galleryId, long afterTemplateId, CancellationToken ct) =>
+        Task.FromResult(SqliteTemplateCursor.Open((SqliteConnection)connection, galleryId, afterTemplateId, Target));
 
     // BEGIN IMMEDIATE already holds the database's single write lock.
     public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => Task.CompletedTask;
