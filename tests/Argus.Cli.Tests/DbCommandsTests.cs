@@ -24,7 +24,7 @@ public sealed class DbCommandsTests
         Assert.Equal(0, code);
         var status = JsonNode.Parse(output)!;
         Assert.Equal("sqlite", (string?)status["provider"]);
-        Assert.Equal(1, (int)status["schema_version"]!);
+        Assert.Equal(Argus.Storage.ArgusStore.LatestSchemaVersion, (int)status["schema_version"]!);
         Assert.Equal(0, (long)status["templates"]!);
 
         (code, output, _) = await RunAsync("db", "check", "--data", data.Path);
