@@ -130,6 +130,17 @@ public sealed class DurabilityTests
         }
 
         Assert.Equal(fingerprint.TemplateCount, streamed);
+
+        // Searchable after restart: the index rebuilt from storage finds each acknowledged template as itself.
+        using var indexDirectory = TestPaths.TempDirectory();
+        var gallery = (await reopened.GetGalleryAsync(galleryId))!;
+        var index = await Argus.Search.GalleryIndexProjection.RebuildAsync(reopened, gallery, indexDirectory.Path);
+        Assert.Equal(fingerprint.TemplateCount, index.Count);
+        foreach (var (id, seed) in acknowledged)
+        {
+            var hits = index.Search(CrashChild.Template(subjectId, seed).Vector.Span, new Argus.Search.SearchParameters(1, 0.99f));
+            Assert.True(hits.Length == 1 && hits[0].TemplateId == id, $"Acknowledged template {id} is not found by search after kill -9.");
+        }
     }
 
     private static (long, int) Parse(string line)
