@@ -154,30 +154,6 @@ public static class CameraBenchmark
         return engine.AnalyzePrimary(image).Face?.Embedding ?? throw new ArgusException("bench.no_face", $"No face in {path}.");
     }
 
-    private sealed class AlertCollector : IAlertSink
-    {
-        private readonly List<AlertEvent> _alerts = [];
-
-        public IReadOnlyList<AlertEvent> Alerts
-        {
-            get
-            {
-                lock (_alerts)
-                {
-                    return [.. _alerts];
-                }
-            }
-        }
-
-        public void Publish(AlertEvent alert)
-        {
-            lock (_alerts)
-            {
-                _alerts.Add(alert);
-            }
-        }
-    }
-
     /// <summary>An exhaustive fp32 watchlist over a contiguous matrix (what a 10,000-entry watchlist costs per face).</summary>
     private sealed class MatrixMatcher(int dimension, int capacity) : IFaceMatcher
     {
@@ -227,6 +203,31 @@ public static class CameraBenchmark
             }
 
             return best >= 0 && bestScore >= Threshold ? new FaceMatch(_rows[best].Subject, best, _rows[best].Label, bestScore) : null;
+        }
+    }
+}
+
+/// <summary>Keeps every published alert in memory (benchmarks and tests).</summary>
+public sealed class AlertCollector : IAlertSink
+{
+    private readonly List<AlertEvent> _alerts = [];
+
+    public IReadOnlyList<AlertEvent> Alerts
+    {
+        get
+        {
+            lock (_alerts)
+            {
+                return [.. _alerts];
+            }
+        }
+    }
+
+    public void Publish(AlertEvent alert)
+    {
+        lock (_alerts)
+        {
+            _alerts.Add(alert);
         }
     }
 }

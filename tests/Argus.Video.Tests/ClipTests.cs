@@ -25,7 +25,7 @@ public sealed class ClipTests(EngineFixture fixture) : IClassFixture<EngineFixtu
             new Appearance(Stranger, 1.5, 6.0, 800, 150, 200),
             new Appearance(SavageInClip, 4.0, 7.5, 450, 300, 180));
         var matcher = new PhotoMatcher(fixture.Engine, 0.45f, (1, "Sheldon", Sheldon), (2, "Savage", Savage));
-        var alerts = new AlertLog();
+        var alerts = new AlertCollector();
         var start = DateTimeOffset.UtcNow;
         await using (var pipeline = new CameraPipeline(new CameraSettings("cam1", "Platform 1", "north-station", CameraSource.Parse(clip)), fixture.Engine, alerts, matcher))
         {
@@ -56,7 +56,7 @@ public sealed class ClipTests(EngineFixture fixture) : IClassFixture<EngineFixtu
     {
         using var dir = TestPaths.TempDirectory();
         var clip = Clips.Build(dir.File("scene.mp4"), 640, 360, 10, 2, new Appearance(SheldonInClip, 0, 2, 100, 50, 200));
-        var alerts = new AlertLog();
+        var alerts = new AlertCollector();
         await using var pipeline = new CameraPipeline(new CameraSettings("cam1", "Platform 1", null, CameraSource.Parse(clip)), fixture.Engine, alerts, matcher: null);
         pipeline.Start();
         await pipeline.Completion.WaitAsync(TimeSpan.FromSeconds(30));
@@ -74,7 +74,7 @@ public sealed class ClipTests(EngineFixture fixture) : IClassFixture<EngineFixtu
 
         async Task<int> Run(bool tiled)
         {
-            var alerts = new AlertLog();
+            var alerts = new AlertCollector();
             var settings = new CameraSettings("cam", "wide", null, CameraSource.Parse(clip)) { Tiling = new TilingOptions { Enabled = tiled } };
             await using var pipeline = new CameraPipeline(settings, fixture.Engine, alerts, matcher);
             pipeline.Start();

@@ -46,31 +46,6 @@ internal sealed class PhotoMatcher : IFaceMatcher
     }
 }
 
-/// <summary>Collects published alerts.</summary>
-internal sealed class AlertLog : IAlertSink
-{
-    private readonly List<AlertEvent> _alerts = [];
-
-    public IReadOnlyList<AlertEvent> Alerts
-    {
-        get
-        {
-            lock (_alerts)
-            {
-                return [.. _alerts];
-            }
-        }
-    }
-
-    public void Publish(AlertEvent alert)
-    {
-        lock (_alerts)
-        {
-            _alerts.Add(alert);
-        }
-    }
-}
-
 public sealed class EngineFixture : IDisposable
 {
     private readonly Lazy<FaceEngine> _engine = new(() => new FaceEngineBuilder().UseModelDirectory(TestPaths.Models).EnablePose().Build());

@@ -24,7 +24,7 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
         try
         {
             var settings = new CameraSettings("rtsp", "rtsp cam", null, CameraSource.Parse(url)) { Reader = FastRetry };
-            await using var pipeline = new CameraPipeline(settings, fixture.Engine, new AlertLog());
+            await using var pipeline = new CameraPipeline(settings, fixture.Engine, new AlertCollector());
             pipeline.Start();
             await Until(() => pipeline.Health.FramesIn > 20, TimeSpan.FromSeconds(30), "first frames over RTSP", pipeline);
             Assert.Equal(CameraState.Running, pipeline.Health.State);
@@ -74,7 +74,7 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
 
         var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/stream.mjpg";
         var settings = new CameraSettings("bad", "bad cam", null, CameraSource.Parse(url)) { Reader = FastRetry };
-        await using (var pipeline = new CameraPipeline(settings, fixture.Engine, new AlertLog()))
+        await using (var pipeline = new CameraPipeline(settings, fixture.Engine, new AlertCollector()))
         {
             pipeline.Start();
             await Until(() => pipeline.Health.LastError is not null && pipeline.Health.Reconnects >= 1, TimeSpan.FromSeconds(30), "an error state");
@@ -97,7 +97,7 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
         var serve = Task.Run(() => ServeMjpeg(http, cts.Token));
 
         var settings = new CameraSettings("mjpeg", "mjpeg cam", null, CameraSource.Parse($"http://127.0.0.1:{port}/stream.mjpg")) { Reader = FastRetry };
-        await using (var pipeline = new CameraPipeline(settings, fixture.Engine, new AlertLog()))
+        await using (var pipeline = new CameraPipeline(settings, fixture.Engine, new AlertCollector()))
         {
             pipeline.Start();
             await Until(() => pipeline.Health.LastError?.Contains("resolution changed", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(30), "the resolution change", pipeline);
