@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Argus.Vision.Onnx;
@@ -63,23 +64,30 @@ internal sealed class OnnxModel : IDisposable
     /// <summary>Runs the model over <paramref name="input"/> (length <see cref="InputLength"/>) into the outputs.</summary>
     public void Run(float[] input, params float[][] outputs)
     {
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, InputLength), _inputShape);
-        var outputValues = new OrtValue[_outputNames.Length];
+        // The value handles are ORT's own per-run cost; the arrays that carry them are pooled.
+        var inputs = ArrayPool<OrtValue>.Shared.Rent(1);
+        var outputValues = ArrayPool<OrtValue>.Shared.Rent(_outputNames.Length);
+        var created = 0;
         try
         {
-            for (var i = 0; i < outputValues.Length; i++)
+            inputs[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, InputLength), _inputShape);
+            for (; created < _outputNames.Length; created++)
             {
-                outputValues[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[i].AsMemory(0, OutputLengths[i]), _outputShapes[i]);
+                outputValues[created] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[created].AsMemory(0, OutputLengths[created]), _outputShapes[created]);
             }
 
-            _session.Run(_runOptions, _inputNames, [inputValue], _outputNames, outputValues);
+            _session.Run(_runOptions, _inputNames, new ArraySegment<OrtValue>(inputs, 0, 1), _outputNames, new ArraySegment<OrtValue>(outputValues, 0, _outputNames.Length));
         }
         finally
         {
-            foreach (var value in outputValues)
+            inputs[0]?.Dispose();
+            for (var i = 0; i < created; i++)
             {
-                value?.Dispose();
+                outputValues[i].Dispose();
             }
+
+            ArrayPool<OrtValue>.Shared.Return(inputs, clearArray: true);
+            ArrayPool<OrtValue>.Shared.Return(outputValues, clearArray: true);
         }
     }
 
