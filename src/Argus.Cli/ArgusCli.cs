@@ -45,6 +45,7 @@ public static class ArgusCli
         root.Subcommands.Add(GalleryCommands.Subject(output, error));
         root.Subcommands.Add(AuditCommands.Create(output, error));
         root.Subcommands.Add(EvalCommands.Create(output, error));
+        root.Subcommands.Add(CalibrateCommand.Create(output, error));
         root.Subcommands.Add(BenchCommands.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(DbCommands.Create(output, error));

@@ -183,6 +183,25 @@ public sealed class CliTests
         Assert.True(json.GetProperty("rank1").GetDouble() >= 0.99);
     }
 
+    [SkippableFact]
+    public async Task Calibrate_reports_thresholds_by_false_match_rate_and_saves_them()
+    {
+        var root = TestPaths.RequireFacesDev();
+        using var dir = TestPaths.TempDirectory();
+        var rows = File.ReadLines(Path.Combine(root, "gallery.csv")).Skip(1).Concat(File.ReadLines(Path.Combine(root, "probes.csv")).Skip(1))
+            .Where(l => l.EndsWith(",wild", StringComparison.Ordinal)).Select(l => string.Join(',', l.Split(',')[..2]));
+        File.WriteAllLines(dir.File("images.csv"), ["path,identity", .. rows]);
+        var (code, stdout, _) = await Run("calibrate", "--images", dir.File("images.csv"), "--root", root, "--save", "--json", "--data", dir.Path);
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        Assert.True(json.GetProperty("impostor_pairs").GetInt64() > 5000);
+        var points = json.GetProperty("operating_points").EnumerateArray().ToArray();
+        Assert.Equal(4, points.Length);
+        Assert.True(points[0].GetProperty("threshold").GetDouble() < points[1].GetProperty("threshold").GetDouble());
+        Assert.True(points[0].GetProperty("measured_fmr").GetDouble() <= 0.01);
+        Assert.True(File.Exists(dir.File("calibration.json")));
+    }
+
     [Fact]
     public async Task A_csv_without_the_required_columns_is_refused()
     {

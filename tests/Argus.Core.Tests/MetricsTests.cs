@@ -104,3 +104,23 @@ public sealed class IdentificationMetricsTests
         Assert.True(report.AtFpir3E3.Threshold > 99 * 0.005f);
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class CalibrationTests
+{
+    [Fact]
+    public void Thresholds_follow_the_impostor_distribution_and_flag_unmeasurable_rates()
+    {
+        // 1,000 impostors at 0.000..0.999 and genuine pairs at 0.95..0.999.
+        var impostor = Enumerable.Range(0, 1000).Select(i => i / 1000f).ToArray();
+        var genuine = Enumerable.Range(950, 50).Select(i => i / 1000f).ToArray();
+        var report = Calibration.Calibrate(genuine, impostor, [1e-2, 1e-3, 1e-4]);
+        var at1e2 = report.Points[0];
+        Assert.True(at1e2.MeasuredFmr <= 1e-2 && at1e2.Threshold > 0.989f && at1e2.Threshold <= 0.991f, $"{at1e2}");
+        Assert.True(at1e2.Supported);
+        Assert.Equal(0.8, at1e2.Fnmr, 5); // genuine 0.950..0.989 fall below 0.99
+        Assert.False(report.Points[1].Supported); // 1,000 impostors cannot measure 1e-3 (needs 3,000)
+        Assert.Equal(0.0, report.Points[2].MeasuredFmr);
+        Assert.Equal("calibration.no_pairs", Assert.Throws<ArgusException>(() => Calibration.Calibrate([], impostor)).Code);
+    }
+}
