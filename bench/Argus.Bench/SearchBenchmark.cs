@@ -20,7 +20,7 @@ public sealed record SearchBenchmarkOptions
     public bool Ann { get; init; } = true;
     public int PeerConnectivity { get; init; } = 32;
     public IReadOnlyList<int> PeerExpansions { get; init; } = [32, 64, 128, 256];
-    public IReadOnlyList<int> Probes { get; init; } = [4, 8, 16, 32, 64, 128];
+    public IReadOnlyList<int> Probes { get; init; } = [2, 4, 8, 16, 32, 64];
     public int? Lists { get; init; }
     public float? Spill { get; init; }
     public int? TrainIterations { get; init; }
