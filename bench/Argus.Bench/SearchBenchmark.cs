@@ -166,28 +166,17 @@ public static class SearchBenchmark
         EngineRun? chosen = null;
         if (o.Ann)
         {
-        var training = IvfTraining.ForSize(o.Size) with { Threads = o.Threads };
-        training = training with
-        {
-            Lists = o.Lists ?? training.Lists,
-            SpillMargin = o.Spill ?? training.SpillMargin,
-            Iterations = o.TrainIterations ?? training.Iterations,
-        };
-        t = Stopwatch.GetTimestamp();
-        index.Train(training);
-        train = Seconds(t);
-        annBytes = index.MemoryBytes() / (double)o.Size;
-        log($"IVF: {index.ListCount} lists trained and filled in {train:0.0} s ({annBytes:0} B/vector)");
-        foreach (var probes in o.Probes)
-        {
-            var p = probes;
-            var run = Measure("Argus IVF", $"probes {p}", o, queries, queryIdentity, truth, o.Queries,
-                (q, _) => index.Search(q, new SearchParameters(MatchK, -1f, p)), perQueryThreads: false);
-            ann.Add(run);
-            log($"  probes {p}: {run.QpsAll:0} QPS ({run.Qps1:0} on 1 thread), p99 {run.P99MsAll:0.00} ms, match recall {run.MatchRecall:0.0000}, recall@1 {run.RecallAt1:0.0000}, recall@10 {run.RecallAt10:0.0000}");
-        }
+            (train, annBytes) = TrainIvf(index, o, log);
+            foreach (var probes in o.Probes)
+            {
+                var p = probes;
+                var run = Measure("Argus IVF", $"probes {p}", o, queries, queryIdentity, truth, o.Queries,
+                    (q, _) => index.Search(q, new SearchParameters(MatchK, -1f, p)), perQueryThreads: false);
+                ann.Add(run);
+                log($"  probes {p}: {run.QpsAll:0} QPS ({run.Qps1:0} on 1 thread), p99 {run.P99MsAll:0.00} ms, match recall {run.MatchRecall:0.0000}, recall@1 {run.RecallAt1:0.0000}, recall@10 {run.RecallAt10:0.0000}");
+            }
 
-        chosen = ann.FirstOrDefault(r => r.MatchRecall >= 0.999) ?? ann[^1];
+            chosen = ann.FirstOrDefault(r => r.MatchRecall >= 0.999) ?? ann[^1];
         }
 
         // Snapshot: save, then time a restart.
@@ -239,6 +228,23 @@ public static class SearchBenchmark
             o, mateMean, mateStd, impMean, impStd, meanMatches, generate, exactBuild, exactBytes, scanRate, o.Size * batched.QpsAll,
             exactSingle, batched, train, index.ListCount, annBytes, save, load, bytes, ann, chosen,
             peerBuild, peerBytes, peerSave, peerLoad, acceleration, peerRuns);
+    }
+
+    private static (double Seconds, double BytesPerVector) TrainIvf(VectorIndex index, SearchBenchmarkOptions o, Action<string> log)
+    {
+        var training = IvfTraining.ForSize(o.Size) with { Threads = o.Threads };
+        training = training with
+        {
+            Lists = o.Lists ?? training.Lists,
+            SpillMargin = o.Spill ?? training.SpillMargin,
+            Iterations = o.TrainIterations ?? training.Iterations,
+        };
+        var t = Stopwatch.GetTimestamp();
+        index.Train(training);
+        var seconds = Seconds(t);
+        var bytes = index.MemoryBytes() / (double)o.Size;
+        log($"IVF: {index.ListCount} lists trained and filled in {seconds:0.0} s ({bytes:0} B/vector)");
+        return (seconds, bytes);
     }
 
     private static SearchHit[] PeerSearch(USearchIndex peer, ReadOnlySpan<float> query)
