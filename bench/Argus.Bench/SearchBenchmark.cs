@@ -20,7 +20,7 @@ public sealed record SearchBenchmarkOptions
     public bool Ann { get; init; } = true;
     public int PeerConnectivity { get; init; } = 32;
     public IReadOnlyList<int> PeerExpansions { get; init; } = [32, 64, 128, 256];
-    public IReadOnlyList<int> Probes { get; init; } = [4, 8, 16, 32, 64, 128];
+    public IReadOnlyList<int> Probes { get; init; } = [2, 4, 8, 16, 32, 64];
     public int? Lists { get; init; }
     public float? Spill { get; init; }
     public int? TrainIterations { get; init; }
@@ -166,18 +166,7 @@ public static class SearchBenchmark
         EngineRun? chosen = null;
         if (o.Ann)
         {
-            var training = IvfTraining.ForSize(o.Size) with { Threads = o.Threads };
-            training = training with
-            {
-                Lists = o.Lists ?? training.Lists,
-                SpillMargin = o.Spill ?? training.SpillMargin,
-                Iterations = o.TrainIterations ?? training.Iterations,
-            };
-            t = Stopwatch.GetTimestamp();
-            index.Train(training);
-            train = Seconds(t);
-            annBytes = index.MemoryBytes() / (double)o.Size;
-            log($"IVF: {index.ListCount} lists trained and filled in {train:0.0} s ({annBytes:0} B/vector)");
+            (train, annBytes) = TrainIvf(index, o, log);
             foreach (var probes in o.Probes)
             {
                 var p = probes;
@@ -239,6 +228,23 @@ public static class SearchBenchmark
             o, mateMean, mateStd, impMean, impStd, meanMatches, generate, exactBuild, exactBytes, scanRate, o.Size * batched.QpsAll,
             exactSingle, batched, train, index.ListCount, annBytes, save, load, bytes, ann, chosen,
             peerBuild, peerBytes, peerSave, peerLoad, acceleration, peerRuns);
+    }
+
+    private static (double Seconds, double BytesPerVector) TrainIvf(VectorIndex index, SearchBenchmarkOptions o, Action<string> log)
+    {
+        var training = IvfTraining.ForSize(o.Size) with { Threads = o.Threads };
+        training = training with
+        {
+            Lists = o.Lists ?? training.Lists,
+            SpillMargin = o.Spill ?? training.SpillMargin,
+            Iterations = o.TrainIterations ?? training.Iterations,
+        };
+        var t = Stopwatch.GetTimestamp();
+        index.Train(training);
+        var seconds = Seconds(t);
+        var bytes = index.MemoryBytes() / (double)o.Size;
+        log($"IVF: {index.ListCount} lists trained and filled in {seconds:0.0} s ({bytes:0} B/vector)");
+        return (seconds, bytes);
     }
 
     private static SearchHit[] PeerSearch(USearchIndex peer, ReadOnlySpan<float> query)

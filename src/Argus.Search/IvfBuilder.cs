@@ -15,7 +15,7 @@ public sealed record IvfTraining
     /// A row whose second-nearest centroid scores within this margin of the nearest is stored in both lists
     /// (memory grows by the share of such rows). 0 turns spilling off.
     /// </summary>
-    public float SpillMargin { get; init; } = 0.08f;
+    public float SpillMargin { get; init; } = 0.15f;
 
     public int Seed { get; init; } = 12345;
 

@@ -80,7 +80,7 @@ internal static class BenchCommands
         var queries = new Option<int>("--queries") { Description = "Queries (80% new samples of enrolled identities, 20% strangers)", DefaultValueFactory = _ => 2000 };
         var threads = new Option<int>("--threads") { Description = "Threads for the all-threads runs (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var lists = new Option<int?>("--lists") { Description = "IVF lists (default: size / 100)" };
-        var probes = new Option<string>("--probes") { Description = "IVF probe counts to sweep, comma-separated", DefaultValueFactory = _ => "4,8,16,32,64,128" };
+        var probes = new Option<string>("--probes") { Description = "IVF probe counts to sweep, comma-separated", DefaultValueFactory = _ => "2,4,8,16,32,64" };
         var efs = new Option<string>("--peer-ef") { Description = "USearch search expansions to sweep, comma-separated", DefaultValueFactory = _ => "32,64,128,256" };
         var connectivity = new Option<int>("--peer-m") { Description = "USearch connectivity (M)", DefaultValueFactory = _ => 32 };
         var spill = new Option<float?>("--spill") { Description = "IVF spill margin: rows this close to a second list are stored in both" };
