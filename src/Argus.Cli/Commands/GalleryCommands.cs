@@ -314,7 +314,7 @@ internal static class GalleryCommands
         store.AppendAuditAsync(host.AuditChain(), e, ct);
 
     internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
-        await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths), ct);
+        await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get), ct);
 
     private static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct) =>
         await store.GetGalleryAsync(name, ct) ?? throw new ArgusException("gallery.not_found", $"No gallery named '{name}' (see argus gallery list).");

@@ -82,6 +82,35 @@ internal static class Migrations
             CREATE INDEX audit_log_actor ON audit_log (actor, seq);
             CREATE INDEX audit_log_action ON audit_log (action, seq);
             """),
+        (3, "users, roles, scopes, API keys", """
+            CREATE TABLE users (
+              id {id},
+              username TEXT NOT NULL,
+              display_name TEXT NOT NULL,
+              password_hash TEXT NOT NULL,
+              roles TEXT NOT NULL,
+              scope {json} NOT NULL,
+              disabled INTEGER NOT NULL DEFAULT 0,
+              failed_attempts INTEGER NOT NULL DEFAULT 0,
+              locked_until_ticks {bigint},
+              created_at {ts} NOT NULL,
+              updated_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX users_username ON users (username);
+
+            CREATE TABLE api_keys (
+              id {id},
+              user_id {bigint} NOT NULL REFERENCES users (id),
+              prefix TEXT NOT NULL,
+              secret_sha256 TEXT NOT NULL,
+              scope {json},
+              revoked INTEGER NOT NULL DEFAULT 0,
+              created_at {ts} NOT NULL,
+              last_used_at {ts}
+            );
+            CREATE UNIQUE INDEX api_keys_prefix ON api_keys (prefix);
+            CREATE INDEX api_keys_user ON api_keys (user_id);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

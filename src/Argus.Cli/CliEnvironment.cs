@@ -1,0 +1,26 @@
+namespace Argus.Cli;
+
+/// <summary>
+/// Environment variables and standard input as one invocation sees them. Tests run commands in-process and in
+/// parallel, so they pass their own values here (flowing with the async call) instead of changing the process-wide
+/// environment.
+/// </summary>
+internal static class CliEnvironment
+{
+    private static readonly AsyncLocal<IReadOnlyDictionary<string, string?>?> Overrides = new();
+    private static readonly AsyncLocal<TextReader?> InputOverride = new();
+
+    public static string? Get(string name) =>
+        Overrides.Value is { } o && o.TryGetValue(name, out var value) ? NonEmpty(value) : NonEmpty(Environment.GetEnvironmentVariable(name));
+
+    /// <summary>Standard input: the test's reader, else the console's.</summary>
+    public static TextReader Input => InputOverride.Value ?? Console.In;
+
+    public static void Use(IReadOnlyDictionary<string, string?>? environment, TextReader? input)
+    {
+        Overrides.Value = environment;
+        InputOverride.Value = input;
+    }
+
+    private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+}
