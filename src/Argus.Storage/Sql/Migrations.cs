@@ -111,6 +111,44 @@ internal static class Migrations
             CREATE UNIQUE INDEX api_keys_prefix ON api_keys (prefix);
             CREATE INDEX api_keys_user ON api_keys (user_id);
             """),
+        (4, "watchlists, entries and every version of each entry", """
+            CREATE TABLE watchlists (
+              id {id},
+              name TEXT NOT NULL,
+              category TEXT NOT NULL,
+              severity TEXT NOT NULL,
+              max_entry_days INTEGER NOT NULL,
+              gallery_id {bigint} NOT NULL REFERENCES galleries (id),
+              created_by TEXT NOT NULL,
+              created_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX watchlists_name ON watchlists (name);
+
+            CREATE TABLE watchlist_entries (
+              id {id},
+              watchlist_id {bigint} NOT NULL REFERENCES watchlists (id),
+              subject_id {bigint} NOT NULL,
+              state TEXT NOT NULL,
+              version INTEGER NOT NULL,
+              expires_at_ticks {bigint} NOT NULL,
+              created_at_ticks {bigint} NOT NULL,
+              updated_at_ticks {bigint} NOT NULL
+            );
+            CREATE INDEX watchlist_entries_watchlist ON watchlist_entries (watchlist_id, state, expires_at_ticks);
+            CREATE INDEX watchlist_entries_subject ON watchlist_entries (subject_id);
+
+            CREATE TABLE entry_versions (
+              entry_id {bigint} NOT NULL REFERENCES watchlist_entries (id),
+              version INTEGER NOT NULL,
+              at_ticks {bigint} NOT NULL,
+              by_user TEXT NOT NULL,
+              change TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              state TEXT NOT NULL,
+              legal_basis {json} NOT NULL,
+              PRIMARY KEY (entry_id, version)
+            );
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;
