@@ -64,6 +64,8 @@ public static class ArgusCli
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(DbCommands.Create(output, error));
         root.Subcommands.Add(UserCommands.Create(output, error));
+        root.Subcommands.Add(WatchlistCommands.Watchlist(output, error));
+        root.Subcommands.Add(WatchlistCommands.Entry(output, error));
 
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

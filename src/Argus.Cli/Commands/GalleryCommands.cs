@@ -316,14 +316,14 @@ internal static class GalleryCommands
     internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
         await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get), ct);
 
-    private static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct) =>
+    internal static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct) =>
         await store.GetGalleryAsync(name, ct) ?? throw new ArgusException("gallery.not_found", $"No gallery named '{name}' (see argus gallery list).");
 
     /// <summary>
     /// The one usable face of a photo: refused when there is no face, several faces without <paramref name="face"/>,
     /// or a face under the quality gate.
     /// </summary>
-    private static (Embedding Embedding, string Sha256, byte[]? Crop) Prepare(FaceEngine engine, string path, int? face, bool keepCrop, bool requireSingle)
+    internal static (Embedding Embedding, string Sha256, byte[]? Crop) Prepare(FaceEngine engine, string path, int? face, bool keepCrop, bool requireSingle)
     {
         byte[] bytes;
         try

@@ -1,0 +1,71 @@
+using System.Globalization;
+using Argus.Tests;
+
+namespace Argus.Cli.Tests;
+
+/// <summary>Watchlists, entries with their legal basis, two-person approval and every refusal, through the CLI.</summary>
+[Trait("Category", "Model")]
+public sealed class WatchlistCliTests : IDisposable
+{
+    private readonly AccountabilityCli _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    internal static string InDays(int days) => DateTime.UtcNow.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    internal static string Img(string relative) => TestPaths.FacesDevFile(Path.Combine("images", relative));
+
+    internal static string[] Propose(string watchlist, string subject, string expires, params string[] photos) =>
+    [
+        "entry", "propose", "--watchlist", watchlist, "--subject", subject, "--name", subject.ToUpperInvariant(),
+        "--case", "CASE-2026-17", "--grounds", "armed robbery", "--officer", "DI Jones", "--authority", "Metropolitan Police",
+        "--instrument", "Warrant 2026/17", "--expires", expires, "--image-source", "custody:CR-0001", "--reason", "suspect seen near the bank", .. photos,
+    ];
+
+    [SkippableFact]
+    public async Task An_entry_needs_its_legal_basis_and_a_second_person_with_the_approver_role()
+    {
+        TestPaths.RequireFacesDev();
+        await _cli.SetUpAsync(("ann", "investigator,approver", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"), ("ivy", "investigator", "missing"));
+        Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted", "--max-days", "90")).Code);
+        Assert.Contains("may not create or change watchlists", (await _cli.AsAsync("ann", "watchlist", "create", "w2", "--category", "wanted")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("custom watchlist category must declare its severity", (await _cli.AsAdminAsync("watchlist", "create", "c", "--category", "custom")).Stderr, StringComparison.Ordinal);
+
+        var obama = Img("fr_obama/obama.jpg");
+        var noCase = Propose("wanted", "obama", InDays(30), obama).Where((a, i) => a != "--case" && a != "CASE-2026-17").ToArray();
+        Assert.Contains("case number is required", (await _cli.AsAsync("ann", noCase)).Stderr, StringComparison.Ordinal);
+        Assert.Contains("not in the future", (await _cli.AsAsync("ann", Propose("wanted", "obama", InDays(-2), obama))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("beyond the watchlist's maximum of 90 days", (await _cli.AsAsync("ann", Propose("wanted", "obama", InDays(120), obama))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("is not a date", (await _cli.AsAsync("ann", Propose("wanted", "obama", "31/12/2026", obama))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("outside the scope of user ivy", (await _cli.AsAsync("ivy", Propose("wanted", "obama", InDays(30), obama))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("No watchlist named 'nope'", (await _cli.AsAsync("ann", Propose("nope", "obama", InDays(30), obama))).Stderr, StringComparison.Ordinal);
+
+        var proposed = await _cli.JsonAsync("ann", [.. Propose("wanted", "obama", InDays(30), obama), "--json"]);
+        var id = proposed.GetProperty("id").GetInt64().ToString(CultureInfo.InvariantCulture);
+        Assert.Equal("proposed", proposed.GetProperty("state").GetString());
+        var source = proposed.GetProperty("legal_basis").GetProperty("image_sources")[0];
+        Assert.Equal("custody", source.GetProperty("source").GetString());
+        Assert.Equal(64, source.GetProperty("sha256").GetString()!.Length);
+
+        Assert.Contains("Nobody may approve an entry they proposed", (await _cli.AsAsync("ann", "entry", "approve", id, "--reason", "mine")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("may not approve watchlist entries", (await _cli.AsAsync("olly", "entry", "approve", id, "--reason", "ok")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("no watchlist entry with id 999", (await _cli.AsAsync("sam", "entry", "approve", "999", "--reason", "ok")).Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await _cli.AsAsync("sam", "entry", "approve", id, "--reason", "warrant checked")).Code);
+
+        var active = (await _cli.JsonAsync("ann", "entry", "list", "--watchlist", "wanted", "--state", "active", "--json")).GetProperty("entries");
+        Assert.Equal(1, active.GetArrayLength());
+        var history = await _cli.JsonAsync("sam", "entry", "history", id, "--json");
+        Assert.Equal(["proposed", "approved"], history.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("change").GetString()));
+        Assert.Equal(["ann", "sam"], history.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("by").GetString()));
+
+        var audit = await _cli.AuditAsync();
+        string[] Codes(string action) => [.. audit.Where(r => r.GetProperty("action").GetString() == action && r.GetProperty("outcome").GetString() == "refused")
+            .Select(r => r.GetProperty("details").GetProperty("code").GetString()!)];
+        Assert.Equal(["entry.legal_basis_invalid", "entry.legal_basis_invalid", "entry.legal_basis_invalid", "entry.legal_basis_invalid", "access.denied", "watchlist.not_found"], Codes("entry.propose"));
+        Assert.Equal(["entry.self_approval", "access.denied", "entry.not_found"], Codes("entry.approve"));
+        Assert.Equal(["access.denied", "watchlist.severity_required"], Codes("watchlist.create"));
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "entry.proposed");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "entry.approved" && r.GetProperty("actor").GetString() == "sam");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "entry.propose" && r.GetProperty("details").GetProperty("reason").GetString() == "scope");
+    }
+}
