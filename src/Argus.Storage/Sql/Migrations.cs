@@ -149,6 +149,26 @@ internal static class Migrations
               PRIMARY KEY (entry_id, version)
             );
             """),
+        (5, "purpose-bound searches and their authorisations", """
+            CREATE TABLE searches (
+              id {id},
+              user_name TEXT NOT NULL,
+              purpose TEXT NOT NULL,
+              case_reference TEXT NOT NULL,
+              justification TEXT NOT NULL,
+              targets TEXT NOT NULL,
+              authorisation_status TEXT NOT NULL,
+              authorisation_ref TEXT,
+              authorisation_due_ticks {bigint},
+              authorised_at_ticks {bigint},
+              authorised_by TEXT,
+              probe_sha256 TEXT NOT NULL,
+              candidates INTEGER NOT NULL,
+              performed_at_ticks {bigint} NOT NULL
+            );
+            CREATE INDEX searches_user ON searches (user_name, performed_at_ticks);
+            CREATE INDEX searches_status ON searches (authorisation_status, authorisation_due_ticks);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;
