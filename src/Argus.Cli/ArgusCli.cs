@@ -66,6 +66,7 @@ public static class ArgusCli
         root.Subcommands.Add(UserCommands.Create(output, error));
         root.Subcommands.Add(WatchlistCommands.Watchlist(output, error));
         root.Subcommands.Add(WatchlistCommands.Entry(output, error));
+        root.Subcommands.Add(SearchCommands.Create(output, error));
 
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

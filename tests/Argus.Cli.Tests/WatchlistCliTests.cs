@@ -68,4 +68,70 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "entry.approved" && r.GetProperty("actor").GetString() == "sam");
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "entry.propose" && r.GetProperty("details").GetProperty("reason").GetString() == "scope");
     }
+
+    [SkippableFact]
+    public async Task Searches_declare_a_purpose_match_only_active_entries_and_urgent_ones_are_authorised_later()
+    {
+        TestPaths.RequireFacesDev();
+        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"), ("ivy", "investigator", "missing"));
+        Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted")).Code);
+        var obamaEntry = (await _cli.JsonAsync("ann", [.. Propose("wanted", "obama", InDays(30), Img("fr_obama/obama.jpg"), Img("fr_obama/obama1.jpg")), "--json"])).GetProperty("id").GetInt64();
+        await _cli.JsonAsync("ann", [.. Propose("wanted", "kit", InDays(30), Img("fr_kit_harington/john1.jpeg")), "--json"]); // never approved
+        Assert.Equal(0, (await _cli.AsAsync("sam", "entry", "approve", $"{obamaEntry}", "--reason", "warrant checked")).Code);
+
+        string[] Search(string purpose, string image, params string[] extra) =>
+            ["search", "--watchlist", "wanted", "--purpose", purpose, "--case", "CASE-2026-17", "--justification", "matches the description given by two witnesses", .. extra, image];
+
+        var probe = Img("fr_obama/obama2.jpg");
+        Assert.Contains("needs the reference of a court or supervisory authorisation", (await _cli.AsAsync("ann", Search("investigation", probe))).Stderr, StringComparison.Ordinal);
+        var shortWhy = await _cli.AsAsync("ann", "search", "--watchlist", "wanted", "--purpose", "missing-person", "--case", "C", "--justification", "because", probe);
+        Assert.Contains("justification of at least 20 characters", shortWhy.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Unknown purpose 'curiosity'", (await _cli.AsAsync("ann", Search("curiosity", probe))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("outside the scope of user ivy", (await _cli.AsAsync("ivy", Search("missing-person", probe))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("may not search", (await _cli.AsAsync("olly", Search("missing-person", probe))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("no search with id 99", (await _cli.AsAsync("ann", "search", "authorise", "99", "--authorisation", "X")).Stderr, StringComparison.Ordinal);
+
+        var hit = await _cli.JsonAsync("ann", [.. Search("investigation", probe, "--authorisation", "COURT-ORDER-5"), "--json"]);
+        var top = hit.GetProperty("candidates")[0];
+        Assert.Equal(obamaEntry, top.GetProperty("entry_id").GetInt64());
+        Assert.Equal("red", top.GetProperty("colour").GetString());
+        Assert.Equal("Warrant 2026/17", top.GetProperty("legal_basis").GetProperty("legal_instrument").GetString());
+        Assert.Equal("authorised", hit.GetProperty("authorisation").GetString());
+
+        // Kit's entry was never approved: his face matches nothing.
+        var kit = await _cli.JsonAsync("ann", [.. Search("missing-person", Img("fr_kit_harington/john2.jpeg")), "--json"]);
+        Assert.False(kit.GetProperty("match").GetBoolean());
+
+        // Urgent: search first, file the authorisation within the window.
+        var urgent = await _cli.AsAsync("ann", [.. Search("imminent-threat", probe, "--urgent", "--json")]);
+        Assert.Equal(0, urgent.Code);
+        Assert.Contains("has no authorisation yet", urgent.Stderr, StringComparison.Ordinal);
+        var urgentId = System.Text.Json.JsonDocument.Parse(urgent.Stdout).RootElement.GetProperty("search_id").GetInt64();
+        Assert.Equal(0, (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", "ORDER-77")).Code);
+        Assert.Contains("only an urgent search awaiting", (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", "ORDER-77")).Stderr, StringComparison.Ordinal);
+
+        // An urgent search whose window passed without an authorisation is flagged to auditors.
+        var tinyWindow = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = AccountabilityCli.Password, ["ARGUS_AUTHORISATION_HOURS"] = "0.000001" };
+        Assert.Equal(0, (await _cli.RunAsync(tinyWindow, ["--user", "sam", .. Search("imminent-threat", probe, "--urgent")])).Code);
+        var flags = await _cli.JsonAsync("admin", "audit", "flags", "--json");
+        Assert.Equal("sam", flags.GetProperty("unauthorised_searches")[0].GetProperty("actor").GetString());
+
+        // Per-user rate limit, counted in the store across processes.
+        var limited = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = AccountabilityCli.Password, ["ARGUS_SEARCH_LIMIT_PER_HOUR"] = "3" };
+        Assert.Contains("Limit of 3 searches per hour", (await _cli.RunAsync(limited, ["--user", "ann", .. Search("missing-person", probe)])).Stderr, StringComparison.Ordinal);
+
+        // A watchlist's gallery is reachable only through the watchlist.
+        var direct = await _cli.AsAsync("sam", "identify", "--gallery", "watchlist.wanted", "--purpose", "missing-person", "--case", "C", "--justification", "matches the description given by two witnesses", probe);
+        Assert.Contains("belongs to a watchlist", direct.Stderr, StringComparison.Ordinal);
+
+        var audit = await _cli.AuditAsync();
+        var performed = audit.Where(r => r.GetProperty("action").GetString() == "search.performed").ToArray();
+        Assert.Equal(4, performed.Length);
+        Assert.All(performed, r => Assert.Equal(64, r.GetProperty("details").GetProperty("probe_sha256").GetString()!.Length));
+        Assert.Equal(["ActiveInvestigation", "MissingPerson", "ImminentThreat", "ImminentThreat"], performed.Select(r => r.GetProperty("details").GetProperty("purpose").GetString()));
+        var refused = audit.Where(r => r.GetProperty("action").GetString() == "search.request").Select(r => r.GetProperty("details").GetProperty("code").GetString()!).ToArray();
+        Assert.Equal<string>(["search.refused", "search.refused", "search.purpose_invalid", "access.denied", "access.denied", "rate.limited", "gallery.watchlist_backed"], refused);
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "search.authorised");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "search.authorise" && r.GetProperty("details").GetProperty("code").GetString() == "search.not_found");
+    }
 }

@@ -100,11 +100,19 @@ internal static class AuditCommands
             }
 
             var found = AbuseDetector.Detect(records, date);
+            var overdue = await store.ListOverdueSearchesAsync(DateTimeOffset.UtcNow, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
                     ["day"] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    ["unauthorised_searches"] = new JsonArray([.. overdue.Select(s => (JsonNode)new JsonObject
+                    {
+                        ["search_id"] = s.Id,
+                        ["actor"] = s.User,
+                        ["purpose"] = s.Purpose.ToString(),
+                        ["due"] = s.AuthorisationDue?.ToString("O", CultureInfo.InvariantCulture),
+                    })]),
                     ["flags"] = new JsonArray([.. found.Select(f => (JsonNode)new JsonObject
                     {
                         ["kind"] = f.Kind.ToString(),
@@ -120,6 +128,12 @@ internal static class AuditCommands
                 foreach (var f in found)
                 {
                     host.Out.WriteLine($"  {f.Kind}: {f.Actor}: {f.Description} (records {string.Join(", ", f.Records.Take(20))}{(f.Records.Count > 20 ? ", …" : "")})");
+                }
+
+                // Not tied to the day: an urgent search stays flagged until its authorisation is filed.
+                foreach (var s in overdue)
+                {
+                    host.Out.WriteLine($"  UnauthorisedAfterWindow: {s.User}: urgent search #{s.Id} ({s.Purpose}) had no authorisation by {s.AuthorisationDue:yyyy-MM-dd HH:mm}Z");
                 }
             }
 

@@ -27,6 +27,11 @@ internal static class GalleryCommands
         create.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await OpenStore(host, ct);
+            if (parse.GetValue(name)!.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
+            {
+                throw new ArgusException("gallery.invalid_name", "Gallery names starting with 'watchlist.' are reserved for watchlists (argus watchlist create).");
+            }
+
             var g = await store.CreateGalleryAsync(parse.GetValue(name)!, host.Engine().Contract, parse.GetValue(description), ct);
             await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
@@ -197,40 +202,51 @@ internal static class GalleryCommands
             DefaultValueFactory = _ => MatchThresholds.Identification,
         };
         var image = new Argument<string>("image") { Description = "Probe photo" };
-        var command = new Command("identify", "Who is this? Candidates at or above the threshold, best first, or \"no match\".")
+        var binding = new PurposeBinding();
+        var command = new Command("identify", "Who is this? A purpose-bound 1:N search of a gallery: candidates at or above the threshold, best first, or \"no match\".")
         {
             gallery, face, top, threshold, image, ArgusCli.JsonOption,
         };
+        binding.AddTo(command);
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             var k = parse.GetValue(top);
             var t = parse.GetValue(threshold);
-            if (k is < 1 or > 1000 || !float.IsFinite(t) || t < -1 || t > 1)
-            {
-                throw new ArgusException("argument.invalid", "--top must be 1-1000 and --threshold between -1 and 1.");
-            }
-
-            var path = parse.GetValue(image)!;
-            var (probe, probeSha256, _) = Prepare(host.Engine(), path, parse.GetValue(face), keepCrop: false, requireSingle: false);
             await using var store = await OpenStore(host, ct);
-            var g = await FindGallery(store, parse.GetValue(gallery)!, ct);
-            var load = await GalleryIndexProjection.LoadAsync(store, g, host.Paths.DataDirectory, ct);
-            var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(gallery)!;
+            var now = DateTimeOffset.UtcNow;
+            var (record, g, load, hits) = await Identity.Audited(host, store, actor.Id, "search.request", $"gallery:{galleryName}", async () =>
+            {
+                if (k is < 1 or > 1000 || !float.IsFinite(t) || t < -1 || t > 1)
+                {
+                    throw new ArgusException("argument.invalid", "--top must be 1-1000 and --threshold between -1 and 1.");
+                }
+
+                var (declaration, approval) = await binding.ApproveAsync(parse, actor, store, [], [galleryName], now, ct);
+                var g = await FindGallery(store, galleryName, ct);
+                var (probe, probeSha256, _) = Prepare(host.Engine(), parse.GetValue(image)!, parse.GetValue(face), keepCrop: false, requireSingle: false);
+                var load = await GalleryIndexProjection.LoadAsync(store, g, host.Paths.DataDirectory, ct);
+                var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
+                var record = await PurposeBinding.RecordAsync(store, actor, declaration, approval, probeSha256, hits.Length, now, ct);
+                return (record, g, load, hits);
+            }, ct);
             var candidates = new List<(SearchHit Hit, Subject? Subject)>();
             foreach (var hit in hits)
             {
                 candidates.Add((hit, await store.GetSubjectAsync(hit.SubjectId, ct)));
             }
 
-            // The probe's hash and what was returned, never the image.
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, AbuseDetector.SearchAction, $"gallery:{g.Id}", AuditDetails.Of(
-                ("probe_sha256", probeSha256), ("threshold", t), ("candidates", hits.Length),
-                ("results", hits.Select(h => $"subject:{h.SubjectId}@{h.Score:0.0000}")))), ct);
+            // The declaration, the probe's hash and what was returned, never the image.
+            await Audit(host, store, AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"gallery:{g.Id}", PurposeBinding.AuditDetails(
+                record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}"), t)), ct);
+            PurposeBinding.WritePending(host, record);
 
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
+                    ["search_id"] = record.Id,
                     ["gallery"] = g.Name,
                     ["threshold"] = Math.Round(t, 4),
                     ["match"] = candidates.Count > 0,
@@ -316,8 +332,19 @@ internal static class GalleryCommands
     internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
         await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get), ct);
 
-    internal static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct) =>
-        await store.GetGalleryAsync(name, ct) ?? throw new ArgusException("gallery.not_found", $"No gallery named '{name}' (see argus gallery list).");
+    /// <summary>
+    /// A gallery by name. A watchlist's own gallery is refused here: it is searched only through <c>argus search</c>,
+    /// which matches active, unexpired entries alone, and filled only through <c>argus entry propose</c>.
+    /// </summary>
+    internal static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct)
+    {
+        if (name.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
+        {
+            throw new ArgusException("gallery.watchlist_backed", $"Gallery '{name}' belongs to a watchlist: search it with `argus search --watchlist`, add to it with `argus entry propose`.");
+        }
+
+        return await store.GetGalleryAsync(name, ct) ?? throw new ArgusException("gallery.not_found", $"No gallery named '{name}' (see argus gallery list).");
+    }
 
     /// <summary>
     /// The one usable face of a photo: refused when there is no face, several faces without <paramref name="face"/>,
