@@ -67,6 +67,8 @@ public static class ArgusCli
         root.Subcommands.Add(WatchlistCommands.Watchlist(output, error));
         root.Subcommands.Add(WatchlistCommands.Entry(output, error));
         root.Subcommands.Add(SearchCommands.Create(output, error));
+        root.Subcommands.Add(RetentionCommands.Create(output, error));
+        root.Subcommands.Add(ReportCommands.Create(output, error));
 
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
