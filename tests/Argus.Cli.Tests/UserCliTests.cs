@@ -16,7 +16,7 @@ public sealed class UserCliTests : IDisposable
         Assert.Contains("bootstrap runs only on an empty store", again.Stderr, StringComparison.Ordinal);
 
         var users = (await _cli.JsonAsync("admin", "user", "list", "--json")).GetProperty("users").EnumerateArray().ToArray();
-        Assert.Equal(["admin", "ann", "sam"], users.Select(u => u.GetProperty("username").GetString()));
+        Assert.Equal(["admin", "ann", "auditor", "sam"], users.Select(u => u.GetProperty("username").GetString()));
         Assert.Equal("wanted", users[1].GetProperty("scope").GetProperty("watchlists")[0].GetString());
 
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "role", "ann", "--add", "approver", "--remove", "investigator")).Code);
@@ -26,7 +26,7 @@ public sealed class UserCliTests : IDisposable
         var audit = await _cli.AuditAsync();
         var actions = audit.Where(r => r.GetProperty("outcome").GetString() == "ok").Select(r => r.GetProperty("action").GetString()).ToArray();
         Assert.Contains("user.bootstrapped", actions);
-        Assert.Equal(2, actions.Count(a => a == "user.created"));
+        Assert.Equal(3, actions.Count(a => a == "user.created")); // with the tests' auditor
         Assert.Contains("user.roles_changed", actions);
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "user.bootstrap" && r.GetProperty("outcome").GetString() == "refused");
         Assert.DoesNotContain(AccountabilityCli.Password, string.Join("", audit.Select(r => r.ToString())), StringComparison.Ordinal);

@@ -113,7 +113,8 @@ public sealed class WatchlistCliTests : IDisposable
         // An urgent search whose window passed without an authorisation is flagged to auditors.
         var tinyWindow = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = AccountabilityCli.Password, ["ARGUS_AUTHORISATION_HOURS"] = "0.000001" };
         Assert.Equal(0, (await _cli.RunAsync(tinyWindow, ["--user", "sam", .. Search("imminent-threat", probe, "--urgent")])).Code);
-        var flags = await _cli.JsonAsync("admin", "audit", "flags", "--json");
+        Assert.Contains("may not read the audit log", (await _cli.AsAdminAsync("audit", "flags")).Stderr, StringComparison.Ordinal);
+        var flags = await _cli.JsonAsync("auditor", "audit", "flags", "--json");
         Assert.Equal("sam", flags.GetProperty("unauthorised_searches")[0].GetProperty("actor").GetString());
 
         // Per-user rate limit, counted in the store across processes.

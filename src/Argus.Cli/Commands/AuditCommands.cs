@@ -57,6 +57,7 @@ internal static class AuditCommands
         list.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
+            await RequireAuditorAsync(host, store, parse, "audit.list", ct);
             var selected = new Queue<AuditRecord>();
             await foreach (var r in store.ReadAuditAsync(ct: ct))
             {
@@ -93,6 +94,7 @@ internal static class AuditCommands
                 ? DateOnly.TryParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : throw new ArgusException("argument.invalid", "--day must be YYYY-MM-DD.")
                 : DateOnly.FromDateTime(DateTime.UtcNow);
             await using var store = await GalleryCommands.OpenStore(host, ct);
+            await RequireAuditorAsync(host, store, parse, "audit.flags", ct);
             var records = new List<AuditRecord>();
             await foreach (var r in store.ReadAuditAsync(ct: ct))
             {
@@ -144,6 +146,17 @@ internal static class AuditCommands
         audit.Subcommands.Add(list);
         audit.Subcommands.Add(flags);
         return audit;
+    }
+
+    /// <summary>
+    /// Reading the log's content (who searched what) is the auditor's: the reading itself is audited. Verification
+    /// stays open to anyone holding the key, since it shows only whether the chain is intact and its head.
+    /// </summary>
+    private static async Task RequireAuditorAsync(CliHost host, Storage.ArgusStore store, System.CommandLine.ParseResult parse, string action, CancellationToken ct)
+    {
+        var actor = await Identity.RequireAsync(host, store, parse, ct);
+        await Identity.Audited(host, store, actor.Id, action, "audit", () => Core.Access.AccessPolicy.Demand(actor, Core.Access.Capability.ReadAudit), ct);
+        await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, action, "audit"), ct);
     }
 
     private static (long, string)? ParseHead(string? head)
