@@ -9,8 +9,8 @@ public sealed class GalleryCliTests : IAsyncLifetime, IDisposable
 {
     private readonly AccountabilityCli _cli = new();
 
-    /// <summary>Searches are purpose-bound: an investigator with every gallery in scope runs them.</summary>
-    public Task InitializeAsync() => _cli.SetUpAsync(("ida", "investigator", "*"));
+    /// <summary>Galleries are kept by an enrolment clerk; searches are purpose-bound and run by an investigator (here one user holds both roles).</summary>
+    public Task InitializeAsync() => _cli.SetUpAsync(("ida", "investigator,enrolment-clerk", "*"));
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -145,6 +145,12 @@ public sealed class GalleryCliTests : IAsyncLifetime, IDisposable
         Assert.Contains("999", stderr, StringComparison.Ordinal);
         (code, _, stderr) = await Run("gallery", "create", "g");
         Assert.Equal(ArgusCli.BadInput, code);
+
+        // Galleries are the enrolment clerk's; erasure the clerk's or the administrator's; nobody acts anonymously.
+        Assert.Contains("may not manage service galleries", (await _cli.AsAsync("auditor", "gallery", "create", "g2")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("may not manage service galleries", (await _cli.AsAsync("auditor", "subject", "delete", "1")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("reserved for watchlists", (await Run("gallery", "create", "watchlist.x")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("acts as a user", (await _cli.RunAsync(null, "gallery", "create", "g3")).Stderr, StringComparison.Ordinal);
     }
 
     private static string Img(string relative) => TestPaths.FacesDevFile(Path.Combine("images", relative));

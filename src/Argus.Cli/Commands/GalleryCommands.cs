@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Argus.Core;
+using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Faces;
 using Argus.Search;
@@ -27,13 +28,19 @@ internal static class GalleryCommands
         create.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await OpenStore(host, ct);
-            if (parse.GetValue(name)!.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(name)!;
+            var g = await Identity.Audited(host, store, actor.Id, "gallery.create", $"gallery:{galleryName}", async () =>
             {
-                throw new ArgusException("gallery.invalid_name", "Gallery names starting with 'watchlist.' are reserved for watchlists (argus watchlist create).");
-            }
+                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
+                if (galleryName.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
+                {
+                    throw new ArgusException("gallery.invalid_name", "Gallery names starting with 'watchlist.' are reserved for watchlists (argus watchlist create).");
+                }
 
-            var g = await store.CreateGalleryAsync(parse.GetValue(name)!, host.Engine().Contract, parse.GetValue(description), ct);
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
+                return await store.CreateGalleryAsync(galleryName, host.Engine().Contract, parse.GetValue(description), ct);
+            }, ct);
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(g));
@@ -76,9 +83,15 @@ internal static class GalleryCommands
         delete.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await OpenStore(host, ct);
-            var g = await FindGallery(store, parse.GetValue(name)!, ct);
-            var removed = await store.DeleteGalleryAsync(g.Id, parse.GetValue(force), ct);
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(name)!;
+            var (g, removed) = await Identity.Audited(host, store, actor.Id, "gallery.delete", $"gallery:{galleryName}", async () =>
+            {
+                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
+                var g = await FindGallery(store, galleryName, ct);
+                return (g, await store.DeleteGalleryAsync(g.Id, parse.GetValue(force), ct));
+            }, ct);
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
             File.Delete(GalleryIndexProjection.SnapshotPath(host.Paths.DataDirectory, g.Id));
             host.Out.WriteLine($"deleted gallery '{g.Name}' and {removed} template(s)");
             return ArgusCli.Ok;
@@ -96,7 +109,7 @@ internal static class GalleryCommands
         var subject = new Option<string>("--subject") { Description = "The subject's external reference (created when new)", Required = true };
         var name = new Option<string?>("--name") { Description = "Display name for a new subject (default: the reference)" };
         var face = new Option<int?>("--face") { Description = "Face N (as numbered by `argus detect`) when an image holds several" };
-        var by = new Option<string?>("--by") { Description = "Who enrols (default: $ARGUS_ACTOR, else the system user)" };
+        var by = new Option<string?>("--by") { Description = "Who enrols, when acting for someone else (default: the authenticated user; both are audited)" };
         var keepCrop = new Option<bool>("--keep-crop") { Description = "Store the aligned 112x112 face crop with each template" };
         var images = new Argument<string[]>("images") { Arity = ArgumentArity.OneOrMore, Description = "Photos of the subject" };
         var command = new Command("enroll", "Enrol photos of one subject into a gallery. Every image must hold one usable face; otherwise nothing is enrolled.")
@@ -105,16 +118,24 @@ internal static class GalleryCommands
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
-            var engine = host.Engine();
             await using var store = await OpenStore(host, ct);
-            var g = await FindGallery(store, parse.GetValue(gallery)!, ct);
-            if (!g.Contract.Equals(engine.Contract))
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(gallery)!;
+            var (engine, g) = await Identity.Audited(host, store, actor.Id, "template.enrol", $"gallery:{galleryName}", async () =>
             {
-                throw new ArgusException("template.contract_mismatch", $"Gallery '{g.Name}' holds {g.Contract.Id} templates; this engine makes {engine.Contract.Id}.");
-            }
+                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
+                var engine = host.Engine();
+                var g = await FindGallery(store, galleryName, ct);
+                if (!g.Contract.Equals(engine.Contract))
+                {
+                    throw new ArgusException("template.contract_mismatch", $"Gallery '{g.Name}' holds {g.Contract.Id} templates; this engine makes {engine.Contract.Id}.");
+                }
+
+                return (engine, g);
+            }, ct);
 
             // Check every image before writing anything: enrolment is all or nothing.
-            var enrolledBy = parse.GetValue(by) ?? CliHost.Actor;
+            var enrolledBy = parse.GetValue(by) ?? actor.Id;
             var prepared = new List<(Embedding Embedding, string Sha256, byte[]? Crop)>();
             var refusals = new List<string>();
             foreach (var path in parse.GetValue(images)!)
@@ -137,7 +158,7 @@ internal static class GalleryCommands
                 }
 
                 host.Error.WriteLine($"argus: nothing enrolled ({refusals.Count} of {refusals.Count + prepared.Count} image(s) refused)");
-                await Audit(host, store, AuditEvent.Refused(CliHost.Actor, "template.enrol", $"gallery:{g.Id}", AuditDetails.Of(("refused", refusals.Count), ("accepted", prepared.Count))), ct);
+                await Audit(host, store, AuditEvent.Refused(actor.Id, "template.enrol", $"gallery:{g.Id}", AuditDetails.Of(("refused", refusals.Count), ("accepted", prepared.Count))), ct);
                 return ArgusCli.BadInput;
             }
 
@@ -167,7 +188,7 @@ internal static class GalleryCommands
                 throw;
             }
 
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
                 ("gallery", g.Id), ("template_ids", ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
                 ("source_sha256", prepared.Select(p => p.Sha256)), ("enrolled_by", enrolledBy))), ct);
 
@@ -290,8 +311,15 @@ internal static class GalleryCommands
         delete.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await OpenStore(host, ct);
-            var receipt = await store.DeleteSubjectAsync(parse.GetValue(id), ct);
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var subjectId = parse.GetValue(id);
+            var receipt = await Identity.Audited(host, store, actor.Id, "subject.erase", $"subject:{subjectId}", async () =>
+            {
+                // Erasure is for those who keep galleries or watchlists: enrolment clerks and administrators.
+                AccessPolicy.Demand(actor, actor.Can(Capability.ManageWatchlists) ? Capability.ManageWatchlists : Capability.ManageServiceGalleries);
+                return await store.DeleteSubjectAsync(subjectId, ct);
+            }, ct);
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
                 ("receipt_sha256", receipt.ReceiptSha256), ("templates_removed", receipt.TemplatesRemoved))), ct);
 
             // Storage is done; bring every affected index up to date before returning, so no search can still find them.
