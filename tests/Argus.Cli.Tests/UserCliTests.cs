@@ -102,6 +102,8 @@ public sealed class UserCliTests : IDisposable
         Assert.Contains("no API key with id 9", (await _cli.AsAdminAsync("user", "key", "revoke", "9")).Stderr, StringComparison.Ordinal);
 
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "disable", "ops")).Code);
+        Assert.Contains("last enabled administrator", (await _cli.AsAdminAsync("user", "disable", "admin")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("last enabled administrator", (await _cli.AsAdminAsync("user", "role", "admin", "--remove", "administrator")).Stderr, StringComparison.Ordinal);
         var audit = await _cli.AuditAsync();
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "key.created");
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "key.revoked");

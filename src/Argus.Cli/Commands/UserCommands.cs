@@ -118,6 +118,11 @@ internal static class UserCommands
             await Identity.Audited(host, store, actor.Id, $"user.{verb}", $"user:{name}", async () =>
             {
                 AccessPolicy.Demand(actor, Capability.ManageUsers);
+                if (disabled)
+                {
+                    await KeepAnAdministratorAsync(store, name, ct);
+                }
+
                 return await store.SetUserDisabledAsync(name, disabled, ct);
             }, ct);
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, $"user.{verb}d", $"user:{name}"), ct);
@@ -145,6 +150,11 @@ internal static class UserCommands
                 var set = current.Roles.ToHashSet();
                 set.UnionWith((parse.GetValue(addRole) ?? []).Select(AccessCodec.ParseRole));
                 set.ExceptWith((parse.GetValue(removeRole) ?? []).Select(AccessCodec.ParseRole));
+                if (!set.Contains(Core.Access.Role.Administrator))
+                {
+                    await KeepAnAdministratorAsync(store, name, ct);
+                }
+
                 return await store.SetUserRolesAsync(name, set, ct);
             }, ct);
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "user.roles_changed", $"user:{name}", AuditDetails.Of(("roles", changed.Roles.Select(AccessCodec.Name)))), ct);
@@ -220,6 +230,16 @@ internal static class UserCommands
         keys.Subcommands.Add(revoke);
         keys.Subcommands.Add(list);
         return keys;
+    }
+
+    /// <summary>Refuses (<c>user.last_administrator</c>) a change that would leave no enabled administrator to manage users.</summary>
+    private static async Task KeepAnAdministratorAsync(ArgusStore store, string losing, CancellationToken ct)
+    {
+        var others = (await store.ListUsersAsync(ct)).Count(u => u.Username != losing && !u.Disabled && u.Roles.Contains(Core.Access.Role.Administrator));
+        if (others == 0 && (await store.GetUserAsync(losing, ct))?.Roles.Contains(Core.Access.Role.Administrator) == true)
+        {
+            throw new ArgusException("user.last_administrator", $"'{losing}' is the last enabled administrator: add another administrator first.");
+        }
     }
 
     private static string ReadNewPassword()
