@@ -80,6 +80,13 @@ public sealed class UserCliTests : IDisposable
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "add", "bob", "--role", "auditor")).Code);
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "disable", "bob")).Code);
         Assert.Contains("'bob' is disabled", (await _cli.AsAsync("bob", "user", "list")).Stderr, StringComparison.Ordinal);
+
+        // An administrator resets ann's password, which also lifts her lockout.
+        var reset = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = _cli.AdminPassword, ["ARGUS_NEW_PASSWORD"] = "a brand new passphrase" };
+        Assert.Equal(0, (await _cli.RunAsync(reset, "--user", "admin", "user", "passwd", "ann")).Code);
+        var fresh = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = "a brand new passphrase" };
+        Assert.Contains("may not manage users", (await _cli.RunAsync(fresh, "--user", "ann", "user", "list")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("may not manage users", (await _cli.RunAsync(fresh, "--user", "ann", "user", "passwd", "auditor")).Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -102,6 +102,7 @@ internal static class UserCommands
         user.Subcommands.Add(SetDisabled(output, error, "disable", true));
         user.Subcommands.Add(SetDisabled(output, error, "enable", false));
         user.Subcommands.Add(Role(output, error));
+        user.Subcommands.Add(Password(output, error));
         user.Subcommands.Add(Keys(output, error));
         return user;
     }
@@ -159,6 +160,31 @@ internal static class UserCommands
             }, ct);
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "user.roles_changed", $"user:{name}", AuditDetails.Of(("roles", changed.Roles.Select(AccessCodec.Name)))), ct);
             host.Out.WriteLine($"user '{name}': {(changed.Roles.Count == 0 ? "no roles" : string.Join(", ", changed.Roles.Select(AccessCodec.Name)))}");
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Password(TextWriter output, TextWriter error)
+    {
+        var username = new Argument<string?>("username") { Description = "Whose password (default: your own; others' need an administrator)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("passwd", $"Set a password from ${NewPasswordVariable} or the first line of stdin; clears a lockout.") { username };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var name = parse.GetValue(username) ?? actor.Id;
+            await Identity.Audited(host, store, actor.Id, "user.passwd", $"user:{name}", async () =>
+            {
+                if (name != actor.Id)
+                {
+                    AccessPolicy.Demand(actor, Capability.ManageUsers);
+                }
+
+                return await store.SetUserPasswordAsync(name, ReadNewPassword(), ct: ct);
+            }, ct);
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "user.password_changed", $"user:{name}"), ct);
+            host.Out.WriteLine($"password of '{name}' changed");
             return ArgusCli.Ok;
         }));
         return command;
