@@ -58,6 +58,16 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Equal(["proposed", "approved"], history.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("change").GetString()));
         Assert.Equal(["ann", "sam"], history.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("by").GetString()));
 
+        // A renewed warrant: amending sends the entry back for approval, and the old version stays in the history.
+        Assert.Contains("beyond the watchlist's maximum", (await _cli.AsAsync("ann", "entry", "amend", id, "--expires", InDays(200), "--reason", "renewed")).Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await _cli.AsAsync("ann", "entry", "amend", id, "--expires", InDays(60), "--instrument", "Warrant 2026/17-R", "--reason", "warrant renewed")).Code);
+        Assert.Equal(0, (await _cli.JsonAsync("ann", "entry", "list", "--watchlist", "wanted", "--state", "active", "--json")).GetProperty("entries").GetArrayLength());
+        Assert.Equal(0, (await _cli.AsAsync("sam", "entry", "approve", id, "--reason", "renewal checked")).Code);
+        history = await _cli.JsonAsync("sam", "entry", "history", id, "--json");
+        Assert.Equal(["proposed", "approved", "amended", "approved"], history.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("change").GetString()));
+        Assert.Equal("Warrant 2026/17", history.GetProperty("versions")[1].GetProperty("legal_basis").GetProperty("legal_instrument").GetString());
+        Assert.Equal("Warrant 2026/17-R", history.GetProperty("legal_basis").GetProperty("legal_instrument").GetString());
+
         var audit = await _cli.AuditAsync();
         string[] Codes(string action) => [.. audit.Where(r => r.GetProperty("action").GetString() == action && r.GetProperty("outcome").GetString() == "refused")
             .Select(r => r.GetProperty("details").GetProperty("code").GetString()!)];

@@ -97,6 +97,7 @@ internal static class WatchlistCommands
         entry.Subcommands.Add(Change(output, error, "approve", (e, p, reason, now) => e.Approve(p, reason, now)));
         entry.Subcommands.Add(Change(output, error, "reject", (e, p, reason, now) => e.Reject(p, reason, now)));
         entry.Subcommands.Add(Change(output, error, "remove", (e, p, reason, now) => e.Remove(p, reason, now)));
+        entry.Subcommands.Add(Amend(output, error));
         entry.Subcommands.Add(List(output, error));
         entry.Subcommands.Add(History(output, error));
         return entry;
@@ -207,6 +208,52 @@ internal static class WatchlistCommands
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, $"entry.{v.Change}", $"entry:{stored.Id}", AuditDetails.Of(
                 ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("state", v.State.ToString()), ("reason", v.Reason))), ct);
             host.Out.WriteLine($"entry #{stored.Id} {v.Change}: now {v.State.ToString().ToLowerInvariant()} (version {v.Version})");
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Amend(TextWriter output, TextWriter error)
+    {
+        var id = new Argument<long>("id") { Description = "Entry id" };
+        var reason = new Option<string>("--reason") { Description = "Why (e.g. the warrant was renewed)", Required = true };
+        var caseNumber = new Option<string?>("--case");
+        var grounds = new Option<string?>("--grounds");
+        var officer = new Option<string?>("--officer");
+        var authority = new Option<string?>("--authority");
+        var instrument = new Option<string?>("--instrument");
+        var expires = new Option<string?>("--expires") { Description = "New last day (YYYY-MM-DD, UTC)" };
+        var command = new Command("amend", "Change an entry's legal basis (fields not given stay as they are); it needs approval again.")
+        {
+            id, reason, caseNumber, grounds, officer, authority, instrument, expires,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var entryId = parse.GetValue(id);
+            var stored = await Identity.Audited(host, store, actor.Id, "entry.amend", $"entry:{entryId}", () => store.ChangeEntryAsync(
+                entryId,
+                e =>
+                {
+                    var b = e.Entry.LegalBasis;
+                    var basis = b with
+                    {
+                        CaseNumber = parse.GetValue(caseNumber) ?? b.CaseNumber,
+                        Grounds = parse.GetValue(grounds) ?? b.Grounds,
+                        InvestigatingOfficer = parse.GetValue(officer) ?? b.InvestigatingOfficer,
+                        IssuingAuthority = parse.GetValue(authority) ?? b.IssuingAuthority,
+                        LegalInstrument = parse.GetValue(instrument) ?? b.LegalInstrument,
+                        Expiry = parse.GetValue(expires) is { } d ? ParseExpiry(d) : b.Expiry,
+                    };
+                    return e.Entry.Amend(actor, e.Watchlist.Policy, basis, parse.GetValue(reason)!, DateTimeOffset.UtcNow);
+                },
+                ct), ct);
+            var v = stored.Entry.Current;
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.amended", $"entry:{stored.Id}", AuditDetails.Of(
+                ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("case", v.LegalBasis.CaseNumber), ("instrument", v.LegalBasis.LegalInstrument),
+                ("expires", v.LegalBasis.Expiry), ("reason", v.Reason))), ct);
+            host.Out.WriteLine($"entry #{stored.Id} amended (version {v.Version}): proposed again, it matches nothing until another user with the approver role approves it");
             return ArgusCli.Ok;
         }));
         return command;
