@@ -122,6 +122,9 @@ public sealed class PasswordHasherTests
         Assert.True(PasswordHasher.Verify("correct horse battery", a));
         Assert.False(PasswordHasher.Verify("correct horse batterY", a));
         Assert.False(PasswordHasher.Verify("x", "not a hash"));
+        Assert.False(PasswordHasher.Verify("x", "argus2id$m=1$$"));
+        Assert.False(PasswordHasher.Verify("x", "argon2id$m=x,t=1$AAAA$AAAA"));
+        Assert.False(PasswordHasher.Verify("x", "argon2id$m=1024,t=1,p=1$!!$AAAA"));
     }
 }
 

@@ -45,11 +45,18 @@ public static class PasswordHasher
             return false;
         }
 
-        var settings = parts[1].Split(',').Select(s => s.Split('=')).ToDictionary(kv => kv[0], kv => int.Parse(kv[1], CultureInfo.InvariantCulture));
-        var p = new Argon2Parameters(settings["m"], settings["t"], settings["p"]);
-        var expected = Convert.FromBase64String(parts[3]);
-        var actual = Derive(password, Convert.FromBase64String(parts[2]), p);
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
+        try
+        {
+            var settings = parts[1].Split(',').Select(s => s.Split('=')).ToDictionary(kv => kv[0], kv => int.Parse(kv[1], CultureInfo.InvariantCulture));
+            var p = new Argon2Parameters(settings["m"], settings["t"], settings["p"]);
+            var expected = Convert.FromBase64String(parts[3]);
+            var actual = Derive(password, Convert.FromBase64String(parts[2]), p);
+            return CryptographicOperations.FixedTimeEquals(expected, actual);
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException or IndexOutOfRangeException or OverflowException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Refuses passwords too short to resist guessing (<c>user.password_weak</c>).</summary>
