@@ -278,6 +278,7 @@ internal static class WatchlistCommands
                     : null;
                 return await store.ListEntriesAsync(w.Id, filter, ct);
             }, ct);
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.list", $"watchlist:{listName}", AuditDetails.Of(("entries", entries.Count), ("state", parse.GetValue(state)))), ct);
             var now = DateTimeOffset.UtcNow;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
@@ -318,6 +319,7 @@ internal static class WatchlistCommands
                 DemandRead(actor, e.Watchlist.Name);
                 return e;
             }, ct);
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.history", $"entry:{stored.Id}"), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(stored, history: true));
