@@ -43,9 +43,14 @@ public static class ArgusCli
     public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, null, null);
 
     /// <summary>Runs with <paramref name="environment"/> taking precedence over the process environment and <paramref name="input"/> as stdin.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment, TextReader? input)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment, TextReader? input) =>
+        RunAsync(args, output, error, environment, input, null);
+
+    /// <summary>As above, with <paramref name="time"/> as the clock of every rule (expiry, lockout, windows) and of the store.</summary>
+    public static async Task<int> RunAsync(
+        string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment, TextReader? input, TimeProvider? time)
     {
-        CliEnvironment.Use(environment, input);
+        CliEnvironment.Use(environment, input, time);
         var root = new RootCommand("Argus: accountable face recognition.");
         root.Options.Add(DataOption);
         root.Options.Add(ModelsOption);

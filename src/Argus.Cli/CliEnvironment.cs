@@ -9,6 +9,7 @@ internal static class CliEnvironment
 {
     private static readonly AsyncLocal<IReadOnlyDictionary<string, string?>?> Overrides = new();
     private static readonly AsyncLocal<TextReader?> InputOverride = new();
+    private static readonly AsyncLocal<TimeProvider?> TimeOverride = new();
 
     public static string? Get(string name) =>
         Overrides.Value is { } o && o.TryGetValue(name, out var value) ? NonEmpty(value) : NonEmpty(Environment.GetEnvironmentVariable(name));
@@ -16,10 +17,14 @@ internal static class CliEnvironment
     /// <summary>Standard input: the test's reader, else the console's.</summary>
     public static TextReader Input => InputOverride.Value ?? Console.In;
 
-    public static void Use(IReadOnlyDictionary<string, string?>? environment, TextReader? input)
+    /// <summary>The clock: the system's, or the one an in-process caller passed (tests advance it instead of sleeping).</summary>
+    public static TimeProvider Time => TimeOverride.Value ?? TimeProvider.System;
+
+    public static void Use(IReadOnlyDictionary<string, string?>? environment, TextReader? input, TimeProvider? time = null)
     {
         Overrides.Value = environment;
         InputOverride.Value = input;
+        TimeOverride.Value = time;
     }
 
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

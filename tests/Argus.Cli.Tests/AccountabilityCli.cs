@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Argus.Tests;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Argus.Cli.Tests;
 
@@ -14,6 +15,9 @@ internal sealed class AccountabilityCli : IDisposable
     public TempDirectory Data { get; } = TestPaths.TempDirectory();
 
     public string AdminPassword { get; private set; } = "";
+
+    /// <summary>The clock of every command: today 10:00 UTC (working hours), advanced by tests instead of sleeping.</summary>
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(DateTime.UtcNow.Date.AddHours(10), TimeSpan.Zero));
 
     public void Dispose() => Data.Dispose();
 
@@ -70,7 +74,7 @@ internal sealed class AccountabilityCli : IDisposable
             env[k] = v;
         }
 
-        var code = await ArgusCli.RunAsync([.. args, "--data", Data.Path, "--models", TestPaths.Models], stdout, stderr, env, new StringReader(""));
+        var code = await ArgusCli.RunAsync([.. args, "--data", Data.Path, "--models", TestPaths.Models], stdout, stderr, env, new StringReader(""), Time);
         return (code, stdout.ToString(), stderr.ToString());
     }
 }

@@ -76,6 +76,12 @@ public sealed class UserCliTests : IDisposable
         Assert.Equal(["WrongPassword", "WrongPassword", "WrongPassword", "WrongPassword", "Locked", "Locked"], logins.Select(r => r.GetProperty("details").GetProperty("status").GetString()));
         Assert.All(logins, r => Assert.Equal("refused", r.GetProperty("outcome").GetString()));
 
+        // The lockout ends on its own after 15 minutes.
+        _cli.Time.Advance(TimeSpan.FromMinutes(14));
+        Assert.Contains("is locked", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal);
+        _cli.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Contains("may not manage users", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal); // logged in
+
         Assert.Contains("no user named 'nobody'", (await _cli.AsAdminAsync("user", "disable", "nobody")).Stderr, StringComparison.Ordinal);
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "add", "bob", "--role", "auditor")).Code);
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "disable", "bob")).Code);

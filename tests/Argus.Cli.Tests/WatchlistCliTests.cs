@@ -120,16 +120,18 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Equal(0, (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", "ORDER-77")).Code);
         Assert.Contains("only an urgent search awaiting", (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", "ORDER-77")).Stderr, StringComparison.Ordinal);
 
-        // An urgent search whose window passed without an authorisation is flagged to auditors.
-        var tinyWindow = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = AccountabilityCli.Password, ["ARGUS_AUTHORISATION_HOURS"] = "0.000001" };
-        Assert.Equal(0, (await _cli.RunAsync(tinyWindow, ["--user", "sam", .. Search("imminent-threat", probe, "--urgent")])).Code);
-        Assert.Contains("may not read the audit log", (await _cli.AsAdminAsync("audit", "flags")).Stderr, StringComparison.Ordinal);
-        var flags = await _cli.JsonAsync("auditor", "audit", "flags", "--json");
-        Assert.Equal("sam", flags.GetProperty("unauthorised_searches")[0].GetProperty("actor").GetString());
-
         // Per-user rate limit, counted in the store across processes.
         var limited = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = AccountabilityCli.Password, ["ARGUS_SEARCH_LIMIT_PER_HOUR"] = "3" };
         Assert.Contains("Limit of 3 searches per hour", (await _cli.RunAsync(limited, ["--user", "ann", .. Search("missing-person", probe)])).Stderr, StringComparison.Ordinal);
+
+        // An urgent search whose window passed without an authorisation is flagged to auditors.
+        Assert.Equal(0, (await _cli.AsAsync("sam", Search("imminent-threat", probe, "--urgent"))).Code);
+        _cli.Time.Advance(TimeSpan.FromHours(47));
+        Assert.Equal(0, (await _cli.JsonAsync("auditor", "audit", "flags", "--json")).GetProperty("unauthorised_searches").GetArrayLength());
+        _cli.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Contains("may not read the audit log", (await _cli.AsAdminAsync("audit", "flags")).Stderr, StringComparison.Ordinal);
+        var flags = await _cli.JsonAsync("auditor", "audit", "flags", "--json");
+        Assert.Equal("sam", flags.GetProperty("unauthorised_searches")[0].GetProperty("actor").GetString());
 
         // A watchlist's gallery is reachable only through the watchlist.
         var direct = await _cli.AsAsync("sam", "identify", "--gallery", "watchlist.wanted", "--purpose", "missing-person", "--case", "C", "--justification", "matches the description given by two witnesses", probe);
@@ -144,5 +146,34 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Equal<string>(["search.refused", "search.refused", "search.purpose_invalid", "access.denied", "access.denied", "rate.limited", "gallery.watchlist_backed"], refused);
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "search.authorised");
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "search.authorise" && r.GetProperty("details").GetProperty("code").GetString() == "search.not_found");
+    }
+
+    [SkippableFact]
+    public async Task Expired_entries_stop_matching_on_their_own_and_retention_records_the_deactivation()
+    {
+        TestPaths.RequireFacesDev();
+        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"));
+        Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted")).Code);
+        var id = (await _cli.JsonAsync("ann", [.. Propose("wanted", "obama", InDays(2), Img("fr_obama/obama.jpg")), "--json"])).GetProperty("id").GetInt64();
+        Assert.Equal(0, (await _cli.AsAsync("sam", "entry", "approve", $"{id}", "--reason", "warrant checked")).Code);
+        string[] search = ["search", "--watchlist", "wanted", "--purpose", "missing-person", "--case", "MP-1", "--justification", "reported missing by family yesterday", "--json", Img("fr_obama/obama2.jpg")];
+        Assert.True((await _cli.JsonAsync("ann", search)).GetProperty("match").GetBoolean());
+
+        // Three days later the legal basis has expired: no job has run, yet the entry matches nothing.
+        _cli.Time.Advance(TimeSpan.FromDays(3));
+        Assert.False((await _cli.JsonAsync("ann", search)).GetProperty("match").GetBoolean());
+        Assert.Contains("expired", (await _cli.AsAsync("ann", "entry", "list", "--watchlist", "wanted")).Stdout, StringComparison.Ordinal);
+
+        var run = await _cli.JsonAsync("admin", "retention", "run", "--json");
+        Assert.Equal(id, run.GetProperty("entries_deactivated")[0].GetInt64());
+        var last = (await _cli.JsonAsync("sam", "entry", "history", $"{id}", "--json")).GetProperty("versions")[2];
+        Assert.Equal("expired", last.GetProperty("change").GetString());
+        Assert.Equal("system", last.GetProperty("by").GetString());
+        Assert.Equal(0, (await _cli.JsonAsync("admin", "retention", "run", "--json")).GetProperty("entries_deactivated").GetArrayLength());
+        Assert.Contains(await _cli.AuditAsync(), r => r.GetProperty("action").GetString() == "entry.expired" && r.GetProperty("target").GetString() == $"entry:{id}");
+
+        var report = await _cli.JsonAsync("auditor", "report", "transparency", "--from", InDays(-1), "--to", InDays(5), "--format", "json");
+        Assert.Equal(1, report.GetProperty("entries").GetProperty("expired").GetInt32());
+        Assert.Equal(0, report.GetProperty("entries").GetProperty("active_total").GetInt32());
     }
 }

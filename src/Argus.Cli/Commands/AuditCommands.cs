@@ -92,7 +92,7 @@ internal static class AuditCommands
         {
             var date = parse.GetValue(day) is { } d
                 ? DateOnly.TryParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : throw new ArgusException("argument.invalid", "--day must be YYYY-MM-DD.")
-                : DateOnly.FromDateTime(DateTime.UtcNow);
+                : DateOnly.FromDateTime(CliEnvironment.Time.GetUtcNow().UtcDateTime);
             await using var store = await GalleryCommands.OpenStore(host, ct);
             await RequireAuditorAsync(host, store, parse, "audit.flags", ct);
             var records = new List<AuditRecord>();
@@ -102,7 +102,7 @@ internal static class AuditCommands
             }
 
             var found = AbuseDetector.Detect(records, date);
-            var overdue = await store.ListOverdueSearchesAsync(DateTimeOffset.UtcNow, ct);
+            var overdue = await store.ListOverdueSearchesAsync(CliEnvironment.Time.GetUtcNow(), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject

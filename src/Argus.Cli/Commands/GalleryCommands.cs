@@ -236,7 +236,7 @@ internal static class GalleryCommands
             await using var store = await OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var galleryName = parse.GetValue(gallery)!;
-            var now = DateTimeOffset.UtcNow;
+            var now = CliEnvironment.Time.GetUtcNow();
             var (record, g, load, hits) = await Identity.Audited(host, store, actor.Id, "search.request", $"gallery:{galleryName}", async () =>
             {
                 if (k is < 1 or > 1000 || !float.IsFinite(t) || t < -1 || t > 1)
@@ -358,7 +358,7 @@ internal static class GalleryCommands
         store.AppendAuditAsync(host.AuditChain(), e, ct);
 
     internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
-        await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get), ct);
+        await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get) with { TimeProvider = CliEnvironment.Time }, ct);
 
     /// <summary>
     /// A gallery by name. A watchlist's own gallery is refused here: it is searched only through <c>argus search</c>,

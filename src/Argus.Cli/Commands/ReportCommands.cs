@@ -71,7 +71,7 @@ internal static class ReportCommands
     {
         var from = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var to = new DateTimeOffset(last.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var now = DateTimeOffset.UtcNow;
+        var now = CliEnvironment.Time.GetUtcNow();
         var asOf = to < now ? to : now;
         bool In(DateTimeOffset t) => t >= from && t < to;
 
@@ -82,7 +82,7 @@ internal static class ReportCommands
         foreach (var byEntry in versions.GroupBy(v => v.Entry.Id))
         {
             var entry = byEntry.First().Entry;
-            var atEnd = byEntry.Select(v => v.Version).Where(v => v.At < asOf).OrderBy(v => v.Version).LastOrDefault();
+            var atEnd = byEntry.Select(v => v.Version).Where(v => v.At <= asOf).OrderBy(v => v.Version).LastOrDefault();
             if (atEnd is { State: EntryState.Active } && atEnd.LegalBasis.Expiry > asOf)
             {
                 var category = WatchlistCommands.CategoryName(entry.Watchlist.Category);

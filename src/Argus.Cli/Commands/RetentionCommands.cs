@@ -36,7 +36,7 @@ internal static class RetentionCommands
             }
 
             var alertDays = Days(AlertRetentionVariable, DefaultAlertRetentionDays);
-            var now = DateTimeOffset.UtcNow;
+            var now = CliEnvironment.Time.GetUtcNow();
             var expired = await store.DeactivateExpiredEntriesAsync(now, ct);
             foreach (var e in expired)
             {

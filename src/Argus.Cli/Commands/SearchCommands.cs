@@ -126,7 +126,7 @@ internal static class SearchCommands
             var names = parse.GetValue(watchlists)!.Distinct(StringComparer.Ordinal).ToArray();
             var k = parse.GetValue(top);
             var t = parse.GetValue(threshold);
-            var now = DateTimeOffset.UtcNow;
+            var now = CliEnvironment.Time.GetUtcNow();
             var (record, candidates) = await Identity.Audited(host, store, actor.Id, "search.request", string.Join(",", names.Select(n => "watchlist:" + n)), async () =>
             {
                 if (k is < 1 or > 100 || !float.IsFinite(t) || t < -1 || t > 1)

@@ -88,7 +88,7 @@ internal static class UserCommands
             {
                 foreach (var u in users)
                 {
-                    var state = u.Disabled ? "disabled" : u.LockedUntil > DateTimeOffset.UtcNow ? $"locked until {u.LockedUntil:HH:mm}Z" : "active";
+                    var state = u.Disabled ? "disabled" : u.LockedUntil > CliEnvironment.Time.GetUtcNow() ? $"locked until {u.LockedUntil:HH:mm}Z" : "active";
                     host.Out.WriteLine($"{u.Username,-16} {string.Join(",", u.Roles.Select(AccessCodec.Name)),-28} {state,-20} {AccessCodec.ScopeJson(u.Scope)}");
                 }
             }

@@ -55,7 +55,7 @@ internal static class WatchlistCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            var now = DateTimeOffset.UtcNow;
+            var now = CliEnvironment.Time.GetUtcNow();
             var rows = new List<(Watchlist W, int Active)>();
             foreach (var w in await store.ListWatchlistsAsync(ct))
             {
@@ -130,7 +130,7 @@ internal static class WatchlistCommands
             var stored = await Identity.Audited(host, store, actor.Id, "entry.propose", $"watchlist:{listName}", async () =>
             {
                 var w = await store.GetWatchlistAsync(listName, ct);
-                var now = DateTimeOffset.UtcNow;
+                var now = CliEnvironment.Time.GetUtcNow();
 
                 // The legal basis is checked (with each image's hash and source) before any face is enrolled.
                 var paths = parse.GetValue(photos)!;
@@ -203,7 +203,7 @@ internal static class WatchlistCommands
             var entryId = parse.GetValue(id);
             var stored = await Identity.Audited(
                 host, store, actor.Id, $"entry.{verb}", $"entry:{entryId}",
-                () => store.ChangeEntryAsync(entryId, e => apply(e.Entry, actor, parse.GetValue(reason)!, DateTimeOffset.UtcNow), ct), ct);
+                () => store.ChangeEntryAsync(entryId, e => apply(e.Entry, actor, parse.GetValue(reason)!, CliEnvironment.Time.GetUtcNow()), ct), ct);
             var v = stored.Entry.Current;
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, $"entry.{v.Change}", $"entry:{stored.Id}", AuditDetails.Of(
                 ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("state", v.State.ToString()), ("reason", v.Reason))), ct);
@@ -246,7 +246,7 @@ internal static class WatchlistCommands
                         LegalInstrument = parse.GetValue(instrument) ?? b.LegalInstrument,
                         Expiry = parse.GetValue(expires) is { } d ? ParseExpiry(d) : b.Expiry,
                     };
-                    return e.Entry.Amend(actor, e.Watchlist.Policy, basis, parse.GetValue(reason)!, DateTimeOffset.UtcNow);
+                    return e.Entry.Amend(actor, e.Watchlist.Policy, basis, parse.GetValue(reason)!, CliEnvironment.Time.GetUtcNow());
                 },
                 ct), ct);
             var v = stored.Entry.Current;
@@ -279,7 +279,7 @@ internal static class WatchlistCommands
                 return await store.ListEntriesAsync(w.Id, filter, ct);
             }, ct);
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.list", $"watchlist:{listName}", AuditDetails.Of(("entries", entries.Count), ("state", parse.GetValue(state)))), ct);
-            var now = DateTimeOffset.UtcNow;
+            var now = CliEnvironment.Time.GetUtcNow();
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject { ["entries"] = new JsonArray([.. entries.Select(e => (JsonNode)Json(e, history: false))]) });
