@@ -369,7 +369,7 @@ internal static class WatchlistCommands
             ? v
             : throw new ArgusException("watchlist.severity_invalid", $"Unknown severity '{s}'; use low, medium, high or critical.");
 
-    /// <summary>The entry applies through the given day: it stops matching at 00:00 UTC the day after.</summary>
+    /// <summary>The entry applies through the given day: it stops matching at the end of that day (UTC).</summary>
     private static DateTimeOffset ParseExpiry(string? s)
     {
         if (s is null)
@@ -378,7 +378,7 @@ internal static class WatchlistCommands
         }
 
         return DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-            ? new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
+            ? new DateTimeOffset(day.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero)
             : throw new ArgusException("entry.legal_basis_invalid", $"The legal basis is malformed: expiry '{s}' is not a date (YYYY-MM-DD).");
     }
 
