@@ -107,6 +107,14 @@ public abstract partial class AccountabilityStoreTests : IAsyncLifetime
         Assert.True((await store.RevokeApiKeyAsync(created.Key.Id)).Revoked);
         Assert.Equal(LoginStatus.RevokedKey, (await store.AuthenticateApiKeyAsync(created.Token)).Status);
         Assert.Equal("key.not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.RevokeApiKeyAsync(999))).Code);
+
+        // A key without a scope of its own acts with its user's.
+        var plain = await store.CreateApiKeyAsync("svc");
+        var asUser = await store.AuthenticateApiKeyAsync(plain.Token);
+        Assert.Null(plain.Key.Scope);
+        Assert.True(asUser.Principal!.Scope.CoversWatchlist("wanted"));
+        Assert.Equal(2, (await store.ListApiKeysAsync("svc")).Count);
+        Assert.Equal("user.not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.CreateApiKeyAsync("nobody"))).Code);
     }
 }
 
