@@ -16,6 +16,9 @@ internal sealed class AccountabilityCli : IDisposable
 
     public string AdminPassword { get; private set; } = "";
 
+    /// <summary>Store settings for every command (e.g. PostgreSQL); SQLite in the data directory when empty.</summary>
+    public IReadOnlyDictionary<string, string?> Database { get; set; } = new Dictionary<string, string?>();
+
     /// <summary>The clock of every command: today 10:00 UTC (working hours), advanced by tests instead of sleeping.</summary>
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(DateTime.UtcNow.Date.AddHours(10), TimeSpan.Zero));
 
@@ -68,8 +71,8 @@ internal sealed class AccountabilityCli : IDisposable
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var env = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = null, ["ARGUS_API_KEY"] = null, ["ARGUS_NEW_PASSWORD"] = null, ["ARGUS_DB"] = null };
-        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
+        var env = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = null, ["ARGUS_API_KEY"] = null, ["ARGUS_NEW_PASSWORD"] = null, ["ARGUS_DB"] = null, ["ARGUS_DB_CONNECTION"] = null, ["ARGUS_DB_SCHEMA"] = null };
+        foreach (var (k, v) in Database.Concat(environment ?? new Dictionary<string, string?>()))
         {
             env[k] = v;
         }
