@@ -30,11 +30,31 @@ public static class ArgusCli
 
     internal static readonly Option<bool> JsonOption = new("--json") { Description = "Machine-readable JSON output" };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    /// <summary>
+    /// Who acts: commands that need a person authenticate <c>--user NAME</c> with <c>ARGUS_PASSWORD</c>, or the API key
+    /// in <c>ARGUS_API_KEY</c>. Never a password on the command line (it would end up in shell history and process lists).
+    /// </summary>
+    internal static readonly Option<string?> UserOption = new("--user")
     {
+        Description = "Act as this user (password from $ARGUS_PASSWORD; or set $ARGUS_API_KEY instead)",
+        Recursive = true,
+    };
+
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, null, null);
+
+    /// <summary>Runs with <paramref name="environment"/> taking precedence over the process environment and <paramref name="input"/> as stdin.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment, TextReader? input) =>
+        RunAsync(args, output, error, environment, input, null);
+
+    /// <summary>As above, with <paramref name="time"/> as the clock of every rule (expiry, lockout, windows) and of the store.</summary>
+    public static async Task<int> RunAsync(
+        string[] args, TextWriter output, TextWriter error, IReadOnlyDictionary<string, string?>? environment, TextReader? input, TimeProvider? time)
+    {
+        CliEnvironment.Use(environment, input, time);
         var root = new RootCommand("Argus: accountable face recognition.");
         root.Options.Add(DataOption);
         root.Options.Add(ModelsOption);
+        root.Options.Add(UserOption);
         root.Subcommands.Add(ModelsCommands.Create(output, error));
         root.Subcommands.Add(FaceCommands.Detect(output, error));
         root.Subcommands.Add(FaceCommands.Embed(output, error));
@@ -49,6 +69,12 @@ public static class ArgusCli
         root.Subcommands.Add(BenchCommands.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(DbCommands.Create(output, error));
+        root.Subcommands.Add(UserCommands.Create(output, error));
+        root.Subcommands.Add(WatchlistCommands.Watchlist(output, error));
+        root.Subcommands.Add(WatchlistCommands.Entry(output, error));
+        root.Subcommands.Add(SearchCommands.Create(output, error));
+        root.Subcommands.Add(RetentionCommands.Create(output, error));
+        root.Subcommands.Add(ReportCommands.Create(output, error));
 
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
@@ -75,7 +101,7 @@ public static class ArgusCli
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             error.WriteLine($"argus: internal error ({e.GetType().Name}): {e.Message}");
-            if (Environment.GetEnvironmentVariable("ARGUS_DEBUG") == "1")
+            if (CliEnvironment.Get("ARGUS_DEBUG") == "1")
             {
                 error.WriteLine(e);
             }

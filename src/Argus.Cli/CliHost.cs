@@ -30,7 +30,7 @@ internal sealed class CliHost : IDisposable
     public bool Interactive => ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected;
 
     /// <summary>Who is acting, as recorded in the audit log: <c>ARGUS_ACTOR</c>, else the operating-system user.</summary>
-    public static string Actor => Environment.GetEnvironmentVariable("ARGUS_ACTOR") is { Length: > 0 } a ? a : Environment.UserName;
+    public static string Actor => CliEnvironment.Get("ARGUS_ACTOR") is { Length: > 0 } a ? a : Environment.UserName;
 
     /// <summary>
     /// The audit chain's key: <c>ARGUS_AUDIT_KEY</c> (hex or base64, 256 bits or more) from the environment, as
@@ -40,7 +40,7 @@ internal sealed class CliHost : IDisposable
     /// </summary>
     public AuditChain AuditChain()
     {
-        if (Environment.GetEnvironmentVariable("ARGUS_AUDIT_KEY") is { Length: > 0 } secret)
+        if (CliEnvironment.Get("ARGUS_AUDIT_KEY") is { Length: > 0 } secret)
         {
             return Core.Audit.AuditChain.FromSecret(secret);
         }

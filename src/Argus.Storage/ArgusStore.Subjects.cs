@@ -120,6 +120,16 @@ public sealed partial class ArgusStore
                     await deleteTemplates.Add("s", subjectId).ExecuteNonQueryAsync(ct);
                 }
 
+                // Entries and their versions hold the legal basis about this person: erased with them (the audit keeps the record of it).
+                foreach (var sql in (string[])[
+                    "DELETE FROM entry_versions WHERE entry_id IN (SELECT id FROM watchlist_entries WHERE subject_id = @s)",
+                    "DELETE FROM watchlist_entries WHERE subject_id = @s",
+                ])
+                {
+                    await using var deleteEntries = connection.Command(transaction, sql);
+                    await deleteEntries.Add("s", subjectId).ExecuteNonQueryAsync(ct);
+                }
+
                 await using (var deleteSubject = connection.Command(transaction, "DELETE FROM subjects WHERE id = @s"))
                 {
                     await deleteSubject.Add("s", subjectId).ExecuteNonQueryAsync(ct);

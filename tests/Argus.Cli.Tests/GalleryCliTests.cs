@@ -5,11 +5,16 @@ namespace Argus.Cli.Tests;
 
 /// <summary>Galleries end to end through the CLI on an embedded SQLite store in a fresh data directory.</summary>
 [Trait("Category", "Model")]
-public sealed class GalleryCliTests : IDisposable
+public sealed class GalleryCliTests : IAsyncLifetime, IDisposable
 {
-    private readonly TempDirectory _data = TestPaths.TempDirectory();
+    private readonly AccountabilityCli _cli = new();
 
-    public void Dispose() => _data.Dispose();
+    /// <summary>Galleries are kept by an enrolment clerk; searches are purpose-bound and run by an investigator (here one user holds both roles).</summary>
+    public Task InitializeAsync() => _cli.SetUpAsync(("ida", "investigator,enrolment-clerk", "*"));
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _cli.Dispose();
 
     [SkippableFact]
     public async Task Enrol_identify_erase_round_trip_with_open_set_answers()
@@ -56,7 +61,7 @@ public sealed class GalleryCliTests : IDisposable
         Assert.True(stale.GetProperty("match").GetBoolean());
 
         // Corrupt: flipped bytes are detected and the index rebuilt from storage.
-        var snapshot = Directory.GetFiles(Path.Combine(_data.Path, "index")).Single();
+        var snapshot = Directory.GetFiles(Path.Combine(_cli.Data.Path, "index")).Single();
         var bytes = File.ReadAllBytes(snapshot);
         bytes[bytes.Length / 2] ^= 0xFF;
         File.WriteAllBytes(snapshot, bytes);
@@ -98,30 +103,33 @@ public sealed class GalleryCliTests : IDisposable
         await Run("identify", "--gallery", "g", Img("fr_kit_harington/john2.jpeg"));
         await Run("enroll", "--gallery", "g", "--subject", "x", Path.Combine(TestPaths.FacesDev, "hard/no_face/sk_coffee.png"));
 
-        var log = await Json("audit", "list", "--json");
-        var records = log.GetProperty("records").EnumerateArray().ToArray();
+        var log = await _cli.AuditAsync();
+        var records = log.Where(r => r.GetProperty("action").GetString() is not ("auth.login" or "user.bootstrapped" or "user.created" or "audit.list")).ToArray();
         Assert.Equal(["gallery.created", "template.enrolled", "search.performed", "template.enrol"], records.Select(r => r.GetProperty("action").GetString()));
         Assert.Equal("refused", records[3].GetProperty("outcome").GetString());
         var search = records[2].GetProperty("details");
+        var searchSeq = records[2].GetProperty("sequence").GetInt64();
+        Assert.Equal("MissingPerson", search.GetProperty("purpose").GetString());
+        Assert.Equal("MP-2026-4", search.GetProperty("case").GetString());
         Assert.Equal(64, search.GetProperty("probe_sha256").GetString()!.Length);
         Assert.Equal(1, search.GetProperty("candidates").GetInt32());
-        Assert.DoesNotContain("embedding", log.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("embedding", string.Join("", log.Select(r => r.ToString())), StringComparison.OrdinalIgnoreCase);
 
         var intact = await Json("audit", "verify", "--json");
         Assert.True(intact.GetProperty("intact").GetBoolean());
 
         // An insider edits the search record to hide what it returned.
-        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data.Path, "argus.db")};Pooling=False"))
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_cli.Data.Path, "argus.db")};Pooling=False"))
         {
             await db.OpenAsync();
             await using var edit = db.CreateCommand();
-            edit.CommandText = "UPDATE audit_log SET details = '{\"candidates\":0}' WHERE seq = 3";
+            edit.CommandText = $"UPDATE audit_log SET details = '{{\"candidates\":0}}' WHERE seq = {searchSeq}";
             Assert.Equal(1, await edit.ExecuteNonQueryAsync());
         }
 
         var (code, stdout, _) = await Run("audit", "verify");
         Assert.Equal(ArgusCli.BadInput, code);
-        Assert.Contains("BROKEN at record #3", stdout, StringComparison.Ordinal);
+        Assert.Contains($"BROKEN at record #{searchSeq}", stdout, StringComparison.Ordinal);
         Assert.Contains("edited", stdout, StringComparison.Ordinal);
     }
 
@@ -137,6 +145,12 @@ public sealed class GalleryCliTests : IDisposable
         Assert.Contains("999", stderr, StringComparison.Ordinal);
         (code, _, stderr) = await Run("gallery", "create", "g");
         Assert.Equal(ArgusCli.BadInput, code);
+
+        // Galleries are the enrolment clerk's; erasure the clerk's or the administrator's; nobody acts anonymously.
+        Assert.Contains("may not manage service galleries", (await _cli.AsAsync("auditor", "gallery", "create", "g2")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("may not manage service galleries", (await _cli.AsAsync("auditor", "subject", "delete", "1")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("reserved for watchlists", (await Run("gallery", "create", "watchlist.x")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("acts as a user", (await _cli.RunAsync(null, "gallery", "create", "g3")).Stderr, StringComparison.Ordinal);
     }
 
     private static string Img(string relative) => TestPaths.FacesDevFile(Path.Combine("images", relative));
@@ -148,11 +162,10 @@ public sealed class GalleryCliTests : IDisposable
         return JsonDocument.Parse(stdout).RootElement;
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await ArgusCli.RunAsync([.. args, "--data", _data.Path, "--models", TestPaths.Models], stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    /// <summary>Runs as investigator ida; identify carries its declared purpose.</summary>
+    private Task<(int Code, string Stdout, string Stderr)> Run(params string[] args) =>
+        _cli.AsAsync("ida", args[0] == "identify" ? [.. args, .. Purpose] : args);
+
+    private static readonly string[] Purpose =
+        ["--purpose", "missing-person", "--case", "MP-2026-4", "--justification", "reported missing by family, last seen at the station"];
 }

@@ -57,6 +57,7 @@ internal static class AuditCommands
         list.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
+            await RequireAuditorAsync(host, store, parse, "audit.list", ct);
             var selected = new Queue<AuditRecord>();
             await foreach (var r in store.ReadAuditAsync(ct: ct))
             {
@@ -91,8 +92,9 @@ internal static class AuditCommands
         {
             var date = parse.GetValue(day) is { } d
                 ? DateOnly.TryParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : throw new ArgusException("argument.invalid", "--day must be YYYY-MM-DD.")
-                : DateOnly.FromDateTime(DateTime.UtcNow);
+                : DateOnly.FromDateTime(CliEnvironment.Time.GetUtcNow().UtcDateTime);
             await using var store = await GalleryCommands.OpenStore(host, ct);
+            await RequireAuditorAsync(host, store, parse, "audit.flags", ct);
             var records = new List<AuditRecord>();
             await foreach (var r in store.ReadAuditAsync(ct: ct))
             {
@@ -100,11 +102,19 @@ internal static class AuditCommands
             }
 
             var found = AbuseDetector.Detect(records, date);
+            var overdue = await store.ListOverdueSearchesAsync(CliEnvironment.Time.GetUtcNow(), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
                     ["day"] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    ["unauthorised_searches"] = new JsonArray([.. overdue.Select(s => (JsonNode)new JsonObject
+                    {
+                        ["search_id"] = s.Id,
+                        ["actor"] = s.User,
+                        ["purpose"] = s.Purpose.ToString(),
+                        ["due"] = s.AuthorisationDue?.ToString("O", CultureInfo.InvariantCulture),
+                    })]),
                     ["flags"] = new JsonArray([.. found.Select(f => (JsonNode)new JsonObject
                     {
                         ["kind"] = f.Kind.ToString(),
@@ -121,6 +131,12 @@ internal static class AuditCommands
                 {
                     host.Out.WriteLine($"  {f.Kind}: {f.Actor}: {f.Description} (records {string.Join(", ", f.Records.Take(20))}{(f.Records.Count > 20 ? ", …" : "")})");
                 }
+
+                // Not tied to the day: an urgent search stays flagged until its authorisation is filed.
+                foreach (var s in overdue)
+                {
+                    host.Out.WriteLine($"  UnauthorisedAfterWindow: {s.User}: urgent search #{s.Id} ({s.Purpose}) had no authorisation by {s.AuthorisationDue:yyyy-MM-dd HH:mm}Z");
+                }
             }
 
             return ArgusCli.Ok;
@@ -130,6 +146,17 @@ internal static class AuditCommands
         audit.Subcommands.Add(list);
         audit.Subcommands.Add(flags);
         return audit;
+    }
+
+    /// <summary>
+    /// Reading the log's content (who searched what) is the auditor's: the reading itself is audited. Verification
+    /// stays open to anyone holding the key, since it shows only whether the chain is intact and its head.
+    /// </summary>
+    private static async Task RequireAuditorAsync(CliHost host, Storage.ArgusStore store, System.CommandLine.ParseResult parse, string action, CancellationToken ct)
+    {
+        var actor = await Identity.RequireAsync(host, store, parse, ct);
+        await Identity.Audited(host, store, actor.Id, action, "audit", () => Core.Access.AccessPolicy.Demand(actor, Core.Access.Capability.ReadAudit), ct);
+        await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, action, "audit"), ct);
     }
 
     private static (long, string)? ParseHead(string? head)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Argus.Core;
+using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Faces;
 using Argus.Search;
@@ -27,8 +28,19 @@ internal static class GalleryCommands
         create.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await OpenStore(host, ct);
-            var g = await store.CreateGalleryAsync(parse.GetValue(name)!, host.Engine().Contract, parse.GetValue(description), ct);
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(name)!;
+            var g = await Identity.Audited(host, store, actor.Id, "gallery.create", $"gallery:{galleryName}", async () =>
+            {
+                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
+                if (galleryName.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
+                {
+                    throw new ArgusException("gallery.invalid_name", "Gallery names starting with 'watchlist.' are reserved for watchlists (argus watchlist create).");
+                }
+
+                return await store.CreateGalleryAsync(galleryName, host.Engine().Contract, parse.GetValue(description), ct);
+            }, ct);
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(g));
@@ -71,9 +83,15 @@ internal static class GalleryCommands
         delete.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await OpenStore(host, ct);
-            var g = await FindGallery(store, parse.GetValue(name)!, ct);
-            var removed = await store.DeleteGalleryAsync(g.Id, parse.GetValue(force), ct);
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(name)!;
+            var (g, removed) = await Identity.Audited(host, store, actor.Id, "gallery.delete", $"gallery:{galleryName}", async () =>
+            {
+                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
+                var g = await FindGallery(store, galleryName, ct);
+                return (g, await store.DeleteGalleryAsync(g.Id, parse.GetValue(force), ct));
+            }, ct);
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
             File.Delete(GalleryIndexProjection.SnapshotPath(host.Paths.DataDirectory, g.Id));
             host.Out.WriteLine($"deleted gallery '{g.Name}' and {removed} template(s)");
             return ArgusCli.Ok;
@@ -91,7 +109,7 @@ internal static class GalleryCommands
         var subject = new Option<string>("--subject") { Description = "The subject's external reference (created when new)", Required = true };
         var name = new Option<string?>("--name") { Description = "Display name for a new subject (default: the reference)" };
         var face = new Option<int?>("--face") { Description = "Face N (as numbered by `argus detect`) when an image holds several" };
-        var by = new Option<string?>("--by") { Description = "Who enrols (default: $ARGUS_ACTOR, else the system user)" };
+        var by = new Option<string?>("--by") { Description = "Who enrols, when acting for someone else (default: the authenticated user; both are audited)" };
         var keepCrop = new Option<bool>("--keep-crop") { Description = "Store the aligned 112x112 face crop with each template" };
         var images = new Argument<string[]>("images") { Arity = ArgumentArity.OneOrMore, Description = "Photos of the subject" };
         var command = new Command("enroll", "Enrol photos of one subject into a gallery. Every image must hold one usable face; otherwise nothing is enrolled.")
@@ -100,16 +118,24 @@ internal static class GalleryCommands
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
-            var engine = host.Engine();
             await using var store = await OpenStore(host, ct);
-            var g = await FindGallery(store, parse.GetValue(gallery)!, ct);
-            if (!g.Contract.Equals(engine.Contract))
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(gallery)!;
+            var (engine, g) = await Identity.Audited(host, store, actor.Id, "template.enrol", $"gallery:{galleryName}", async () =>
             {
-                throw new ArgusException("template.contract_mismatch", $"Gallery '{g.Name}' holds {g.Contract.Id} templates; this engine makes {engine.Contract.Id}.");
-            }
+                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
+                var engine = host.Engine();
+                var g = await FindGallery(store, galleryName, ct);
+                if (!g.Contract.Equals(engine.Contract))
+                {
+                    throw new ArgusException("template.contract_mismatch", $"Gallery '{g.Name}' holds {g.Contract.Id} templates; this engine makes {engine.Contract.Id}.");
+                }
+
+                return (engine, g);
+            }, ct);
 
             // Check every image before writing anything: enrolment is all or nothing.
-            var enrolledBy = parse.GetValue(by) ?? CliHost.Actor;
+            var enrolledBy = parse.GetValue(by) ?? actor.Id;
             var prepared = new List<(Embedding Embedding, string Sha256, byte[]? Crop)>();
             var refusals = new List<string>();
             foreach (var path in parse.GetValue(images)!)
@@ -132,7 +158,7 @@ internal static class GalleryCommands
                 }
 
                 host.Error.WriteLine($"argus: nothing enrolled ({refusals.Count} of {refusals.Count + prepared.Count} image(s) refused)");
-                await Audit(host, store, AuditEvent.Refused(CliHost.Actor, "template.enrol", $"gallery:{g.Id}", AuditDetails.Of(("refused", refusals.Count), ("accepted", prepared.Count))), ct);
+                await Audit(host, store, AuditEvent.Refused(actor.Id, "template.enrol", $"gallery:{g.Id}", AuditDetails.Of(("refused", refusals.Count), ("accepted", prepared.Count))), ct);
                 return ArgusCli.BadInput;
             }
 
@@ -162,7 +188,7 @@ internal static class GalleryCommands
                 throw;
             }
 
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
                 ("gallery", g.Id), ("template_ids", ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
                 ("source_sha256", prepared.Select(p => p.Sha256)), ("enrolled_by", enrolledBy))), ct);
 
@@ -197,40 +223,51 @@ internal static class GalleryCommands
             DefaultValueFactory = _ => MatchThresholds.Identification,
         };
         var image = new Argument<string>("image") { Description = "Probe photo" };
-        var command = new Command("identify", "Who is this? Candidates at or above the threshold, best first, or \"no match\".")
+        var binding = new PurposeBinding();
+        var command = new Command("identify", "Who is this? A purpose-bound 1:N search of a gallery: candidates at or above the threshold, best first, or \"no match\".")
         {
             gallery, face, top, threshold, image, ArgusCli.JsonOption,
         };
+        binding.AddTo(command);
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             var k = parse.GetValue(top);
             var t = parse.GetValue(threshold);
-            if (k is < 1 or > 1000 || !float.IsFinite(t) || t < -1 || t > 1)
-            {
-                throw new ArgusException("argument.invalid", "--top must be 1-1000 and --threshold between -1 and 1.");
-            }
-
-            var path = parse.GetValue(image)!;
-            var (probe, probeSha256, _) = Prepare(host.Engine(), path, parse.GetValue(face), keepCrop: false, requireSingle: false);
             await using var store = await OpenStore(host, ct);
-            var g = await FindGallery(store, parse.GetValue(gallery)!, ct);
-            var load = await GalleryIndexProjection.LoadAsync(store, g, host.Paths.DataDirectory, ct);
-            var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var galleryName = parse.GetValue(gallery)!;
+            var now = CliEnvironment.Time.GetUtcNow();
+            var (record, g, load, hits) = await Identity.Audited(host, store, actor.Id, "search.request", $"gallery:{galleryName}", async () =>
+            {
+                if (k is < 1 or > 1000 || !float.IsFinite(t) || t < -1 || t > 1)
+                {
+                    throw new ArgusException("argument.invalid", "--top must be 1-1000 and --threshold between -1 and 1.");
+                }
+
+                var (declaration, approval) = await binding.ApproveAsync(parse, actor, store, [], [galleryName], now, ct);
+                var g = await FindGallery(store, galleryName, ct);
+                var (probe, probeSha256, _) = Prepare(host.Engine(), parse.GetValue(image)!, parse.GetValue(face), keepCrop: false, requireSingle: false);
+                var load = await GalleryIndexProjection.LoadAsync(store, g, host.Paths.DataDirectory, ct);
+                var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
+                var record = await PurposeBinding.RecordAsync(store, actor, declaration, approval, probeSha256, hits.Length, now, ct);
+                return (record, g, load, hits);
+            }, ct);
             var candidates = new List<(SearchHit Hit, Subject? Subject)>();
             foreach (var hit in hits)
             {
                 candidates.Add((hit, await store.GetSubjectAsync(hit.SubjectId, ct)));
             }
 
-            // The probe's hash and what was returned, never the image.
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, AbuseDetector.SearchAction, $"gallery:{g.Id}", AuditDetails.Of(
-                ("probe_sha256", probeSha256), ("threshold", t), ("candidates", hits.Length),
-                ("results", hits.Select(h => $"subject:{h.SubjectId}@{h.Score:0.0000}")))), ct);
+            // The declaration, the probe's hash and what was returned, never the image.
+            await Audit(host, store, AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"gallery:{g.Id}", PurposeBinding.AuditDetails(
+                record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}"), t)), ct);
+            PurposeBinding.WritePending(host, record);
 
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
+                    ["search_id"] = record.Id,
                     ["gallery"] = g.Name,
                     ["threshold"] = Math.Round(t, 4),
                     ["match"] = candidates.Count > 0,
@@ -274,8 +311,15 @@ internal static class GalleryCommands
         delete.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await OpenStore(host, ct);
-            var receipt = await store.DeleteSubjectAsync(parse.GetValue(id), ct);
-            await Audit(host, store, AuditEvent.Ok(CliHost.Actor, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var subjectId = parse.GetValue(id);
+            var receipt = await Identity.Audited(host, store, actor.Id, "subject.erase", $"subject:{subjectId}", async () =>
+            {
+                // Erasure is for those who keep galleries or watchlists: enrolment clerks and administrators.
+                AccessPolicy.Demand(actor, actor.Can(Capability.ManageWatchlists) ? Capability.ManageWatchlists : Capability.ManageServiceGalleries);
+                return await store.DeleteSubjectAsync(subjectId, ct);
+            }, ct);
+            await Audit(host, store, AuditEvent.Ok(actor.Id, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
                 ("receipt_sha256", receipt.ReceiptSha256), ("templates_removed", receipt.TemplatesRemoved))), ct);
 
             // Storage is done; bring every affected index up to date before returning, so no search can still find them.
@@ -314,16 +358,27 @@ internal static class GalleryCommands
         store.AppendAuditAsync(host.AuditChain(), e, ct);
 
     internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
-        await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths), ct);
+        await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get) with { TimeProvider = CliEnvironment.Time }, ct);
 
-    private static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct) =>
-        await store.GetGalleryAsync(name, ct) ?? throw new ArgusException("gallery.not_found", $"No gallery named '{name}' (see argus gallery list).");
+    /// <summary>
+    /// A gallery by name. A watchlist's own gallery is refused here: it is searched only through <c>argus search</c>,
+    /// which matches active, unexpired entries alone, and filled only through <c>argus entry propose</c>.
+    /// </summary>
+    internal static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct)
+    {
+        if (name.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
+        {
+            throw new ArgusException("gallery.watchlist_backed", $"Gallery '{name}' belongs to a watchlist: search it with `argus search --watchlist`, add to it with `argus entry propose`.");
+        }
+
+        return await store.GetGalleryAsync(name, ct) ?? throw new ArgusException("gallery.not_found", $"No gallery named '{name}' (see argus gallery list).");
+    }
 
     /// <summary>
     /// The one usable face of a photo: refused when there is no face, several faces without <paramref name="face"/>,
     /// or a face under the quality gate.
     /// </summary>
-    private static (Embedding Embedding, string Sha256, byte[]? Crop) Prepare(FaceEngine engine, string path, int? face, bool keepCrop, bool requireSingle)
+    internal static (Embedding Embedding, string Sha256, byte[]? Crop) Prepare(FaceEngine engine, string path, int? face, bool keepCrop, bool requireSingle)
     {
         byte[] bytes;
         try

@@ -82,6 +82,93 @@ internal static class Migrations
             CREATE INDEX audit_log_actor ON audit_log (actor, seq);
             CREATE INDEX audit_log_action ON audit_log (action, seq);
             """),
+        (3, "users, roles, scopes, API keys", """
+            CREATE TABLE users (
+              id {id},
+              username TEXT NOT NULL,
+              display_name TEXT NOT NULL,
+              password_hash TEXT NOT NULL,
+              roles TEXT NOT NULL,
+              scope {json} NOT NULL,
+              disabled INTEGER NOT NULL DEFAULT 0,
+              failed_attempts INTEGER NOT NULL DEFAULT 0,
+              locked_until_ticks {bigint},
+              created_at {ts} NOT NULL,
+              updated_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX users_username ON users (username);
+
+            CREATE TABLE api_keys (
+              id {id},
+              user_id {bigint} NOT NULL REFERENCES users (id),
+              prefix TEXT NOT NULL,
+              secret_sha256 TEXT NOT NULL,
+              scope {json},
+              revoked INTEGER NOT NULL DEFAULT 0,
+              created_at {ts} NOT NULL,
+              last_used_at {ts}
+            );
+            CREATE UNIQUE INDEX api_keys_prefix ON api_keys (prefix);
+            CREATE INDEX api_keys_user ON api_keys (user_id);
+            """),
+        (4, "watchlists, entries and every version of each entry", """
+            CREATE TABLE watchlists (
+              id {id},
+              name TEXT NOT NULL,
+              category TEXT NOT NULL,
+              severity TEXT NOT NULL,
+              max_entry_days INTEGER NOT NULL,
+              gallery_id {bigint} NOT NULL REFERENCES galleries (id),
+              created_by TEXT NOT NULL,
+              created_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX watchlists_name ON watchlists (name);
+
+            CREATE TABLE watchlist_entries (
+              id {id},
+              watchlist_id {bigint} NOT NULL REFERENCES watchlists (id),
+              subject_id {bigint} NOT NULL,
+              state TEXT NOT NULL,
+              version INTEGER NOT NULL,
+              expires_at_ticks {bigint} NOT NULL,
+              created_at_ticks {bigint} NOT NULL,
+              updated_at_ticks {bigint} NOT NULL
+            );
+            CREATE INDEX watchlist_entries_watchlist ON watchlist_entries (watchlist_id, state, expires_at_ticks);
+            CREATE INDEX watchlist_entries_subject ON watchlist_entries (subject_id);
+
+            CREATE TABLE entry_versions (
+              entry_id {bigint} NOT NULL REFERENCES watchlist_entries (id),
+              version INTEGER NOT NULL,
+              at_ticks {bigint} NOT NULL,
+              by_user TEXT NOT NULL,
+              change TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              state TEXT NOT NULL,
+              legal_basis {json} NOT NULL,
+              PRIMARY KEY (entry_id, version)
+            );
+            """),
+        (5, "purpose-bound searches and their authorisations", """
+            CREATE TABLE searches (
+              id {id},
+              user_name TEXT NOT NULL,
+              purpose TEXT NOT NULL,
+              case_reference TEXT NOT NULL,
+              justification TEXT NOT NULL,
+              targets TEXT NOT NULL,
+              authorisation_status TEXT NOT NULL,
+              authorisation_ref TEXT,
+              authorisation_due_ticks {bigint},
+              authorised_at_ticks {bigint},
+              authorised_by TEXT,
+              probe_sha256 TEXT NOT NULL,
+              candidates INTEGER NOT NULL,
+              performed_at_ticks {bigint} NOT NULL
+            );
+            CREATE INDEX searches_user ON searches (user_name, performed_at_ticks);
+            CREATE INDEX searches_status ON searches (authorisation_status, authorisation_due_ticks);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

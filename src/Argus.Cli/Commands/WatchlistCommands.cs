@@ -1,0 +1,455 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Core.Audit;
+using Argus.Core.Watchlists;
+using Argus.Storage;
+
+namespace Argus.Cli.Commands;
+
+/// <summary>
+/// <c>argus watchlist create|list</c> and <c>argus entry propose|approve|reject|remove|list|history</c>. The domain
+/// (<see cref="WatchlistEntry"/>) decides what is allowed for the authenticated principal; every change and every
+/// refusal is audited.
+/// </summary>
+internal static class WatchlistCommands
+{
+    public static Command Watchlist(TextWriter output, TextWriter error)
+    {
+        var watchlist = new Command("watchlist", "Watchlists: the category fixes alert colour, severity and the longest an entry may last.");
+        var name = new Argument<string>("name");
+        var category = new Option<string>("--category") { Description = "wanted | missing | venue-ban | administrative | custom", Required = true };
+        var severity = new Option<string?>("--severity") { Description = "Custom category only: low | medium | high | critical" };
+        var maxDays = new Option<int?>("--max-days") { Description = "Longest an entry may last, at most the category's maximum" };
+        var create = new Command("create", "Create a watchlist (administrators).") { name, category, severity, maxDays, ArgusCli.JsonOption };
+        create.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var n = parse.GetValue(name)!;
+            var w = await Identity.Audited(host, store, actor.Id, "watchlist.create", $"watchlist:{n}", async () =>
+            {
+                AccessPolicy.Demand(actor, Capability.ManageWatchlists);
+                var spec = new NewWatchlist(n, ParseCategory(parse.GetValue(category)!), parse.GetValue(severity) is { } s ? ParseSeverity(s) : null, parse.GetValue(maxDays));
+                return await store.CreateWatchlistAsync(spec, host.Engine().Contract, actor.Id, ct);
+            }, ct);
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "watchlist.created", $"watchlist:{w.Id}", AuditDetails.Of(
+                ("name", w.Name), ("category", w.Category.ToString()), ("severity", w.Severity.ToString()), ("max_entry_days", w.MaxEntryDays), ("gallery", w.GalleryId))), ct);
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(Json(w));
+            }
+            else
+            {
+                host.Out.WriteLine($"created watchlist #{w.Id} '{w.Name}': {CategoryName(w.Category)}, {w.Severity.ToString().ToLowerInvariant()} ({w.Policy.Colour}), entries up to {w.MaxEntryDays} days");
+            }
+
+            return ArgusCli.Ok;
+        }));
+
+        var list = new Command("list", "Watchlists in your scope, with their active entries.") { ArgusCli.JsonOption };
+        list.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var now = CliEnvironment.Time.GetUtcNow();
+            var rows = new List<(Watchlist W, int Active)>();
+            foreach (var w in await store.ListWatchlistsAsync(ct))
+            {
+                if (actor.Can(Capability.ManageWatchlists) || actor.Scope.CoversWatchlist(w.Name))
+                {
+                    rows.Add((w, (await store.ListMatchingEntriesAsync(w.Id, now, ct)).Count));
+                }
+            }
+
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject { ["watchlists"] = new JsonArray([.. rows.Select(r => { var j = Json(r.W); j["active_entries"] = r.Active; return (JsonNode)j; })]) });
+            }
+            else
+            {
+                foreach (var (w, active) in rows)
+                {
+                    host.Out.WriteLine($"#{w.Id,-4} {w.Name,-20} {CategoryName(w.Category),-15} {w.Severity.ToString().ToLowerInvariant(),-9} {w.Policy.Colour,-7} max {w.MaxEntryDays,4} d  {active} active");
+                }
+
+                if (rows.Count == 0)
+                {
+                    host.Out.WriteLine("no watchlists in your scope");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+
+        watchlist.Subcommands.Add(create);
+        watchlist.Subcommands.Add(list);
+        return watchlist;
+    }
+
+    public static Command Entry(TextWriter output, TextWriter error)
+    {
+        var entry = new Command("entry", "Watchlist entries: proposed by one user, active only once another user with the approver role approves.");
+        entry.Subcommands.Add(Propose(output, error));
+        entry.Subcommands.Add(Change(output, error, "approve", (e, p, reason, now) => e.Approve(p, reason, now)));
+        entry.Subcommands.Add(Change(output, error, "reject", (e, p, reason, now) => e.Reject(p, reason, now)));
+        entry.Subcommands.Add(Change(output, error, "remove", (e, p, reason, now) => e.Remove(p, reason, now)));
+        entry.Subcommands.Add(Amend(output, error));
+        entry.Subcommands.Add(List(output, error));
+        entry.Subcommands.Add(History(output, error));
+        return entry;
+    }
+
+    private static Command Propose(TextWriter output, TextWriter error)
+    {
+        var watchlist = new Option<string>("--watchlist") { Required = true };
+        var subject = new Option<string>("--subject") { Description = "The subject's external reference (created when new)", Required = true };
+        var name = new Option<string?>("--name") { Description = "Display name for a new subject" };
+        var caseNumber = new Option<string?>("--case") { Description = "Case number" };
+        var grounds = new Option<string?>("--grounds") { Description = "Offence or grounds" };
+        var officer = new Option<string?>("--officer") { Description = "Investigating officer" };
+        var authority = new Option<string?>("--authority") { Description = "Issuing authority" };
+        var instrument = new Option<string?>("--instrument") { Description = "Legal instrument (warrant, order, ban notice …)" };
+        var expires = new Option<string?>("--expires") { Description = "Last day the entry applies (YYYY-MM-DD, UTC), within the watchlist's maximum" };
+        var imageSource = new Option<string[]>("--image-source") { Description = "SOURCE:REFERENCE of each photo, in order (one value applies to all)" };
+        var reason = new Option<string>("--reason") { Description = "Why the entry is proposed", DefaultValueFactory = _ => "proposed" };
+        var face = new Option<int?>("--face") { Description = "Face N when a photo holds several" };
+        var photos = new Argument<string[]>("photos") { Arity = ArgumentArity.OneOrMore, Description = "Photos of the subject" };
+        var command = new Command("propose", "Propose an entry with its full legal basis; the photos are enrolled into the watchlist's gallery.")
+        {
+            watchlist, subject, name, caseNumber, grounds, officer, authority, instrument, expires, imageSource, reason, face, photos, ArgusCli.JsonOption,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var listName = parse.GetValue(watchlist)!;
+            var stored = await Identity.Audited(host, store, actor.Id, "entry.propose", $"watchlist:{listName}", async () =>
+            {
+                var w = await store.GetWatchlistAsync(listName, ct);
+                var now = CliEnvironment.Time.GetUtcNow();
+
+                // The legal basis is checked (with each image's hash and source) before any face is enrolled.
+                var paths = parse.GetValue(photos)!;
+                var sources = parse.GetValue(imageSource) ?? [];
+                if (sources.Length != 1 && sources.Length != paths.Length)
+                {
+                    throw new ArgusException("entry.legal_basis_invalid", $"Give one --image-source for all photos or one per photo ({paths.Length}); got {sources.Length}.");
+                }
+
+                var images = new List<ImageSource>();
+                for (var i = 0; i < paths.Length; i++)
+                {
+                    var (imageFrom, imageRef) = ParseSource(sources.Length == 0 ? "" : sources[sources.Length == 1 ? 0 : i]);
+                    images.Add(new ImageSource(Sha256File(paths[i]), imageFrom, imageRef));
+                }
+
+                var basis = new LegalBasis(
+                    parse.GetValue(caseNumber) ?? "", parse.GetValue(grounds) ?? "", parse.GetValue(officer) ?? "", parse.GetValue(authority) ?? "",
+                    parse.GetValue(instrument) ?? "", ParseExpiry(parse.GetValue(expires)), images);
+                var proposed = WatchlistEntry.Propose("new", w.Name, w.Policy, "new", basis, actor, parse.GetValue(reason)!, now);
+
+                var engine = host.Engine();
+                var prepared = paths.Select(p => GalleryCommands.Prepare(engine, p, parse.GetValue(face), keepCrop: false, requireSingle: true)).ToList();
+                var reference = parse.GetValue(subject)!;
+                var existing = await store.FindSubjectsByExternalReferenceAsync(reference, ct);
+                if (existing.Count > 1)
+                {
+                    throw new ArgusException("subject.ambiguous", $"{existing.Count} subjects have the reference '{reference}'.");
+                }
+
+                var s = existing.Count == 1 ? existing[0] : await store.CreateSubjectAsync(new NewSubject(parse.GetValue(name) ?? reference, ExternalReference: reference), ct);
+                await store.AddTemplatesAsync(w.GalleryId, [.. prepared.Select(p => NewTemplate.From(p.Embedding, s.Id, p.Sha256, actor.Id))], ct);
+                return await store.AddEntryAsync(w, s.Id, proposed, ct);
+            }, ct);
+            var b = stored.Entry.LegalBasis;
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.proposed", $"entry:{stored.Id}", AuditDetails.Of(
+                ("watchlist", stored.Watchlist.Name), ("subject", stored.SubjectId), ("case", b.CaseNumber), ("instrument", b.LegalInstrument), ("expires", b.Expiry),
+                ("images", b.ImageSources.Select(i => $"{i.ImageSha256}:{i.Source}:{i.Reference}")))), ct);
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(Json(stored, history: false));
+            }
+            else
+            {
+                host.Out.WriteLine($"proposed entry #{stored.Id} on '{stored.Watchlist.Name}' (subject #{stored.SubjectId}, expires {b.Expiry:yyyy-MM-dd HH:mm}Z); it matches nothing until another user with the approver role approves it");
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Change(TextWriter output, TextWriter error, string verb, Func<WatchlistEntry, Principal, string, DateTimeOffset, EntryVersion> apply)
+    {
+        var id = new Argument<long>("id") { Description = "Entry id" };
+        var reason = new Option<string>("--reason") { Description = "Why (required, recorded in the entry's history)", Required = true };
+        var command = new Command(verb, verb switch
+        {
+            "approve" => "Approve a proposed entry (approver role, not the proposer): it starts matching.",
+            "reject" => "Reject a proposed entry (approver role).",
+            _ => "Take an entry off its watchlist.",
+        })
+        {
+            id, reason,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var entryId = parse.GetValue(id);
+            var stored = await Identity.Audited(
+                host, store, actor.Id, $"entry.{verb}", $"entry:{entryId}",
+                () => store.ChangeEntryAsync(entryId, e => apply(e.Entry, actor, parse.GetValue(reason)!, CliEnvironment.Time.GetUtcNow()), ct), ct);
+            var v = stored.Entry.Current;
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, $"entry.{v.Change}", $"entry:{stored.Id}", AuditDetails.Of(
+                ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("state", v.State.ToString()), ("reason", v.Reason))), ct);
+            host.Out.WriteLine($"entry #{stored.Id} {v.Change}: now {v.State.ToString().ToLowerInvariant()} (version {v.Version})");
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Amend(TextWriter output, TextWriter error)
+    {
+        var id = new Argument<long>("id") { Description = "Entry id" };
+        var reason = new Option<string>("--reason") { Description = "Why (e.g. the warrant was renewed)", Required = true };
+        var caseNumber = new Option<string?>("--case");
+        var grounds = new Option<string?>("--grounds");
+        var officer = new Option<string?>("--officer");
+        var authority = new Option<string?>("--authority");
+        var instrument = new Option<string?>("--instrument");
+        var expires = new Option<string?>("--expires") { Description = "New last day (YYYY-MM-DD, UTC)" };
+        var command = new Command("amend", "Change an entry's legal basis (fields not given stay as they are); it needs approval again.")
+        {
+            id, reason, caseNumber, grounds, officer, authority, instrument, expires,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var entryId = parse.GetValue(id);
+            var stored = await Identity.Audited(host, store, actor.Id, "entry.amend", $"entry:{entryId}", () => store.ChangeEntryAsync(
+                entryId,
+                e =>
+                {
+                    var b = e.Entry.LegalBasis;
+                    var basis = b with
+                    {
+                        CaseNumber = parse.GetValue(caseNumber) ?? b.CaseNumber,
+                        Grounds = parse.GetValue(grounds) ?? b.Grounds,
+                        InvestigatingOfficer = parse.GetValue(officer) ?? b.InvestigatingOfficer,
+                        IssuingAuthority = parse.GetValue(authority) ?? b.IssuingAuthority,
+                        LegalInstrument = parse.GetValue(instrument) ?? b.LegalInstrument,
+                        Expiry = parse.GetValue(expires) is { } d ? ParseExpiry(d) : b.Expiry,
+                    };
+                    return e.Entry.Amend(actor, e.Watchlist.Policy, basis, parse.GetValue(reason)!, CliEnvironment.Time.GetUtcNow());
+                },
+                ct), ct);
+            var v = stored.Entry.Current;
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.amended", $"entry:{stored.Id}", AuditDetails.Of(
+                ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("case", v.LegalBasis.CaseNumber), ("instrument", v.LegalBasis.LegalInstrument),
+                ("expires", v.LegalBasis.Expiry), ("reason", v.Reason))), ct);
+            host.Out.WriteLine($"entry #{stored.Id} amended (version {v.Version}): proposed again, it matches nothing until another user with the approver role approves it");
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var watchlist = new Option<string>("--watchlist") { Required = true };
+        var state = new Option<string?>("--state") { Description = "proposed | active | rejected | removed" };
+        var command = new Command("list", "Entries of a watchlist.") { watchlist, state, ArgusCli.JsonOption };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var listName = parse.GetValue(watchlist)!;
+            var entries = await Identity.Audited(host, store, actor.Id, "entry.list", $"watchlist:{listName}", async () =>
+            {
+                DemandRead(actor, listName);
+                var w = await store.GetWatchlistAsync(listName, ct);
+                EntryState? filter = parse.GetValue(state) is { } s
+                    ? Enum.TryParse<EntryState>(s, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed : throw new ArgusException("argument.invalid", "--state must be proposed, active, rejected or removed.")
+                    : null;
+                return await store.ListEntriesAsync(w.Id, filter, ct);
+            }, ct);
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.list", $"watchlist:{listName}", AuditDetails.Of(("entries", entries.Count), ("state", parse.GetValue(state)))), ct);
+            var now = CliEnvironment.Time.GetUtcNow();
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject { ["entries"] = new JsonArray([.. entries.Select(e => (JsonNode)Json(e, history: false))]) });
+            }
+            else
+            {
+                foreach (var e in entries)
+                {
+                    var b = e.Entry.LegalBasis;
+                    var shown = e.Entry.IsExpiredAt(now) ? "expired" : e.Entry.State.ToString().ToLowerInvariant();
+                    host.Out.WriteLine($"#{e.Id,-5} {shown,-9} subject #{e.SubjectId,-5} case {b.CaseNumber,-14} {b.LegalInstrument,-24} expires {b.Expiry:yyyy-MM-dd}  proposed by {e.Entry.ProposedBy}");
+                }
+
+                if (entries.Count == 0)
+                {
+                    host.Out.WriteLine("no entries");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command History(TextWriter output, TextWriter error)
+    {
+        var id = new Argument<long>("id") { Description = "Entry id" };
+        var command = new Command("history", "Every version of an entry: who, when, what, why.") { id, ArgusCli.JsonOption };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var entryId = parse.GetValue(id);
+            var stored = await Identity.Audited(host, store, actor.Id, "entry.history", $"entry:{entryId}", async () =>
+            {
+                var e = await store.GetEntryAsync(entryId, ct) ?? throw new ArgusException("entry.not_found", $"There is no watchlist entry with id {entryId}.");
+                DemandRead(actor, e.Watchlist.Name);
+                return e;
+            }, ct);
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.history", $"entry:{stored.Id}"), ct);
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(Json(stored, history: true));
+            }
+            else
+            {
+                host.Out.WriteLine($"entry #{stored.Id} on '{stored.Watchlist.Name}', subject #{stored.SubjectId}");
+                foreach (var v in stored.Entry.Versions)
+                {
+                    host.Out.WriteLine($"  v{v.Version} {v.At:yyyy-MM-dd HH:mm:ss}Z {v.By,-12} {v.Change,-9} -> {v.State.ToString().ToLowerInvariant(),-9} \"{v.Reason}\" (case {v.LegalBasis.CaseNumber}, expires {v.LegalBasis.Expiry:yyyy-MM-dd})");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Reading entries needs a role that works with them (or the auditor's) and the watchlist in scope.</summary>
+    private static void DemandRead(Principal actor, string watchlist)
+    {
+        var capability = actor.Can(Capability.ApproveEntry) ? Capability.ApproveEntry : actor.Can(Capability.ReadAudit) ? Capability.ReadAudit : Capability.ProposeEntry;
+        AccessPolicy.DemandWatchlist(actor, capability, watchlist);
+    }
+
+    internal static WatchlistCategory ParseCategory(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "wanted" or "wanted-person" => WatchlistCategory.WantedPerson,
+        "missing" or "missing-person" => WatchlistCategory.MissingPerson,
+        "venue-ban" => WatchlistCategory.VenueBan,
+        "administrative" => WatchlistCategory.Administrative,
+        "custom" => WatchlistCategory.Custom,
+        _ => throw new ArgusException("watchlist.category_invalid", $"Unknown category '{s}'; use wanted, missing, venue-ban, administrative or custom."),
+    };
+
+    internal static string CategoryName(WatchlistCategory c) => c switch
+    {
+        WatchlistCategory.WantedPerson => "wanted",
+        WatchlistCategory.MissingPerson => "missing",
+        WatchlistCategory.VenueBan => "venue-ban",
+        WatchlistCategory.Administrative => "administrative",
+        _ => "custom",
+    };
+
+    private static Severity ParseSeverity(string s) =>
+        Enum.TryParse<Severity>(s, ignoreCase: true, out var v) && Enum.IsDefined(v)
+            ? v
+            : throw new ArgusException("watchlist.severity_invalid", $"Unknown severity '{s}'; use low, medium, high or critical.");
+
+    /// <summary>The entry applies through the given day: it stops matching at the end of that day (UTC).</summary>
+    private static DateTimeOffset ParseExpiry(string? s)
+    {
+        if (s is null)
+        {
+            throw new ArgusException("entry.legal_basis_invalid", "The legal basis is incomplete: an expiry date (--expires YYYY-MM-DD) is required.");
+        }
+
+        return DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
+            ? new DateTimeOffset(day.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero)
+            : throw new ArgusException("entry.legal_basis_invalid", $"The legal basis is malformed: expiry '{s}' is not a date (YYYY-MM-DD).");
+    }
+
+    private static (string Source, string Reference) ParseSource(string s)
+    {
+        var colon = s.IndexOf(':', StringComparison.Ordinal);
+        return colon <= 0 ? (s.Trim(), "") : (s[..colon].Trim(), s[(colon + 1)..].Trim());
+    }
+
+    private static string Sha256File(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgusException("image.unreadable", $"{path}: cannot read it: {e.Message}", e);
+        }
+    }
+
+    private static JsonObject Json(Watchlist w) => new()
+    {
+        ["id"] = w.Id,
+        ["name"] = w.Name,
+        ["category"] = CategoryName(w.Category),
+        ["severity"] = w.Severity.ToString().ToLowerInvariant(),
+        ["colour"] = w.Policy.Colour,
+        ["action_needs_two_confirmations"] = w.Policy.ActionNeedsTwoConfirmations,
+        ["max_entry_days"] = w.MaxEntryDays,
+        ["gallery_id"] = w.GalleryId,
+    };
+
+    internal static JsonObject LegalBasisJson(LegalBasis b) => new()
+    {
+        ["case_number"] = b.CaseNumber,
+        ["grounds"] = b.Grounds,
+        ["investigating_officer"] = b.InvestigatingOfficer,
+        ["issuing_authority"] = b.IssuingAuthority,
+        ["legal_instrument"] = b.LegalInstrument,
+        ["expiry"] = b.Expiry.ToString("O", CultureInfo.InvariantCulture),
+        ["image_sources"] = new JsonArray([.. b.ImageSources.Select(i => (JsonNode)new JsonObject { ["sha256"] = i.ImageSha256, ["source"] = i.Source, ["reference"] = i.Reference })]),
+    };
+
+    private static JsonObject Json(StoredEntry e, bool history)
+    {
+        var json = new JsonObject
+        {
+            ["id"] = e.Id,
+            ["watchlist"] = e.Watchlist.Name,
+            ["subject_id"] = e.SubjectId,
+            ["state"] = e.Entry.State.ToString().ToLowerInvariant(),
+            ["version"] = e.Entry.Current.Version,
+            ["proposed_by"] = e.Entry.ProposedBy,
+            ["legal_basis"] = LegalBasisJson(e.Entry.LegalBasis),
+        };
+        if (history)
+        {
+            json["versions"] = new JsonArray([.. e.Entry.Versions.Select(v => (JsonNode)new JsonObject
+            {
+                ["version"] = v.Version,
+                ["at"] = v.At.ToString("O", CultureInfo.InvariantCulture),
+                ["by"] = v.By,
+                ["change"] = v.Change,
+                ["reason"] = v.Reason,
+                ["state"] = v.State.ToString().ToLowerInvariant(),
+                ["legal_basis"] = LegalBasisJson(v.LegalBasis),
+            })]);
+        }
+
+        return json;
+    }
+}
