@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Core.Audit;
+using Argus.Core.Deployments;
+using Argus.Core.Faces;
+using Argus.Search;
+using Argus.Storage;
+using Argus.Video;
+using Argus.Video.Delivery;
+
+namespace Argus.Cli.Commands;
+
+/// <summary>
+/// <c>argus watch SOURCE --watchlist W --authorisation REF</c>: one camera, matched against the active entries of the
+/// named watchlists for the length of an ad-hoc deployment, with alerts printed live. The deployment's working copy of
+/// the watchlists lives only in this process and is discarded at the end; start, each alert and the end are audited.
+/// </summary>
+internal static class WatchCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var source = new Argument<string>("source") { Description = "Video file, rtsp://…, http(s):// MJPEG or device:N" };
+        var watchlists = new Option<string[]>("--watchlist") { Description = "Watchlist to match against (repeatable)", Required = true };
+        var authorisation = new Option<string>("--authorisation") { Description = "Reference of the authorisation for this deployment", Required = true };
+        var minutes = new Option<double>("--minutes") { Description = "Length of the deployment", DefaultValueFactory = _ => 60 };
+        var camera = new Option<string>("--camera") { Description = "Camera id for alerts and audit", DefaultValueFactory = _ => "watch" };
+        var site = new Option<string?>("--site") { Description = "Site of the camera" };
+        var fps = new Option<double>("--analysis-fps") { Description = "Frames analysed per second", DefaultValueFactory = _ => 5 };
+        var tiling = new Option<bool>("--tiling") { Description = "Tile frames so that small faces are found" };
+        var loop = new Option<bool>("--loop") { Description = "Replay a file source in a loop" };
+        var command = new Command("watch", "Watch one camera against watchlists for an authorised deployment, printing alerts live.")
+        {
+            source, watchlists, authorisation, minutes, camera, site, fps, tiling, loop, ArgusCli.JsonOption,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+            var names = parse.GetValue(watchlists)!.Distinct(StringComparer.Ordinal).ToArray();
+            var now = CliEnvironment.Time.GetUtcNow();
+            var cameraId = parse.GetValue(camera)!;
+            var deployment = new Deployment(
+                Guid.NewGuid().ToString("N"), $"watch {cameraId}", [cameraId], parse.GetValue(site), names, parse.GetValue(authorisation)!,
+                now, now.AddMinutes(parse.GetValue(minutes)));
+            var matcher = await Identity.Audited(host, store, actor.Id, "deployment.start", $"camera:{cameraId}", async () =>
+            {
+                deployment.Validate();
+                AccessPolicy.Demand(actor, Capability.ReviewAlerts);
+                if (deployment.Site is { } s)
+                {
+                    AccessPolicy.DemandSite(actor, Capability.ReviewAlerts, s);
+                }
+
+                foreach (var name in names)
+                {
+                    AccessPolicy.DemandWatchlist(actor, Capability.ReviewAlerts, name);
+                }
+
+                return await WatchlistMatcher.BuildAsync(store, names, host.Paths.DataDirectory, now, ct);
+            }, ct);
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "deployment.started", $"deployment:{deployment.Id}", AuditDetails.Of(
+                ("camera", cameraId), ("site", deployment.Site), ("watchlists", names), ("authorisation", deployment.AuthorisationReference),
+                ("end", deployment.End), ("entries", matcher.Entries))), ct);
+
+            var json = parse.GetValue(ArgusCli.JsonOption);
+            if (!json)
+            {
+                host.Out.WriteLine($"watching {CameraSource.Parse(parse.GetValue(source)!).Redacted} against {string.Join(", ", names)} ({matcher.Entries} active entries) until {deployment.End:yyyy-MM-dd HH:mm} UTC");
+            }
+
+            var stream = new AlertStream();
+            using var subscription = stream.Subscribe();
+            var settings = new CameraSettings(cameraId, cameraId, deployment.Site, CameraSource.Parse(parse.GetValue(source)!, parse.GetValue(loop)))
+            {
+                AnalysisFps = parse.GetValue(fps),
+                Tiling = new TilingOptions { Enabled = parse.GetValue(tiling) },
+            };
+            var alerts = 0;
+            PipelineCounters counters;
+            await using (var pipeline = new CameraPipeline(settings, host.Engine(), stream, matcher))
+            {
+                pipeline.Start();
+                using var until = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                until.CancelAfter(deployment.End - now);
+                var done = pipeline.Completion;
+                while (!until.IsCancellationRequested && !(done.IsCompleted && subscription.Reader.Count == 0))
+                {
+                    while (subscription.Reader.TryRead(out var alert))
+                    {
+                        alerts += alert.IsUpdate ? 0 : 1;
+                        var entry = matcher.EntryOf(alert.Match.SubjectId);
+                        await GalleryCommands.Audit(host, store, AuditEvent.Ok("system", alert.IsUpdate ? "alert.updated" : "alert.raised", $"entry:{entry.Id}", AuditDetails.Of(
+                            ("alert", alert.AlertId), ("deployment", deployment.Id), ("camera", cameraId), ("score", Math.Round(alert.Match.Score, 4)),
+                            ("supporting_shots", alert.SupportingShots), ("latency_ms", (long)alert.Latency.TotalMilliseconds))), CancellationToken.None);
+                        Print(host, json, alert, entry);
+                    }
+
+                    try
+                    {
+                        await Task.WhenAny(done, Task.Delay(100, until.Token));
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+
+                counters = pipeline.Counters;
+            }
+
+            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "deployment.ended", $"deployment:{deployment.Id}", AuditDetails.Of(
+                ("alerts", alerts), ("faces_seen", counters.FacesSeen), ("tracks_without_match", counters.TracksEndedWithoutMatch))), CancellationToken.None);
+            if (!json)
+            {
+                host.Out.WriteLine($"deployment ended: {alerts} alert(s); {counters.FacesSeen} faces seen, {counters.TracksEndedWithoutMatch} tracks matched nothing and left no trace");
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static void Print(CliHost host, bool json, AlertEvent alert, StoredEntry entry)
+    {
+        var policy = CategoryPolicyOf(entry);
+        var basis = entry.Entry.LegalBasis;
+        if (json)
+        {
+            host.Out.WriteLine(new JsonObject
+            {
+                ["event"] = alert.IsUpdate ? "alert.updated" : "alert.raised",
+                ["alert_id"] = alert.AlertId,
+                ["camera"] = alert.CameraId,
+                ["site"] = alert.Site,
+                ["watchlist"] = entry.Watchlist.Name,
+                ["entry_id"] = entry.Id,
+                ["subject_id"] = alert.Match.SubjectId,
+                ["label"] = alert.Match.Label,
+                ["colour"] = policy.Colour,
+                ["severity"] = policy.Severity.ToString().ToLowerInvariant(),
+                ["score"] = Math.Round(alert.Match.Score, 4),
+                ["supporting_shots"] = alert.SupportingShots,
+                ["latency_ms"] = (long)alert.Latency.TotalMilliseconds,
+                ["case"] = basis.CaseNumber,
+                ["raised_at"] = alert.RaisedAt.ToString("O", CultureInfo.InvariantCulture),
+            }.ToJsonString());
+            return;
+        }
+
+        var warning = policy.ShowWarning ? "WARNING " : "";
+        host.Out.WriteLine(
+            $"{alert.RaisedAt:HH:mm:ss} [{policy.Colour}] {warning}{(alert.IsUpdate ? "update" : "ALERT")} {alert.CameraId}: {alert.Match.Label} " +
+            $"score {alert.Match.Score:0.000} over {alert.SupportingShots} shots; {entry.Watchlist.Name} entry #{entry.Id}, case {basis.CaseNumber}, {basis.Grounds}, " +
+            $"{basis.LegalInstrument}, until {basis.Expiry:yyyy-MM-dd}");
+    }
+
+    private static Core.Watchlists.CategoryPolicy CategoryPolicyOf(StoredEntry entry) =>
+        Core.Watchlists.CategoryPolicy.For(entry.Watchlist.Category, entry.Watchlist.Category == Core.Watchlists.WatchlistCategory.Custom ? entry.Watchlist.Severity : null);
+}
+
+/// <summary>
+/// A deployment's working copy of its watchlists: the index of each watchlist's gallery, answering only for subjects
+/// with an active, unexpired entry at the start of the deployment.
+/// </summary>
+internal sealed class WatchlistMatcher : IFaceMatcher
+{
+    private readonly List<VectorIndex> _indexes = [];
+    private readonly Dictionary<long, (StoredEntry Entry, string Name)> _entries = [];
+
+    public int Entries => _entries.Count;
+
+    public float Threshold { get; init; } = MatchThresholds.Identification;
+
+    public static async Task<WatchlistMatcher> BuildAsync(ArgusStore store, IReadOnlyList<string> names, string dataDirectory, DateTimeOffset now, CancellationToken ct)
+    {
+        var matcher = new WatchlistMatcher();
+        foreach (var name in names)
+        {
+            var watchlist = await store.GetWatchlistAsync(name, ct);
+            foreach (var entry in await store.ListMatchingEntriesAsync(watchlist.Id, now, ct))
+            {
+                var subject = await store.GetSubjectAsync(entry.SubjectId, ct);
+                matcher._entries[entry.SubjectId] = (entry, subject?.DisplayName ?? $"subject {entry.SubjectId}");
+            }
+
+            if (await store.GetGalleryAsync(watchlist.GalleryId, ct) is { TemplateCount: > 0 } gallery)
+            {
+                matcher._indexes.Add((await GalleryIndexProjection.LoadAsync(store, gallery, dataDirectory, ct)).Index);
+            }
+        }
+
+        return matcher;
+    }
+
+    public StoredEntry EntryOf(long subjectId) => _entries[subjectId].Entry;
+
+    public FaceMatch? BestMatch(Embedding probe)
+    {
+        FaceMatch? best = null;
+        foreach (var index in _indexes)
+        {
+            foreach (var hit in index.Search(probe, GalleryIndexProjection.Parameters(index, 5, Threshold)))
+            {
+                if (_entries.TryGetValue(hit.SubjectId, out var entry) && hit.Score > (best?.Score ?? float.NegativeInfinity))
+                {
+                    best = new FaceMatch(hit.SubjectId, hit.TemplateId, entry.Name, hit.Score);
+                }
+            }
+        }
+
+        return best;
+    }
+}
