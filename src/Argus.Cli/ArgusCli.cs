@@ -67,6 +67,7 @@ public static class ArgusCli
         root.Subcommands.Add(EvalCommands.Create(output, error));
         root.Subcommands.Add(CalibrateCommand.Create(output, error));
         root.Subcommands.Add(WatchCommand.Create(output, error));
+        root.Subcommands.Add(CameraCommands.Create(output, error));
         root.Subcommands.Add(BenchCommands.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(DbCommands.Create(output, error));

@@ -169,6 +169,19 @@ internal static class Migrations
             CREATE INDEX searches_user ON searches (user_name, performed_at_ticks);
             CREATE INDEX searches_status ON searches (authorisation_status, authorisation_due_ticks);
             """),
+        (6, "cameras", """
+            CREATE TABLE cameras (
+              camera_id TEXT PRIMARY KEY,
+              name TEXT NOT NULL,
+              site TEXT,
+              source TEXT NOT NULL,
+              analysis_fps {real} NOT NULL,
+              tiling INTEGER NOT NULL,
+              watchlists TEXT NOT NULL,
+              created_by TEXT NOT NULL,
+              created_at_ticks {bigint} NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;
