@@ -12,6 +12,7 @@ internal sealed class CliHost : IDisposable
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
     private FaceEngine? _engine;
+    private AuditChain? _auditChain;
 
     public CliHost(ArgusPaths paths, TextWriter output, TextWriter error)
     {
@@ -38,7 +39,9 @@ internal sealed class CliHost : IDisposable
     /// key generated once into <c>DATA/secrets/audit.key</c> (mode 600), which still stops anyone who can change only
     /// the database from rewriting the log.
     /// </summary>
-    public AuditChain AuditChain()
+    public AuditChain AuditChain() => _auditChain ??= LoadAuditChain();
+
+    private AuditChain LoadAuditChain()
     {
         if (CliEnvironment.Get("ARGUS_AUDIT_KEY") is { Length: > 0 } secret)
         {

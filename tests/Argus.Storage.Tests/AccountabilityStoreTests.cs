@@ -157,16 +157,5 @@ public sealed class PostgresAccountabilityStoreTests : AccountabilityStoreTests
     protected override Task<ArgusStore> OpenStoreAsync() =>
         ArgusStore.OpenAsync(StorageOptions.Postgres(PostgresStoreTests.RequireConnectionString(), _schema) with { TimeProvider = Time });
 
-    public override async Task DisposeAsync()
-    {
-        if (PostgresStoreTests.ConnectionString is null)
-        {
-            return;
-        }
-
-        await using var connection = new NpgsqlConnection(PostgresStoreTests.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public override Task DisposeAsync() => PostgresStoreTests.DropSchemaAsync(_schema);
 }

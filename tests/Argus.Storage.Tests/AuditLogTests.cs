@@ -167,16 +167,5 @@ public sealed class PostgresAuditLogTests : AuditLogTests
         await command.ExecuteNonQueryAsync();
     }
 
-    public override async Task DisposeAsync()
-    {
-        if (PostgresStoreTests.ConnectionString is null)
-        {
-            return;
-        }
-
-        await using var connection = new NpgsqlConnection(PostgresStoreTests.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public override Task DisposeAsync() => PostgresStoreTests.DropSchemaAsync(_schema);
 }

@@ -77,7 +77,10 @@ public sealed class PostgresStoreTests : StoreContractTests
         Assert.Equal("storage.read_only", e.Code);
     }
 
-    public override async Task DisposeAsync()
+    public override Task DisposeAsync() => DropSchemaAsync(_schema);
+
+    /// <summary>Drops a test's own schema (nothing to do when PostgreSQL tests are skipped).</summary>
+    public static async Task DropSchemaAsync(string schema)
     {
         if (ConnectionString is null)
         {
@@ -86,7 +89,7 @@ public sealed class PostgresStoreTests : StoreContractTests
 
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+        await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", connection);
         await command.ExecuteNonQueryAsync();
     }
 }
