@@ -40,7 +40,8 @@ public sealed record EngineRun(
     double RecallAt1,
     double RecallAt10,
     double MatchRecall,
-    double IdentityTop1);
+    double IdentityTop1,
+    double ExactShare = 0);
 
 public sealed record SearchBenchmarkResult(
     SearchBenchmarkOptions Options,
@@ -64,6 +65,7 @@ public sealed record SearchBenchmarkResult(
     long SnapshotBytes,
     IReadOnlyList<EngineRun> Ann,
     EngineRun? AnnChosen,
+    IReadOnlyList<EngineRun> Hybrid,
     double PeerBuildSeconds,
     double PeerBytesPerVector,
     double PeerSaveSeconds,
@@ -162,6 +164,7 @@ public static class SearchBenchmark
 
         // IVF.
         var ann = new List<EngineRun>();
+        var hybrid = new List<EngineRun>();
         double train = 0, annBytes = 0;
         EngineRun? chosen = null;
         if (o.Ann)
@@ -177,6 +180,12 @@ public static class SearchBenchmark
             }
 
             chosen = ann.FirstOrDefault(r => r.MatchRecall >= 0.999) ?? ann[^1];
+            foreach (var probes in o.Probes)
+            {
+                var run = MeasureHybrid(index, o, queries, queryIdentity, truth, probes);
+                hybrid.Add(run);
+                log($"  probes {probes} + exact below {o.Threshold}: {run.QpsAll:0} QPS ({run.Qps1:0} on 1 thread), {run.ExactShare:P1} answered exactly, match recall {run.MatchRecall:0.0000}, recall@1 {run.RecallAt1:0.0000}, recall@10 {run.RecallAt10:0.0000}");
+            }
         }
 
         // Snapshot: save, then time a restart.
@@ -226,7 +235,7 @@ public static class SearchBenchmark
 
         return new SearchBenchmarkResult(
             o, mateMean, mateStd, impMean, impStd, meanMatches, generate, exactBuild, exactBytes, scanRate, o.Size * batched.QpsAll,
-            exactSingle, batched, train, index.ListCount, annBytes, save, load, bytes, ann, chosen,
+            exactSingle, batched, train, index.ListCount, annBytes, save, load, bytes, ann, chosen, hybrid,
             peerBuild, peerBytes, peerSave, peerLoad, acceleration, peerRuns);
     }
 
@@ -325,6 +334,39 @@ public static class SearchBenchmark
             r.CopyTo(results, b * Batch);
         });
         return Score("exact int8", $"batches of {Batch}", o, identity, truth, results, qps1 * Batch, qpsAll * Batch, p50One, p99One, p50All, p99All);
+    }
+
+    /// <summary>
+    /// IVF with the exact fallback (<see cref="SearchParameters.ExactBelow"/> at the match threshold) in batches of 256
+    /// queries: a query whose 10th approximate hit is below the threshold (a stranger, or a face with fewer than 10
+    /// mates above it) is answered again by the batched exact scan. Latencies are per batch.
+    /// </summary>
+    private static EngineRun MeasureHybrid(VectorIndex index, SearchBenchmarkOptions o, float[] queries, long[] identity, Truth[] truth, int probes)
+    {
+        var p = new SearchParameters(10, -1f, probes, o.Threshold);
+        const int Batch = 256;
+        var dim = o.Dimension;
+        var batches = Math.Max(1, o.Queries / Batch);
+        var size = Math.Min(Batch, o.Queries);
+        var results = new SearchHit[batches * size][];
+        index.SearchBatch(queries.AsSpan(0, size * dim), p);
+        var (qps1, p50One, p99One) = Timed(Math.Max(1, batches / 4), 1, b => index.SearchBatch(queries.AsSpan(b * size * dim, size * dim), p, 1));
+        var (qpsAll, p50All, p99All) = Timed(batches, 1, b =>
+        {
+            var r = index.SearchBatch(queries.AsSpan(b * size * dim, size * dim), p, o.Threads);
+            r.CopyTo(results, b * size);
+        });
+
+        // Which queries the fallback answered: the same rule on the approximate answers alone.
+        var exact = 0;
+        for (var q = 0; q < results.Length; q++)
+        {
+            var approximate = index.Search(queries.AsSpan(q * dim, dim), p with { ExactBelow = null });
+            exact += approximate.Length < p.K || approximate[^1].Score < o.Threshold ? 1 : 0;
+        }
+
+        return Score("Argus IVF + exact fallback", $"probes {probes}, exact below {o.Threshold}", o, identity, truth, results, qps1 * size, qpsAll * size, p50One, p99One, p50All, p99All)
+            with { ExactShare = exact / (double)results.Length };
     }
 
     private static (double Qps, double P50, double P99) Timed(int count, int threads, Action<int> body)

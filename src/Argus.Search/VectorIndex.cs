@@ -228,18 +228,31 @@ public sealed class VectorIndex
         var state = _state;
         if (parameters.IsExact || state.IsFlat)
         {
-            var collector = RentCollector(parameters);
-            try
-            {
-                ExactScan(state, q, [collector], Options.ScanThreads, parameters);
-                return collector.CopyTo(destination);
-            }
-            finally
-            {
-                _collectors.Add(collector);
-            }
+            return ExactOne(state, q, parameters, destination);
         }
 
+        var n = Approximate(state, q, parameters, scratch, destination);
+        return parameters.NeedsExact(n, n > 0 ? destination[n - 1].Score : float.NegativeInfinity)
+            ? ExactOne(state, q, parameters, destination)
+            : n;
+    }
+
+    private int ExactOne(IndexState state, QueryBlock q, SearchParameters parameters, Span<SearchHit> destination)
+    {
+        var collector = RentCollector(parameters);
+        try
+        {
+            ExactScan(state, q, [collector], Options.ScanThreads, parameters);
+            return collector.CopyTo(destination);
+        }
+        finally
+        {
+            _collectors.Add(collector);
+        }
+    }
+
+    private int Approximate(IndexState state, QueryBlock q, SearchParameters parameters, SearchScratch scratch, Span<SearchHit> destination)
+    {
         var c = scratch.Collector;
         c.Reset(parameters.K, parameters.Threshold);
         var probes = Math.Min(parameters.Probes, state.Lists.Length);
@@ -255,9 +268,11 @@ public sealed class VectorIndex
     }
 
     /// <summary>
-    /// Exact search of many queries at once: each block of the gallery is read once for up to 32 queries, on
-    /// <paramref name="threads"/> threads (default <see cref="VectorIndexOptions.ScanThreads"/>).
-    /// <paramref name="queries"/> holds the vectors back to back; result <c>i</c> belongs to query <c>i</c>.
+    /// Searches many queries at once on <paramref name="threads"/> threads (default
+    /// <see cref="VectorIndexOptions.ScanThreads"/>). <paramref name="queries"/> holds the vectors back to back; result
+    /// <c>i</c> belongs to query <c>i</c>. Exact: each block of the gallery is read once for up to 32 queries.
+    /// Approximate: the queries are spread over the threads, then those the approximate search cannot vouch for
+    /// (<see cref="SearchParameters.ExactBelow"/>) are answered by one batched exact scan.
     /// </summary>
     public SearchHit[][] SearchBatch(ReadOnlySpan<float> queries, SearchParameters parameters, int threads = 0)
     {
@@ -267,13 +282,64 @@ public sealed class VectorIndex
             throw new ArgusException("search.dimension", $"Batch length {queries.Length} is not a multiple of the dimension {Dimension}.");
         }
 
+        threads = threads > 0 ? threads : Options.ScanThreads;
+        var state = _state;
+        if (parameters.IsExact || state.IsFlat)
+        {
+            return ExactBatch(state, queries, parameters, threads);
+        }
+
+        var total = queries.Length / Dimension;
+        var results = new SearchHit[total][];
+        var vectors = queries.ToArray();
+        var redo = new bool[total];
+        var approximate = parameters with { ExactBelow = null };
+        Parallel.For(0, total, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+        {
+            var hits = Search(vectors.AsSpan(i * Dimension, Dimension), approximate);
+            redo[i] = parameters.NeedsExact(hits.Length, hits.Length > 0 ? hits[^1].Score : float.NegativeInfinity);
+            results[i] = hits;
+        });
+
+        var again = 0;
+        foreach (var r in redo)
+        {
+            again += r ? 1 : 0;
+        }
+
+        if (again == 0)
+        {
+            return results;
+        }
+
+        var exactQueries = new float[again * Dimension];
+        var which = new int[again];
+        for (int i = 0, j = 0; i < total; i++)
+        {
+            if (redo[i])
+            {
+                which[j] = i;
+                vectors.AsSpan(i * Dimension, Dimension).CopyTo(exactQueries.AsSpan(j++ * Dimension));
+            }
+        }
+
+        var exact = ExactBatch(state, exactQueries, parameters, threads);
+        for (var j = 0; j < again; j++)
+        {
+            results[which[j]] = exact[j];
+        }
+
+        return results;
+    }
+
+    private SearchHit[][] ExactBatch(IndexState state, ReadOnlySpan<float> queries, SearchParameters parameters, int threads)
+    {
         var total = queries.Length / Dimension;
         var results = new SearchHit[total][];
         const int BlockSize = 32;
         var block = new QueryBlock(Dimension, BlockSize);
         var collectors = new TopKCollector[BlockSize];
         Span<SearchHit> hits = parameters.K <= 256 ? stackalloc SearchHit[Math.Max(parameters.K, 1)] : new SearchHit[parameters.K];
-        var state = _state;
         for (var start = 0; start < total; start += BlockSize)
         {
             var n = Math.Min(BlockSize, total - start);
@@ -286,7 +352,7 @@ public sealed class VectorIndex
             }
 
             block.Count = n;
-            ExactScan(state, block, collectors.AsSpan(0, n).ToArray(), threads > 0 ? threads : Options.ScanThreads, parameters);
+            ExactScan(state, block, collectors.AsSpan(0, n).ToArray(), threads, parameters);
             for (var i = 0; i < n; i++)
             {
                 results[start + i] = hits[..collectors[i].CopyTo(hits)].ToArray();
@@ -347,6 +413,11 @@ public sealed class VectorIndex
         if (!float.IsFinite(p.Threshold) || p.Threshold is < -1f or > 1f)
         {
             throw new ArgusException("search.threshold", $"Threshold must be a similarity in [-1, 1], got {p.Threshold}.");
+        }
+
+        if (p.ExactBelow is { } floor && (!float.IsFinite(floor) || floor is < -1f or > 1f))
+        {
+            throw new ArgusException("search.threshold", $"ExactBelow must be a similarity in [-1, 1], got {floor}.");
         }
     }
 

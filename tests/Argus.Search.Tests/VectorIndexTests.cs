@@ -209,6 +209,35 @@ public sealed class VectorIndexTests
     }
 
     [Fact]
+    public void Exact_fallback_answers_strangers_exactly_and_leaves_mates_to_the_lists()
+    {
+        // 400 subjects with 5 templates each; queries: 10 faces near enrolled subjects (5 mates above 0.4 each), 10 strangers.
+        var (index, _, centres) = Gallery(400, 5, seed: 23);
+        var rng = new Random(9);
+        var enrolled = Enumerable.Range(0, 10).Select(i => TestData.Near(rng, centres[i * 11], 0.8f)).ToArray();
+        var strangers = Enumerable.Range(0, 10).Select(_ => TestData.Unit(rng, TestData.Contract.Dimension)).ToArray();
+        var queries = enrolled.Concat(strangers).ToArray();
+        var exact = queries.Select(q => index.Search(q, new SearchParameters(5, -1f))).ToArray();
+        index.Train(new IvfTraining { Lists = 40, Iterations = 4 });
+
+        var approximate = new SearchParameters(5, -1f, Probes: 1);
+        var withFallback = approximate with { ExactBelow = 0.4f };
+        var flat = queries.SelectMany(q => q).ToArray();
+        var batch = index.SearchBatch(flat, withFallback);
+        var strangersMissed = 0;
+        for (var i = 0; i < queries.Length; i++)
+        {
+            Assert.Equal(exact[i], index.Search(queries[i], withFallback));
+            Assert.Equal(exact[i], batch[i]);
+            strangersMissed += i >= enrolled.Length && !exact[i].SequenceEqual(index.Search(queries[i], approximate)) ? 1 : 0;
+        }
+
+        // One probe cannot find a stranger's scattered neighbours: the fallback is what made the answers above exact.
+        Assert.True(strangersMissed >= 5, $"only {strangersMissed} strangers differed without the fallback");
+        Assert.Throws<ArgusException>(() => index.Search(queries[0], approximate with { ExactBelow = float.NaN }));
+    }
+
+    [Fact]
     public void Spilled_templates_count_once_and_are_removed_everywhere()
     {
         var (index, rows, centres) = Gallery(100, 4, seed: 31);

@@ -146,8 +146,9 @@ internal static class BenchCommands
     {
         var ann = r.AnnChosen;
         var peerBest = r.Peer.Count > 0 ? r.Peer.MaxBy(p => p.RecallAt10) : null;
+        var hybrid = r.Hybrid.Where(h => h.RecallAt10 >= 0.99).MaxBy(h => h.QpsAll) ?? r.Hybrid.MaxBy(h => h.RecallAt10);
         var runs = new JsonArray();
-        foreach (var run in r.Ann.Concat(r.Peer).Prepend(r.ExactBatched).Prepend(r.ExactSingle))
+        foreach (var run in r.Ann.Concat(r.Hybrid).Concat(r.Peer).Prepend(r.ExactBatched).Prepend(r.ExactSingle))
         {
             runs.Add(new JsonObject
             {
@@ -163,6 +164,7 @@ internal static class BenchCommands
                 ["recall_at_10"] = Math.Round(run.RecallAt10, 4),
                 ["match_recall"] = Math.Round(run.MatchRecall, 4),
                 ["identity_top1"] = Math.Round(run.IdentityTop1, 4),
+                ["exact_share"] = Math.Round(run.ExactShare, 4),
             });
         }
 
@@ -183,6 +185,11 @@ internal static class BenchCommands
             ["ann_recall_at_10"] = ann is null ? null : Math.Round(ann.RecallAt10, 4),
             ["ann_recall_at_1"] = ann is null ? null : Math.Round(ann.RecallAt1, 4),
             ["ann_lists"] = r.AnnLists,
+            ["hybrid_setting"] = hybrid?.Setting,
+            ["hybrid_qps"] = hybrid is null ? null : Math.Round(hybrid.QpsAll, 1),
+            ["hybrid_recall_at_10"] = hybrid is null ? null : Math.Round(hybrid.RecallAt10, 4),
+            ["hybrid_match_recall"] = hybrid is null ? null : Math.Round(hybrid.MatchRecall, 4),
+            ["hybrid_exact_share"] = hybrid is null ? null : Math.Round(hybrid.ExactShare, 4),
             ["ann_train_seconds"] = Math.Round(r.AnnTrainSeconds, 2),
             ["bytes_per_vector"] = Math.Round(ann is null ? r.ExactBytesPerVector : r.AnnBytesPerVector, 1),
             ["load_seconds"] = Math.Round(r.SnapshotLoadSeconds, 3),
