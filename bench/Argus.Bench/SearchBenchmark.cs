@@ -365,8 +365,8 @@ public static class SearchBenchmark
             exact += approximate.Length < p.K || approximate[^1].Score < o.Threshold ? 1 : 0;
         }
 
-        return Score("Argus IVF + exact fallback", $"probes {probes}, exact below {o.Threshold}", o, identity, truth, results, qps1 * size, qpsAll * size, p50One, p99One, p50All, p99All)
-            with { ExactShare = exact / (double)results.Length };
+        var run = Score("Argus IVF + exact fallback", $"probes {probes}, exact below {o.Threshold}", o, identity, truth, results, qps1 * size, qpsAll * size, p50One, p99One, p50All, p99All);
+        return run with { ExactShare = exact / (double)results.Length };
     }
 
     private static (double Qps, double P50, double P99) Timed(int count, int threads, Action<int> body)
