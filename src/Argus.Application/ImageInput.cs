@@ -21,6 +21,9 @@ public sealed class ImageInput
 
     public static ImageInput FromBytes(string name, byte[] bytes) => new(name, () => bytes);
 
+    /// <summary>An image that was not supplied: refused with <paramref name="refusal"/> when an operation gets to it.</summary>
+    public static ImageInput Missing(string name, ArgusException refusal) => new(name, () => throw refusal);
+
     /// <summary>A file, read on first use; unreadable files are <c>image.unreadable</c>.</summary>
     public static ImageInput FromFile(string path) => new(path, () =>
     {

@@ -18,6 +18,7 @@ public static class FacePreparation
         var bytes = input.Read();
         using var image = ImageDecoder.Decode(bytes);
         var result = engine.AnalyzePrimary(image, face);
+        ArgusMetrics.FacesAnalysed.Add(1);
         if (result.Face is null)
         {
             throw new ArgusException("face.none", "no face found");

@@ -162,6 +162,7 @@ public sealed class GalleryService(OperationContext context)
             throw;
         }
 
+        ArgusMetrics.TemplatesEnrolled.Add(ids.Count);
         await context.AuditAsync(AuditEvent.Ok(actor.Id, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
             ("gallery", g.Id), ("template_ids", ids.Select(i => i.ToString(CultureInfo.InvariantCulture))),
             ("source_sha256", prepared.Select(p => p.Sha256)), ("enrolled_by", enrolledBy))), ct);
@@ -183,9 +184,12 @@ public sealed class GalleryService(OperationContext context)
 
             var (declaration, approval) = await PurposeBinding.ApproveAsync(context, request.Declaration, actor, [], [request.Gallery], now, ct);
             var g = await FindGallery(context.Store, request.Gallery, ct);
+            var started = context.Time.GetTimestamp();
             var (probe, probeSha256, _) = FacePreparation.Prepare(context.Engine(), request.Probe, request.Face, keepCrop: false, requireSingle: false);
             var load = await GalleryIndexProjection.LoadAsync(context.Store, g, context.DataDirectory, ct);
             var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
+            ArgusMetrics.SearchDuration.Record(context.Time.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "gallery"));
+            ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "gallery"), new KeyValuePair<string, object?>("match", hits.Length > 0));
             var record = await PurposeBinding.RecordAsync(context.Store, actor, declaration, approval, probeSha256, hits.Length, now, ct);
             return (record, g, load, hits);
         });

@@ -48,6 +48,7 @@ public sealed class SearchService(OperationContext context)
                 lists.Add(await context.Store.GetWatchlistAsync(n, ct));
             }
 
+            var started = context.Time.GetTimestamp();
             var (probe, probeSha256, _) = Galleries.FacePreparation.Prepare(context.Engine(), request.Probe, request.Face, keepCrop: false, requireSingle: false);
             var found = new List<(StoredEntry Entry, SearchHit Hit)>();
             foreach (var w in lists)
@@ -72,6 +73,8 @@ public sealed class SearchService(OperationContext context)
             }
 
             var best = found.OrderByDescending(f => f.Hit.Score).Take(k).ToList();
+            ArgusMetrics.SearchDuration.Record(context.Time.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "watchlist"));
+            ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "watchlist"), new KeyValuePair<string, object?>("match", best.Count > 0));
             var record = await PurposeBinding.RecordAsync(context.Store, actor, declaration, approval, probeSha256, best.Count, now, ct);
             return (record, best);
         });
