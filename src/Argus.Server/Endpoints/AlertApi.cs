@@ -52,17 +52,18 @@ internal static class AlertApi
         await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "alerts.stream_opened", $"stream:{id}"), ct);
         Log.StreamOpened(logger, id);
 
-        http.Response.Headers.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        await http.Response.WriteAsync(": argus alerts\n\n", ct);
-        await http.Response.Body.FlushAsync(ct);
-
+        // Subscribed before the first byte goes out: a client that has seen the opening comment misses nothing.
         using var subscription = stream.Subscribe();
         Subscribers.Add(1);
         long delivered = 0, lostSeen = 0;
         try
         {
+            http.Response.Headers.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            http.Response.Headers["X-Accel-Buffering"] = "no";
+            await http.Response.WriteAsync(": argus alerts\n\n", ct);
+            await http.Response.Body.FlushAsync(ct);
+
             Task<bool>? wait = null;
             while (!ct.IsCancellationRequested)
             {

@@ -21,6 +21,7 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
     private readonly Lazy<FaceEngine> _engine;
     private ArgusStore? _store;
     private OperationContext? _context;
+    private int _disposed;
 
     public ArgusRuntime(IConfiguration configuration, TimeProvider time, ILogger<ArgusRuntime> logger)
     {
@@ -69,6 +70,11 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
         await BootstrapAsync(cancellationToken);
 
         // Load the models off the start-up path; /ready reports them once they are in.
+        if (!_configuration.GetValue("Argus:WarmUpModels", true))
+        {
+            return;
+        }
+
         _ = Task.Run(
             () =>
             {
@@ -123,6 +129,12 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The container disposes this twice (as itself and as the hosted service it also is).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (_store is not null)
         {
             await _store.DisposeAsync();
