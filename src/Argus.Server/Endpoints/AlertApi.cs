@@ -33,6 +33,11 @@ internal static class AlertApi
     private static readonly Counter<long> Delivered = Meter.CreateCounter<long>("argus.alerts.delivered", "{alert}", "Alerts sent to live console streams.");
     private static readonly Counter<long> Lost = Meter.CreateCounter<long>("argus.alerts.lost", "{alert}", "Alerts dropped because a stream subscriber fell behind.");
     private static readonly UpDownCounter<long> Subscribers = Meter.CreateUpDownCounter<long>("argus.alerts.subscribers", "{subscriber}", "Open live alert streams.");
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<AlertStream.Subscription, byte> Open = new();
+
+    // Queue depth: alerts waiting in the open streams' bounded queues (a slow console shows here before it loses any).
+    private static readonly ObservableGauge<long> QueueDepth = Meter.CreateObservableGauge(
+        "argus.alerts.queue_depth", () => Open.Keys.Sum(s => (long)s.Reader.Count), "{alert}", "Alerts queued for live streams, not yet sent.");
 
     public static TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -55,6 +60,7 @@ internal static class AlertApi
         // Subscribed before the first byte goes out: a client that has seen the opening comment misses nothing.
         using var subscription = stream.Subscribe();
         Subscribers.Add(1);
+        Open[subscription] = 0;
         long delivered = 0, lostSeen = 0;
         try
         {
@@ -71,6 +77,11 @@ internal static class AlertApi
                 wait ??= subscription.Reader.WaitToReadAsync(ct).AsTask();
                 if (await Task.WhenAny(wait, Task.Delay(Heartbeat, ct)) != wait)
                 {
+                    if (ct.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
                     await WriteAsync(http, "heartbeat", null, "{}", ct);
                     continue;
                 }
@@ -109,6 +120,7 @@ internal static class AlertApi
         finally
         {
             Subscribers.Add(-1);
+            Open.TryRemove(subscription, out _);
             Log.StreamClosed(logger, id, delivered, lostSeen);
             await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "alerts.stream_closed", $"stream:{id}", AuditDetails.Of(("delivered", delivered), ("lost", lostSeen))), CancellationToken.None);
         }
