@@ -38,3 +38,4 @@ argus_dll="$repo/src/Argus.Cli/bin/$configuration/net10.0/linux-x64/argus.dll"
 log "models: verifying or fetching into $ARGUS_MODELS"
 dotnet "$argus_dll" models fetch >&2
 export ARGUS_CLI="$argus_dll"
+export ARGUS_SERVER="$repo/src/Argus.Server/bin/$configuration/net10.0/linux-x64/Argus.Server.dll"

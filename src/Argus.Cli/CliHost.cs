@@ -1,8 +1,10 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Argus.Application;
+using Argus.Application.Auditing;
 using Argus.Core.Audit;
 using Argus.Core.Configuration;
+using Argus.Storage;
 using Argus.Vision.Pipeline;
 
 namespace Argus.Cli;
@@ -41,33 +43,14 @@ internal sealed class CliHost : IDisposable
     /// </summary>
     public AuditChain AuditChain() => _auditChain ??= LoadAuditChain();
 
-    private AuditChain LoadAuditChain()
-    {
-        if (CliEnvironment.Get("ARGUS_AUDIT_KEY") is { Length: > 0 } secret)
-        {
-            return Core.Audit.AuditChain.FromSecret(secret);
-        }
+    private AuditChain LoadAuditChain() => AuditKey.LoadChain(
+        Paths.DataDirectory,
+        CliEnvironment.Get,
+        path => Error.WriteLine($"argus: generated an audit key in {path}; in production set ARGUS_AUDIT_KEY from your secrets store instead"));
 
-        var path = Path.Combine(Paths.DataDirectory, "secrets", "audit.key");
-        if (!File.Exists(path))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            using (var writer = new StreamWriter(path, System.Text.Encoding.ASCII, options))
-            {
-                writer.Write(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-            }
-
-            Error.WriteLine($"argus: generated an audit key in {path}; in production set ARGUS_AUDIT_KEY from your secrets store instead");
-        }
-
-        return Core.Audit.AuditChain.FromSecret(File.ReadAllText(path).Trim());
-    }
+    /// <summary>The shared operations over <paramref name="store"/>, with this invocation's clock and settings.</summary>
+    public OperationContext Operations(ArgusStore store) =>
+        new(store, AuditChain(), () => Engine(), Paths.DataDirectory, CliEnvironment.Time, CliEnvironment.Get);
 
     public FaceEngine Engine(bool liveness = false, bool pose = false)
     {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Argus.Core;
+using Argus.Application.Auditing;
 using Argus.Core.Audit;
 
 namespace Argus.Cli.Commands;
@@ -17,23 +17,16 @@ internal static class AuditCommands
         var verify = new Command("verify", "Check the whole chain; names the first edited, deleted, inserted or reordered record.") { head, ArgusCli.JsonOption };
         verify.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
-            var expected = ParseHead(parse.GetValue(head));
-            var chain = host.AuditChain();
             await using var store = await GalleryCommands.OpenStore(host, ct);
-            var records = new List<AuditRecord>();
-            await foreach (var r in store.ReadAuditAsync(ct: ct))
-            {
-                records.Add(r);
-            }
-
-            var result = chain.Verify(records, expected);
+            var v = await new AuditService(host.Operations(store)).VerifyAsync(parse.GetValue(head), ct);
+            var result = v.Result;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
                     ["intact"] = result.Intact,
-                    ["records"] = records.Count,
-                    ["head"] = records.Count == 0 ? null : $"{records[^1].Sequence}:{records[^1].Hash}",
+                    ["records"] = v.Records,
+                    ["head"] = v.Head,
                     ["first_bad_sequence"] = result.FirstBreak?.Sequence,
                     ["reason"] = result.FirstBreak?.Reason,
                 });
@@ -41,9 +34,9 @@ internal static class AuditCommands
             else
             {
                 host.Out.WriteLine(result.ToString());
-                if (result.Intact && records.Count > 0)
+                if (result.Intact && v.Head is not null)
                 {
-                    host.Out.WriteLine($"head {records[^1].Sequence}:{records[^1].Hash} (keep it elsewhere to detect records cut from the end)");
+                    host.Out.WriteLine($"head {v.Head} (keep it elsewhere to detect records cut from the end)");
                 }
             }
 
@@ -57,20 +50,8 @@ internal static class AuditCommands
         list.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
-            await RequireAuditorAsync(host, store, parse, "audit.list", ct);
-            var selected = new Queue<AuditRecord>();
-            await foreach (var r in store.ReadAuditAsync(ct: ct))
-            {
-                if ((parse.GetValue(actor) is not { } a || r.Actor == a) && (parse.GetValue(action) is not { } p || r.Action.StartsWith(p, StringComparison.Ordinal)))
-                {
-                    selected.Enqueue(r);
-                    if (selected.Count > Math.Max(1, parse.GetValue(last)))
-                    {
-                        selected.Dequeue();
-                    }
-                }
-            }
-
+            var actorPrincipal = await Identity.RequireAsync(host, store, parse, ct);
+            var selected = await new AuditService(host.Operations(store)).ListAsync(actorPrincipal, parse.GetValue(actor), parse.GetValue(action), parse.GetValue(last), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject { ["records"] = new JsonArray([.. selected.Select(r => (JsonNode)Json(r))]) });
@@ -90,19 +71,9 @@ internal static class AuditCommands
         var flags = new Command("flags", "Insider-abuse flags for a day: unusual volume, out of hours, out of scope, repeated faces, bulk exports.") { day, ArgusCli.JsonOption };
         flags.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
-            var date = parse.GetValue(day) is { } d
-                ? DateOnly.TryParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : throw new ArgusException("argument.invalid", "--day must be YYYY-MM-DD.")
-                : DateOnly.FromDateTime(CliEnvironment.Time.GetUtcNow().UtcDateTime);
             await using var store = await GalleryCommands.OpenStore(host, ct);
-            await RequireAuditorAsync(host, store, parse, "audit.flags", ct);
-            var records = new List<AuditRecord>();
-            await foreach (var r in store.ReadAuditAsync(ct: ct))
-            {
-                records.Add(r);
-            }
-
-            var found = AbuseDetector.Detect(records, date);
-            var overdue = await store.ListOverdueSearchesAsync(CliEnvironment.Time.GetUtcNow(), ct);
+            var principal = await Identity.RequireAsync(host, store, parse, ct);
+            var (date, found, overdue) = await new AuditService(host.Operations(store)).FlagsAsync(principal, parse.GetValue(day), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
@@ -146,30 +117,6 @@ internal static class AuditCommands
         audit.Subcommands.Add(list);
         audit.Subcommands.Add(flags);
         return audit;
-    }
-
-    /// <summary>
-    /// Reading the log's content (who searched what) is the auditor's: the reading itself is audited. Verification
-    /// stays open to anyone holding the key, since it shows only whether the chain is intact and its head.
-    /// </summary>
-    private static async Task RequireAuditorAsync(CliHost host, Storage.ArgusStore store, System.CommandLine.ParseResult parse, string action, CancellationToken ct)
-    {
-        var actor = await Identity.RequireAsync(host, store, parse, ct);
-        await Identity.Audited(host, store, actor.Id, action, "audit", () => Core.Access.AccessPolicy.Demand(actor, Core.Access.Capability.ReadAudit), ct);
-        await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, action, "audit"), ct);
-    }
-
-    private static (long, string)? ParseHead(string? head)
-    {
-        if (head is null)
-        {
-            return null;
-        }
-
-        var parts = head.Split(':');
-        return parts.Length == 2 && long.TryParse(parts[0], out var seq) && parts[1].Length == 64
-            ? (seq, parts[1])
-            : throw new ArgusException("argument.invalid", "--head must be SEQUENCE:HASH as printed by `argus audit verify`.");
     }
 
     private static JsonObject Json(AuditRecord r) => new()

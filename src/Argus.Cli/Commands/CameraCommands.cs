@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Argus.Core.Access;
-using Argus.Core.Audit;
+using Argus.Application.Cameras;
 using Argus.Storage;
 using Argus.Video;
 
@@ -28,21 +27,10 @@ internal static class CameraCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var cameraId = parse.GetValue(id)!;
-            var added = await Identity.Audited(host, store, actor.Id, "camera.add", $"camera:{cameraId}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageCameras);
-                var parsed = CameraSource.Parse(parse.GetValue(source)!);
-                var lists = parse.GetValue(watchlists) ?? [];
-                foreach (var w in lists)
-                {
-                    await store.GetWatchlistAsync(w, ct);
-                }
-
-                return await store.AddCameraAsync(
-                    new CameraRecord(cameraId, parse.GetValue(name) ?? cameraId, parse.GetValue(site), parsed.Uri, parse.GetValue(fps), parse.GetValue(tiling), lists, actor.Id, default), ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "camera.added", $"camera:{added.Id}", AuditDetails.Of(
-                ("site", added.Site), ("source", CameraSource.Parse(added.Source).Redacted), ("analysis_fps", added.AnalysisFps), ("watchlists", added.Watchlists))), ct);
+            var added = await Cameras(host, store).AddAsync(
+                actor,
+                new CameraSpec(cameraId, parse.GetValue(name), parse.GetValue(site), parse.GetValue(source)!, parse.GetValue(fps), parse.GetValue(tiling), parse.GetValue(watchlists) ?? []),
+                ct);
             host.Out.WriteLine($"added camera '{added.Id}' ({CameraSource.Parse(added.Source).Redacted}, {added.AnalysisFps:0.#} fps analysed)");
             return ArgusCli.Ok;
         }));
@@ -52,12 +40,7 @@ internal static class CameraCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            if (!actor.Can(Capability.ManageCameras) && !actor.Can(Capability.ReviewAlerts))
-            {
-                AccessPolicy.Demand(actor, Capability.ManageCameras);
-            }
-
-            var cameras = (await store.ListCamerasAsync(ct)).Where(c => actor.Can(Capability.ManageCameras) || c.Site is null || actor.Scope.CoversSite(c.Site)).ToList();
+            var cameras = await Cameras(host, store).ListAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
@@ -98,13 +81,7 @@ internal static class CameraCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var cameraId = parse.GetValue(removeId)!;
-            await Identity.Audited(host, store, actor.Id, "camera.remove", $"camera:{cameraId}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageCameras);
-                await store.RemoveCameraAsync(cameraId, ct);
-                return 0;
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "camera.removed", $"camera:{cameraId}"), ct);
+            await Cameras(host, store).RemoveAsync(actor, cameraId, ct);
             host.Out.WriteLine($"removed camera '{cameraId}'");
             return ArgusCli.Ok;
         }));
@@ -114,4 +91,6 @@ internal static class CameraCommands
         camera.Subcommands.Add(remove);
         return camera;
     }
+
+    private static CameraService Cameras(CliHost host, ArgusStore store) => new(host.Operations(store));
 }

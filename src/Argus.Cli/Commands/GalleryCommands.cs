@@ -1,6 +1,7 @@
 using System.CommandLine;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Argus.Application;
+using Argus.Application.Galleries;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
@@ -30,17 +31,7 @@ internal static class GalleryCommands
             await using var store = await OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var galleryName = parse.GetValue(name)!;
-            var g = await Identity.Audited(host, store, actor.Id, "gallery.create", $"gallery:{galleryName}", async () =>
-            {
-                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
-                if (galleryName.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
-                {
-                    throw new ArgusException("gallery.invalid_name", "Gallery names starting with 'watchlist.' are reserved for watchlists (argus watchlist create).");
-                }
-
-                return await store.CreateGalleryAsync(galleryName, host.Engine().Contract, parse.GetValue(description), ct);
-            }, ct);
-            await Audit(host, store, AuditEvent.Ok(actor.Id, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
+            var g = await Galleries(host, store).CreateAsync(actor, galleryName, parse.GetValue(description), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(g));
@@ -85,14 +76,7 @@ internal static class GalleryCommands
             await using var store = await OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var galleryName = parse.GetValue(name)!;
-            var (g, removed) = await Identity.Audited(host, store, actor.Id, "gallery.delete", $"gallery:{galleryName}", async () =>
-            {
-                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
-                var g = await FindGallery(store, galleryName, ct);
-                return (g, await store.DeleteGalleryAsync(g.Id, parse.GetValue(force), ct));
-            }, ct);
-            await Audit(host, store, AuditEvent.Ok(actor.Id, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
-            File.Delete(GalleryIndexProjection.SnapshotPath(host.Paths.DataDirectory, g.Id));
+            var (g, removed) = await Galleries(host, store).DeleteAsync(actor, galleryName, parse.GetValue(force), ct);
             host.Out.WriteLine($"deleted gallery '{g.Name}' and {removed} template(s)");
             return ArgusCli.Ok;
         }));
@@ -120,78 +104,22 @@ internal static class GalleryCommands
         {
             await using var store = await OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            var galleryName = parse.GetValue(gallery)!;
-            var (engine, g) = await Identity.Audited(host, store, actor.Id, "template.enrol", $"gallery:{galleryName}", async () =>
+            var request = new EnrolmentRequest(
+                parse.GetValue(gallery)!, parse.GetValue(subject)!, parse.GetValue(name), [.. parse.GetValue(images)!.Select(ImageInput.FromFile)],
+                parse.GetValue(face), parse.GetValue(by), parse.GetValue(keepCrop));
+            var result = await Galleries(host, store).EnrolAsync(actor, request, ct);
+            if (!result.Enrolled)
             {
-                AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, galleryName);
-                var engine = host.Engine();
-                var g = await FindGallery(store, galleryName, ct);
-                if (!g.Contract.Equals(engine.Contract))
+                foreach (var refusal in result.Refusals)
                 {
-                    throw new ArgusException("template.contract_mismatch", $"Gallery '{g.Name}' holds {g.Contract.Id} templates; this engine makes {engine.Contract.Id}.");
+                    host.Error.WriteLine($"argus: {refusal.Image}: {refusal.Message}");
                 }
 
-                return (engine, g);
-            }, ct);
-
-            // Check every image before writing anything: enrolment is all or nothing.
-            var enrolledBy = parse.GetValue(by) ?? actor.Id;
-            var prepared = new List<(Embedding Embedding, string Sha256, byte[]? Crop)>();
-            var refusals = new List<string>();
-            foreach (var path in parse.GetValue(images)!)
-            {
-                try
-                {
-                    prepared.Add(Prepare(engine, path, parse.GetValue(face), parse.GetValue(keepCrop), requireSingle: true));
-                }
-                catch (ArgusException e)
-                {
-                    refusals.Add($"{path}: {e.Message}");
-                }
-            }
-
-            if (refusals.Count > 0)
-            {
-                foreach (var refusal in refusals)
-                {
-                    host.Error.WriteLine($"argus: {refusal}");
-                }
-
-                host.Error.WriteLine($"argus: nothing enrolled ({refusals.Count} of {refusals.Count + prepared.Count} image(s) refused)");
-                await Audit(host, store, AuditEvent.Refused(actor.Id, "template.enrol", $"gallery:{g.Id}", AuditDetails.Of(("refused", refusals.Count), ("accepted", prepared.Count))), ct);
+                host.Error.WriteLine($"argus: nothing enrolled ({result.Refusals.Count} of {request.Images.Count} image(s) refused)");
                 return ArgusCli.BadInput;
             }
 
-            var reference = parse.GetValue(subject)!;
-            var existing = await store.FindSubjectsByExternalReferenceAsync(reference, ct);
-            if (existing.Count > 1)
-            {
-                throw new ArgusException("subject.ambiguous", $"{existing.Count} subjects have the reference '{reference}'; enrol by a unique reference.");
-            }
-
-            var created = existing.Count == 0;
-            var s = created
-                ? await store.CreateSubjectAsync(new NewSubject(parse.GetValue(name) ?? reference, ExternalReference: reference), ct)
-                : existing[0];
-            var templates = prepared
-                .Select(p => NewTemplate.From(p.Embedding, s.Id, p.Sha256, enrolledBy) with { FaceCropPng = p.Crop is { } crop ? new ReadOnlyMemory<byte>(crop) : default(ReadOnlyMemory<byte>?) })
-                .ToList();
-            IReadOnlyList<long> ids;
-            try
-            {
-                ids = await store.AddTemplatesAsync(g.Id, templates, ct);
-            }
-            catch (ArgusException) when (created)
-            {
-                // The templates were refused (e.g. a duplicate image): leave no empty subject behind.
-                await store.DeleteSubjectAsync(s.Id, CancellationToken.None);
-                throw;
-            }
-
-            await Audit(host, store, AuditEvent.Ok(actor.Id, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
-                ("gallery", g.Id), ("template_ids", ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-                ("source_sha256", prepared.Select(p => p.Sha256)), ("enrolled_by", enrolledBy))), ct);
-
+            var (g, s, ids, reference) = (result.Gallery, result.Subject!, result.TemplateIds, request.SubjectReference);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
@@ -223,7 +151,7 @@ internal static class GalleryCommands
             DefaultValueFactory = _ => MatchThresholds.Identification,
         };
         var image = new Argument<string>("image") { Description = "Probe photo" };
-        var binding = new PurposeBinding();
+        var binding = new PurposeOptions();
         var command = new Command("identify", "Who is this? A purpose-bound 1:N search of a gallery: candidates at or above the threshold, best first, or \"no match\".")
         {
             gallery, face, top, threshold, image, ArgusCli.JsonOption,
@@ -235,33 +163,10 @@ internal static class GalleryCommands
             var t = parse.GetValue(threshold);
             await using var store = await OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            var galleryName = parse.GetValue(gallery)!;
-            var now = CliEnvironment.Time.GetUtcNow();
-            var (record, g, load, hits) = await Identity.Audited(host, store, actor.Id, "search.request", $"gallery:{galleryName}", async () =>
-            {
-                if (k is < 1 or > 1000 || !float.IsFinite(t) || t < -1 || t > 1)
-                {
-                    throw new ArgusException("argument.invalid", "--top must be 1-1000 and --threshold between -1 and 1.");
-                }
-
-                var (declaration, approval) = await binding.ApproveAsync(parse, actor, store, [], [galleryName], now, ct);
-                var g = await FindGallery(store, galleryName, ct);
-                var (probe, probeSha256, _) = Prepare(host.Engine(), parse.GetValue(image)!, parse.GetValue(face), keepCrop: false, requireSingle: false);
-                var load = await GalleryIndexProjection.LoadAsync(store, g, host.Paths.DataDirectory, ct);
-                var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
-                var record = await PurposeBinding.RecordAsync(store, actor, declaration, approval, probeSha256, hits.Length, now, ct);
-                return (record, g, load, hits);
-            }, ct);
-            var candidates = new List<(SearchHit Hit, Subject? Subject)>();
-            foreach (var hit in hits)
-            {
-                candidates.Add((hit, await store.GetSubjectAsync(hit.SubjectId, ct)));
-            }
-
-            // The declaration, the probe's hash and what was returned, never the image.
-            await Audit(host, store, AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"gallery:{g.Id}", PurposeBinding.AuditDetails(
-                record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}"), t)), ct);
-            PurposeBinding.WritePending(host, record);
+            var result = await Galleries(host, store).IdentifyAsync(
+                actor, new IdentifyRequest(parse.GetValue(gallery)!, binding.Read(parse), ImageInput.FromFile(parse.GetValue(image)!), parse.GetValue(face), k, t), ct);
+            var (record, g, candidates) = (result.Record, result.Gallery, result.Candidates);
+            PurposeOptions.WritePending(host, record);
 
             if (parse.GetValue(ArgusCli.JsonOption))
             {
@@ -281,19 +186,19 @@ internal static class GalleryCommands
                         ["gallery_id"] = c.Hit.GalleryId,
                         ["score"] = Math.Round(c.Hit.Score, 4),
                     })]),
-                    ["index"] = new JsonObject { ["templates"] = load.Index.Count, ["from_snapshot"] = load.FromSnapshot, ["load_ms"] = Math.Round(load.Elapsed.TotalMilliseconds, 1) },
+                    ["index"] = new JsonObject { ["templates"] = result.IndexCount, ["from_snapshot"] = result.FromSnapshot, ["load_ms"] = Math.Round(result.LoadTime.TotalMilliseconds, 1) },
                 });
             }
             else
             {
                 if (candidates.Count == 0)
                 {
-                    host.Out.WriteLine($"no match: nobody in '{g.Name}' ({load.Index.Count:N0} templates) scores at or above {t:0.00}");
+                    host.Out.WriteLine($"no match: nobody in '{g.Name}' ({result.IndexCount:N0} templates) scores at or above {t:0.00}");
                 }
 
                 for (var i = 0; i < candidates.Count; i++)
                 {
-                    var (hit, s) = candidates[i];
+                    var (hit, s) = (candidates[i].Hit, candidates[i].Subject);
                     host.Out.WriteLine($"{i + 1}. subject #{hit.SubjectId} '{s?.DisplayName}' ({s?.ExternalReference})  score {hit.Score:0.0000}  template #{hit.TemplateId}");
                 }
             }
@@ -313,24 +218,7 @@ internal static class GalleryCommands
             await using var store = await OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var subjectId = parse.GetValue(id);
-            var receipt = await Identity.Audited(host, store, actor.Id, "subject.erase", $"subject:{subjectId}", async () =>
-            {
-                // Erasure is for those who keep galleries or watchlists: enrolment clerks and administrators.
-                AccessPolicy.Demand(actor, actor.Can(Capability.ManageWatchlists) ? Capability.ManageWatchlists : Capability.ManageServiceGalleries);
-                return await store.DeleteSubjectAsync(subjectId, ct);
-            }, ct);
-            await Audit(host, store, AuditEvent.Ok(actor.Id, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
-                ("receipt_sha256", receipt.ReceiptSha256), ("templates_removed", receipt.TemplatesRemoved))), ct);
-
-            // Storage is done; bring every affected index up to date before returning, so no search can still find them.
-            foreach (var galleryId in receipt.GalleryIds)
-            {
-                if (await store.GetGalleryAsync(galleryId, ct) is { } g)
-                {
-                    await GalleryIndexProjection.RebuildAsync(store, g, host.Paths.DataDirectory, ct);
-                }
-            }
-
+            var receipt = await Galleries(host, store).EraseSubjectAsync(actor, subjectId, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
@@ -360,61 +248,7 @@ internal static class GalleryCommands
     internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) =>
         await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get) with { TimeProvider = CliEnvironment.Time }, ct);
 
-    /// <summary>
-    /// A gallery by name. A watchlist's own gallery is refused here: it is searched only through <c>argus search</c>,
-    /// which matches active, unexpired entries alone, and filled only through <c>argus entry propose</c>.
-    /// </summary>
-    internal static async Task<Gallery> FindGallery(ArgusStore store, string name, CancellationToken ct)
-    {
-        if (name.StartsWith(Storage.Watchlist.GalleryName(""), StringComparison.Ordinal))
-        {
-            throw new ArgusException("gallery.watchlist_backed", $"Gallery '{name}' belongs to a watchlist: search it with `argus search --watchlist`, add to it with `argus entry propose`.");
-        }
-
-        return await store.GetGalleryAsync(name, ct) ?? throw new ArgusException("gallery.not_found", $"No gallery named '{name}' (see argus gallery list).");
-    }
-
-    /// <summary>
-    /// The one usable face of a photo: refused when there is no face, several faces without <paramref name="face"/>,
-    /// or a face under the quality gate.
-    /// </summary>
-    internal static (Embedding Embedding, string Sha256, byte[]? Crop) Prepare(FaceEngine engine, string path, int? face, bool keepCrop, bool requireSingle)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ArgusException("image.unreadable", $"cannot read it: {e.Message}", e);
-        }
-
-        using var image = ImageDecoder.Decode(bytes);
-        var result = engine.AnalyzePrimary(image, face);
-        if (result.Face is null)
-        {
-            throw new ArgusException("face.none", "no face found");
-        }
-
-        if (requireSingle && face is null && result.FaceCount > 1)
-        {
-            throw new ArgusException("face.several", $"{result.FaceCount} faces; choose one with --face N (numbers from `argus detect`)");
-        }
-
-        var f = result.Face;
-        if (f.Status == FaceStatus.TooSmall || f.Embedding is null)
-        {
-            throw new ArgusException("face.too_small", $"the face is {f.Quality.FaceSize:0} px, below the {engine.Options.MinFaceSize} px quality gate");
-        }
-
-        if (f.Status == FaceStatus.PoorQuality)
-        {
-            throw new ArgusException("face.poor_quality", $"the face is below the quality gate (embedding norm {f.Quality.EmbeddingNorm:0.00}, minimum {engine.Options.MinEmbeddingNorm:0.00}): blurred, occluded or not a face");
-        }
-
-        return (f.Embedding, Convert.ToHexStringLower(SHA256.HashData(bytes)), keepCrop ? engine.AlignedCropPng(image, f) : null);
-    }
+    private static GalleryService Galleries(CliHost host, ArgusStore store) => new(host.Operations(store));
 
     private static JsonObject Json(Gallery g) => new()
     {

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Argus.Core;
-using Argus.Core.Access;
-using Argus.Core.Audit;
+using Argus.Application.Retention;
 
 namespace Argus.Cli.Commands;
 
@@ -15,11 +13,6 @@ namespace Argus.Cli.Commands;
 /// </summary>
 internal static class RetentionCommands
 {
-    public const string AuditRetentionVariable = "ARGUS_AUDIT_RETENTION_DAYS";
-    public const string AlertRetentionVariable = "ARGUS_ALERT_RETENTION_DAYS";
-    public const int DefaultAuditRetentionDays = 365;
-    public const int DefaultAlertRetentionDays = 30;
-
     public static Command Create(TextWriter output, TextWriter error)
     {
         var retention = new Command("retention", "Retention rules: expired entries, alert snapshots and sightings, audit.");
@@ -28,28 +21,9 @@ internal static class RetentionCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await Identity.Audited(host, store, actor.Id, "retention.run", "retention", () => AccessPolicy.Demand(actor, Capability.Configure), ct);
-            var auditDays = Days(AuditRetentionVariable, DefaultAuditRetentionDays);
-            if (auditDays < DefaultAuditRetentionDays)
-            {
-                throw new ArgusException("retention.invalid", $"{AuditRetentionVariable} must be at least {DefaultAuditRetentionDays} days.");
-            }
-
-            var alertDays = Days(AlertRetentionVariable, DefaultAlertRetentionDays);
-            var now = CliEnvironment.Time.GetUtcNow();
-            var expired = await store.DeactivateExpiredEntriesAsync(now, ct);
-            foreach (var e in expired)
-            {
-                await GalleryCommands.Audit(host, store, AuditEvent.Ok("system", "entry.expired", $"entry:{e.Id}", AuditDetails.Of(
-                    ("watchlist", e.Watchlist.Name), ("version", e.Entry.Current.Version), ("expiry", e.Entry.LegalBasis.Expiry), ("run_by", actor.Id))), ct);
-            }
-
-            var (auditRecords, oldest) = await AuditSpan(store, ct);
-            const string alerts = "alert snapshots and sightings are not stored yet (issue 5): nothing to delete";
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "retention.ran", "retention", AuditDetails.Of(
-                ("entries_deactivated", expired.Count), ("alert_retention_days", alertDays), ("audit_retention_days", auditDays),
-                ("audit_records_deleted", 0), ("alerts", "not stored yet"))), ct);
-
+            var r = await new RetentionService(host.Operations(store)).RunAsync(actor, ct);
+            var (expired, alertDays, auditDays, auditRecords, oldest) = (r.Deactivated, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, r.AuditOldest);
+            const string alerts = RetentionResult.Alerts;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
@@ -74,21 +48,5 @@ internal static class RetentionCommands
         }));
         retention.Subcommands.Add(run);
         return retention;
-    }
-
-    private static int Days(string variable, int fallback) =>
-        int.TryParse(CliEnvironment.Get(variable), NumberStyles.None, CultureInfo.InvariantCulture, out var d) && d > 0 ? d : fallback;
-
-    private static async Task<(long Count, DateTimeOffset? Oldest)> AuditSpan(Storage.ArgusStore store, CancellationToken ct)
-    {
-        long count = 0;
-        DateTimeOffset? oldest = null;
-        await foreach (var r in store.ReadAuditAsync(ct: ct))
-        {
-            oldest ??= r.OccurredAt;
-            count++;
-        }
-
-        return (count, oldest);
     }
 }

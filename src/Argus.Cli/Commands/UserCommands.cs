@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Argus.Application.Accounts;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
@@ -29,15 +30,7 @@ internal static class UserCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var name = parse.GetValue(adminName)!;
-            var password = PasswordHasher.Generate();
-            var created = await store.TryBootstrapAdministratorAsync(name, password, ct: ct);
-            if (created is null)
-            {
-                await GalleryCommands.Audit(host, store, AuditEvent.Refused(CliHost.Actor, "user.bootstrap", $"user:{name}", AuditDetails.Of(("code", "user.bootstrap_done"))), ct);
-                throw new ArgusException("user.bootstrap_done", "Users already exist: bootstrap runs only on an empty store. Ask an administrator to add you.");
-            }
-
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(CliHost.Actor, "user.bootstrapped", $"user:{name}", AuditDetails.Of(("roles", "administrator"))), ct);
+            var password = await new AuthenticationService(host.Operations(store)).BootstrapAsync(CliHost.Actor, name, ct);
             host.Out.WriteLine($"created administrator '{name}'");
             host.Out.WriteLine($"password: {password}");
             host.Out.WriteLine("this password is shown once: store it in your secrets manager now");
@@ -58,17 +51,8 @@ internal static class UserCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var name = parse.GetValue(username)!;
-            var created = await Identity.Audited(host, store, actor.Id, "user.create", $"user:{name}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageUsers);
-                var newUser = new NewUser(
-                    name,
-                    parse.GetValue(display) ?? name,
-                    [.. parse.GetValue(roles)!.SelectMany(r => r.Split(',')).Select(AccessCodec.ParseRole)],
-                    new Scope(List(parse.GetValue(sites)), List(parse.GetValue(cameras)), List(parse.GetValue(watchlists))));
-                return await store.CreateUserAsync(newUser, ReadNewPassword(), ct: ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "user.created", $"user:{name}", Details(created)), ct);
+            var scope = new Scope(List(parse.GetValue(sites)), List(parse.GetValue(cameras)), List(parse.GetValue(watchlists)));
+            var created = await Users(host, store).CreateAsync(actor, name, parse.GetValue(display), parse.GetValue(roles)!, scope, ReadNewPassword, ct);
             host.Out.WriteLine($"created user '{created.Username}' ({string.Join(", ", created.Roles.Select(AccessCodec.Name))})");
             return ArgusCli.Ok;
         }));
@@ -78,8 +62,7 @@ internal static class UserCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await Identity.Audited(host, store, actor.Id, "user.list", "users", () => AccessPolicy.Demand(actor, Capability.ManageUsers), ct);
-            var users = await store.ListUsersAsync(ct);
+            var users = await Users(host, store).ListAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject { ["users"] = new JsonArray([.. users.Select(u => (JsonNode)Json(u))]) });
@@ -116,17 +99,7 @@ internal static class UserCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var name = parse.GetValue(username)!;
-            await Identity.Audited(host, store, actor.Id, $"user.{verb}", $"user:{name}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageUsers);
-                if (disabled)
-                {
-                    await KeepAnAdministratorAsync(store, name, ct);
-                }
-
-                return await store.SetUserDisabledAsync(name, disabled, ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, $"user.{verb}d", $"user:{name}"), ct);
+            await Users(host, store).SetDisabledAsync(actor, name, disabled, ct);
             host.Out.WriteLine($"{verb}d user '{name}'");
             return ArgusCli.Ok;
         }));
@@ -144,21 +117,7 @@ internal static class UserCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var name = parse.GetValue(username)!;
-            var changed = await Identity.Audited(host, store, actor.Id, "user.role", $"user:{name}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageUsers);
-                var current = await store.GetUserAsync(name, ct) ?? throw new ArgusException("user.not_found", $"There is no user named '{name}'.");
-                var set = current.Roles.ToHashSet();
-                set.UnionWith((parse.GetValue(addRole) ?? []).Select(AccessCodec.ParseRole));
-                set.ExceptWith((parse.GetValue(removeRole) ?? []).Select(AccessCodec.ParseRole));
-                if (!set.Contains(Core.Access.Role.Administrator))
-                {
-                    await KeepAnAdministratorAsync(store, name, ct);
-                }
-
-                return await store.SetUserRolesAsync(name, set, ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "user.roles_changed", $"user:{name}", AuditDetails.Of(("roles", changed.Roles.Select(AccessCodec.Name)))), ct);
+            var changed = await Users(host, store).ChangeRolesAsync(actor, name, parse.GetValue(addRole) ?? [], parse.GetValue(removeRole) ?? [], ct);
             host.Out.WriteLine($"user '{name}': {(changed.Roles.Count == 0 ? "no roles" : string.Join(", ", changed.Roles.Select(AccessCodec.Name)))}");
             return ArgusCli.Ok;
         }));
@@ -174,16 +133,7 @@ internal static class UserCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var name = parse.GetValue(username) ?? actor.Id;
-            await Identity.Audited(host, store, actor.Id, "user.passwd", $"user:{name}", async () =>
-            {
-                if (name != actor.Id)
-                {
-                    AccessPolicy.Demand(actor, Capability.ManageUsers);
-                }
-
-                return await store.SetUserPasswordAsync(name, ReadNewPassword(), ct: ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "user.password_changed", $"user:{name}"), ct);
+            await Users(host, store).SetPasswordAsync(actor, name, ReadNewPassword, ct);
             host.Out.WriteLine($"password of '{name}' changed");
             return ArgusCli.Ok;
         }));
@@ -202,19 +152,8 @@ internal static class UserCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var name = parse.GetValue(username)!;
-            var created = await Identity.Audited(host, store, actor.Id, "key.create", $"user:{name}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageUsers);
-                Scope? scope = parse.GetValue(watchlists) is null && parse.GetValue(sites) is null
-                    ? null
-                    : new Scope(
-                        parse.GetValue(sites) is { } s ? List(s) : new HashSet<string> { Scope.All },
-                        new HashSet<string> { Scope.All },
-                        parse.GetValue(watchlists) is { } w ? List(w) : new HashSet<string> { Scope.All });
-                return await store.CreateApiKeyAsync(name, scope, ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "key.created", $"key:{created.Key.Id}", AuditDetails.Of(
-                ("user", name), ("prefix", created.Key.Prefix), ("scope", created.Key.Scope is { } sc ? AccessCodec.ScopeJson(sc) : null))), ct);
+            var created = await Users(host, store).CreateKeyAsync(
+                actor, name, parse.GetValue(sites) is { } s ? List(s) : null, parse.GetValue(watchlists) is { } w ? List(w) : null, ct);
             host.Out.WriteLine($"created API key #{created.Key.Id} for '{name}'");
             host.Out.WriteLine($"token: {created.Token}");
             host.Out.WriteLine("the token is shown once and stored only as its SHA-256: give it to the integration as ARGUS_API_KEY now");
@@ -228,12 +167,7 @@ internal static class UserCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var keyId = parse.GetValue(id);
-            var revoked = await Identity.Audited(host, store, actor.Id, "key.revoke", $"key:{keyId}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageUsers);
-                return await store.RevokeApiKeyAsync(keyId, ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "key.revoked", $"key:{keyId}", AuditDetails.Of(("user", revoked.Username))), ct);
+            var revoked = await Users(host, store).RevokeKeyAsync(actor, keyId, ct);
             host.Out.WriteLine($"revoked API key #{keyId} of '{revoked.Username}'");
             return ArgusCli.Ok;
         }));
@@ -243,8 +177,7 @@ internal static class UserCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await Identity.Audited(host, store, actor.Id, "key.list", $"user:{parse.GetValue(username)}", () => AccessPolicy.Demand(actor, Capability.ManageUsers), ct);
-            foreach (var k in await store.ListApiKeysAsync(parse.GetValue(username)!, ct))
+            foreach (var k in await Users(host, store).ListKeysAsync(actor, parse.GetValue(username)!, ct))
             {
                 host.Out.WriteLine($"#{k.Id,-4} argus_{k.Prefix}_…  {(k.Revoked ? "revoked" : "active"),-8} created {k.CreatedAt:yyyy-MM-dd}  last used {k.LastUsedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never"}");
             }
@@ -258,27 +191,11 @@ internal static class UserCommands
         return keys;
     }
 
-    /// <summary>Refuses (<c>user.last_administrator</c>) a change that would leave no enabled administrator to manage users.</summary>
-    private static async Task KeepAnAdministratorAsync(ArgusStore store, string losing, CancellationToken ct)
-    {
-        var others = (await store.ListUsersAsync(ct)).Count(u => u.Username != losing && !u.Disabled && u.Roles.Contains(Core.Access.Role.Administrator));
-        if (others == 0 && (await store.GetUserAsync(losing, ct))?.Roles.Contains(Core.Access.Role.Administrator) == true)
-        {
-            throw new ArgusException("user.last_administrator", $"'{losing}' is the last enabled administrator: add another administrator first.");
-        }
-    }
+    private static UserService Users(CliHost host, ArgusStore store) => new(host.Operations(store));
 
-    private static string ReadNewPassword()
-    {
-        var password = CliEnvironment.Get(NewPasswordVariable) ?? CliEnvironment.Input.ReadLine();
-        PasswordHasher.RequireStrong(password);
-        return password!;
-    }
+    private static string? ReadNewPassword() => CliEnvironment.Get(NewPasswordVariable) ?? CliEnvironment.Input.ReadLine();
 
-    internal static HashSet<string> List(string? csv) =>
-        csv is null ? [] : [.. csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
-
-    private static string Details(User u) => AuditDetails.Of(("roles", u.Roles.Select(AccessCodec.Name)), ("scope", AccessCodec.ScopeJson(u.Scope)));
+    internal static HashSet<string> List(string? csv) => UserService.List(csv);
 
     private static JsonObject Json(User u) => new()
     {

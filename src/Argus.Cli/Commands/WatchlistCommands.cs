@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Argus.Core;
+using Argus.Application;
+using Argus.Application.Watchlists;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Watchlists;
@@ -30,14 +30,7 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var n = parse.GetValue(name)!;
-            var w = await Identity.Audited(host, store, actor.Id, "watchlist.create", $"watchlist:{n}", async () =>
-            {
-                AccessPolicy.Demand(actor, Capability.ManageWatchlists);
-                var spec = new NewWatchlist(n, ParseCategory(parse.GetValue(category)!), parse.GetValue(severity) is { } s ? ParseSeverity(s) : null, parse.GetValue(maxDays));
-                return await store.CreateWatchlistAsync(spec, host.Engine().Contract, actor.Id, ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "watchlist.created", $"watchlist:{w.Id}", AuditDetails.Of(
-                ("name", w.Name), ("category", w.Category.ToString()), ("severity", w.Severity.ToString()), ("max_entry_days", w.MaxEntryDays), ("gallery", w.GalleryId))), ct);
+            var w = await Service(host, store).CreateAsync(actor, new WatchlistSpec(n, parse.GetValue(category)!, parse.GetValue(severity), parse.GetValue(maxDays)), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(w));
@@ -55,19 +48,10 @@ internal static class WatchlistCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            var now = CliEnvironment.Time.GetUtcNow();
-            var rows = new List<(Watchlist W, int Active)>();
-            foreach (var w in await store.ListWatchlistsAsync(ct))
-            {
-                if (actor.Can(Capability.ManageWatchlists) || actor.Scope.CoversWatchlist(w.Name))
-                {
-                    rows.Add((w, (await store.ListMatchingEntriesAsync(w.Id, now, ct)).Count));
-                }
-            }
-
+            var rows = await Service(host, store).ListAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["watchlists"] = new JsonArray([.. rows.Select(r => { var j = Json(r.W); j["active_entries"] = r.Active; return (JsonNode)j; })]) });
+                host.WriteJson(new JsonObject { ["watchlists"] = new JsonArray([.. rows.Select(r => { var j = Json(r.Watchlist); j["active_entries"] = r.Active; return (JsonNode)j; })]) });
             }
             else
             {
@@ -94,9 +78,9 @@ internal static class WatchlistCommands
     {
         var entry = new Command("entry", "Watchlist entries: proposed by one user, active only once another user with the approver role approves.");
         entry.Subcommands.Add(Propose(output, error));
-        entry.Subcommands.Add(Change(output, error, "approve", (e, p, reason, now) => e.Approve(p, reason, now)));
-        entry.Subcommands.Add(Change(output, error, "reject", (e, p, reason, now) => e.Reject(p, reason, now)));
-        entry.Subcommands.Add(Change(output, error, "remove", (e, p, reason, now) => e.Remove(p, reason, now)));
+        entry.Subcommands.Add(Change(output, error, "approve", EntryDecision.Approve));
+        entry.Subcommands.Add(Change(output, error, "reject", EntryDecision.Reject));
+        entry.Subcommands.Add(Change(output, error, "remove", EntryDecision.Remove));
         entry.Subcommands.Add(Amend(output, error));
         entry.Subcommands.Add(List(output, error));
         entry.Subcommands.Add(History(output, error));
@@ -127,48 +111,14 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var listName = parse.GetValue(watchlist)!;
-            var stored = await Identity.Audited(host, store, actor.Id, "entry.propose", $"watchlist:{listName}", async () =>
-            {
-                var w = await store.GetWatchlistAsync(listName, ct);
-                var now = CliEnvironment.Time.GetUtcNow();
-
-                // The legal basis is checked (with each image's hash and source) before any face is enrolled.
-                var paths = parse.GetValue(photos)!;
-                var sources = parse.GetValue(imageSource) ?? [];
-                if (sources.Length != 1 && sources.Length != paths.Length)
-                {
-                    throw new ArgusException("entry.legal_basis_invalid", $"Give one --image-source for all photos or one per photo ({paths.Length}); got {sources.Length}.");
-                }
-
-                var images = new List<ImageSource>();
-                for (var i = 0; i < paths.Length; i++)
-                {
-                    var (imageFrom, imageRef) = ParseSource(sources.Length == 0 ? "" : sources[sources.Length == 1 ? 0 : i]);
-                    images.Add(new ImageSource(Sha256File(paths[i]), imageFrom, imageRef));
-                }
-
-                var basis = new LegalBasis(
-                    parse.GetValue(caseNumber) ?? "", parse.GetValue(grounds) ?? "", parse.GetValue(officer) ?? "", parse.GetValue(authority) ?? "",
-                    parse.GetValue(instrument) ?? "", ParseExpiry(parse.GetValue(expires)), images);
-                var proposed = WatchlistEntry.Propose("new", w.Name, w.Policy, "new", basis, actor, parse.GetValue(reason)!, now);
-
-                var engine = host.Engine();
-                var prepared = paths.Select(p => GalleryCommands.Prepare(engine, p, parse.GetValue(face), keepCrop: false, requireSingle: true)).ToList();
-                var reference = parse.GetValue(subject)!;
-                var existing = await store.FindSubjectsByExternalReferenceAsync(reference, ct);
-                if (existing.Count > 1)
-                {
-                    throw new ArgusException("subject.ambiguous", $"{existing.Count} subjects have the reference '{reference}'.");
-                }
-
-                var s = existing.Count == 1 ? existing[0] : await store.CreateSubjectAsync(new NewSubject(parse.GetValue(name) ?? reference, ExternalReference: reference), ct);
-                await store.AddTemplatesAsync(w.GalleryId, [.. prepared.Select(p => NewTemplate.From(p.Embedding, s.Id, p.Sha256, actor.Id))], ct);
-                return await store.AddEntryAsync(w, s.Id, proposed, ct);
-            }, ct);
+            var stored = await Service(host, store).ProposeAsync(
+                actor,
+                new EntryProposal(
+                    listName, parse.GetValue(subject)!, parse.GetValue(name), parse.GetValue(caseNumber), parse.GetValue(grounds), parse.GetValue(officer),
+                    parse.GetValue(authority), parse.GetValue(instrument), parse.GetValue(expires), parse.GetValue(imageSource) ?? [],
+                    [.. parse.GetValue(photos)!.Select(ImageInput.FromFile)], parse.GetValue(reason)!, parse.GetValue(face)),
+                ct);
             var b = stored.Entry.LegalBasis;
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.proposed", $"entry:{stored.Id}", AuditDetails.Of(
-                ("watchlist", stored.Watchlist.Name), ("subject", stored.SubjectId), ("case", b.CaseNumber), ("instrument", b.LegalInstrument), ("expires", b.Expiry),
-                ("images", b.ImageSources.Select(i => $"{i.ImageSha256}:{i.Source}:{i.Reference}")))), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(stored, history: false));
@@ -183,7 +133,7 @@ internal static class WatchlistCommands
         return command;
     }
 
-    private static Command Change(TextWriter output, TextWriter error, string verb, Func<WatchlistEntry, Principal, string, DateTimeOffset, EntryVersion> apply)
+    private static Command Change(TextWriter output, TextWriter error, string verb, EntryDecision decision)
     {
         var id = new Argument<long>("id") { Description = "Entry id" };
         var reason = new Option<string>("--reason") { Description = "Why (required, recorded in the entry's history)", Required = true };
@@ -201,12 +151,8 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var entryId = parse.GetValue(id);
-            var stored = await Identity.Audited(
-                host, store, actor.Id, $"entry.{verb}", $"entry:{entryId}",
-                () => store.ChangeEntryAsync(entryId, e => apply(e.Entry, actor, parse.GetValue(reason)!, CliEnvironment.Time.GetUtcNow()), ct), ct);
+            var stored = await Service(host, store).DecideAsync(actor, entryId, decision, parse.GetValue(reason)!, ct);
             var v = stored.Entry.Current;
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, $"entry.{v.Change}", $"entry:{stored.Id}", AuditDetails.Of(
-                ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("state", v.State.ToString()), ("reason", v.Reason))), ct);
             host.Out.WriteLine($"entry #{stored.Id} {v.Change}: now {v.State.ToString().ToLowerInvariant()} (version {v.Version})");
             return ArgusCli.Ok;
         }));
@@ -232,27 +178,14 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var entryId = parse.GetValue(id);
-            var stored = await Identity.Audited(host, store, actor.Id, "entry.amend", $"entry:{entryId}", () => store.ChangeEntryAsync(
+            var stored = await Service(host, store).AmendAsync(
+                actor,
                 entryId,
-                e =>
-                {
-                    var b = e.Entry.LegalBasis;
-                    var basis = b with
-                    {
-                        CaseNumber = parse.GetValue(caseNumber) ?? b.CaseNumber,
-                        Grounds = parse.GetValue(grounds) ?? b.Grounds,
-                        InvestigatingOfficer = parse.GetValue(officer) ?? b.InvestigatingOfficer,
-                        IssuingAuthority = parse.GetValue(authority) ?? b.IssuingAuthority,
-                        LegalInstrument = parse.GetValue(instrument) ?? b.LegalInstrument,
-                        Expiry = parse.GetValue(expires) is { } d ? ParseExpiry(d) : b.Expiry,
-                    };
-                    return e.Entry.Amend(actor, e.Watchlist.Policy, basis, parse.GetValue(reason)!, CliEnvironment.Time.GetUtcNow());
-                },
-                ct), ct);
+                new EntryAmendment(
+                    parse.GetValue(reason)!, parse.GetValue(caseNumber), parse.GetValue(grounds), parse.GetValue(officer), parse.GetValue(authority),
+                    parse.GetValue(instrument), parse.GetValue(expires)),
+                ct);
             var v = stored.Entry.Current;
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.amended", $"entry:{stored.Id}", AuditDetails.Of(
-                ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("case", v.LegalBasis.CaseNumber), ("instrument", v.LegalBasis.LegalInstrument),
-                ("expires", v.LegalBasis.Expiry), ("reason", v.Reason))), ct);
             host.Out.WriteLine($"entry #{stored.Id} amended (version {v.Version}): proposed again, it matches nothing until another user with the approver role approves it");
             return ArgusCli.Ok;
         }));
@@ -269,16 +202,7 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var listName = parse.GetValue(watchlist)!;
-            var entries = await Identity.Audited(host, store, actor.Id, "entry.list", $"watchlist:{listName}", async () =>
-            {
-                DemandRead(actor, listName);
-                var w = await store.GetWatchlistAsync(listName, ct);
-                EntryState? filter = parse.GetValue(state) is { } s
-                    ? Enum.TryParse<EntryState>(s, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed : throw new ArgusException("argument.invalid", "--state must be proposed, active, rejected or removed.")
-                    : null;
-                return await store.ListEntriesAsync(w.Id, filter, ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.list", $"watchlist:{listName}", AuditDetails.Of(("entries", entries.Count), ("state", parse.GetValue(state)))), ct);
+            var entries = await Service(host, store).ListEntriesAsync(actor, listName, parse.GetValue(state), ct);
             var now = CliEnvironment.Time.GetUtcNow();
             if (parse.GetValue(ArgusCli.JsonOption))
             {
@@ -313,13 +237,7 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var entryId = parse.GetValue(id);
-            var stored = await Identity.Audited(host, store, actor.Id, "entry.history", $"entry:{entryId}", async () =>
-            {
-                var e = await store.GetEntryAsync(entryId, ct) ?? throw new ArgusException("entry.not_found", $"There is no watchlist entry with id {entryId}.");
-                DemandRead(actor, e.Watchlist.Name);
-                return e;
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "entry.history", $"entry:{stored.Id}"), ct);
+            var stored = await Service(host, store).HistoryAsync(actor, entryId, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(Json(stored, history: true));
@@ -338,68 +256,9 @@ internal static class WatchlistCommands
         return command;
     }
 
-    /// <summary>Reading entries needs a role that works with them (or the auditor's) and the watchlist in scope.</summary>
-    private static void DemandRead(Principal actor, string watchlist)
-    {
-        var capability = actor.Can(Capability.ApproveEntry) ? Capability.ApproveEntry : actor.Can(Capability.ReadAudit) ? Capability.ReadAudit : Capability.ProposeEntry;
-        AccessPolicy.DemandWatchlist(actor, capability, watchlist);
-    }
+    internal static string CategoryName(WatchlistCategory c) => WatchlistService.CategoryName(c);
 
-    internal static WatchlistCategory ParseCategory(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "wanted" or "wanted-person" => WatchlistCategory.WantedPerson,
-        "missing" or "missing-person" => WatchlistCategory.MissingPerson,
-        "venue-ban" => WatchlistCategory.VenueBan,
-        "administrative" => WatchlistCategory.Administrative,
-        "custom" => WatchlistCategory.Custom,
-        _ => throw new ArgusException("watchlist.category_invalid", $"Unknown category '{s}'; use wanted, missing, venue-ban, administrative or custom."),
-    };
-
-    internal static string CategoryName(WatchlistCategory c) => c switch
-    {
-        WatchlistCategory.WantedPerson => "wanted",
-        WatchlistCategory.MissingPerson => "missing",
-        WatchlistCategory.VenueBan => "venue-ban",
-        WatchlistCategory.Administrative => "administrative",
-        _ => "custom",
-    };
-
-    private static Severity ParseSeverity(string s) =>
-        Enum.TryParse<Severity>(s, ignoreCase: true, out var v) && Enum.IsDefined(v)
-            ? v
-            : throw new ArgusException("watchlist.severity_invalid", $"Unknown severity '{s}'; use low, medium, high or critical.");
-
-    /// <summary>The entry applies through the given day: it stops matching at the end of that day (UTC).</summary>
-    private static DateTimeOffset ParseExpiry(string? s)
-    {
-        if (s is null)
-        {
-            throw new ArgusException("entry.legal_basis_invalid", "The legal basis is incomplete: an expiry date (--expires YYYY-MM-DD) is required.");
-        }
-
-        return DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
-            ? new DateTimeOffset(day.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero)
-            : throw new ArgusException("entry.legal_basis_invalid", $"The legal basis is malformed: expiry '{s}' is not a date (YYYY-MM-DD).");
-    }
-
-    private static (string Source, string Reference) ParseSource(string s)
-    {
-        var colon = s.IndexOf(':', StringComparison.Ordinal);
-        return colon <= 0 ? (s.Trim(), "") : (s[..colon].Trim(), s[(colon + 1)..].Trim());
-    }
-
-    private static string Sha256File(string path)
-    {
-        try
-        {
-            using var stream = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(stream));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ArgusException("image.unreadable", $"{path}: cannot read it: {e.Message}", e);
-        }
-    }
+    private static WatchlistService Service(CliHost host, ArgusStore store) => new(host.Operations(store));
 
     private static JsonObject Json(Watchlist w) => new()
     {

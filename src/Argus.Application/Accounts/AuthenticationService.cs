@@ -1,0 +1,86 @@
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Core.Audit;
+using Argus.Storage;
+using Argus.Storage.Security;
+
+namespace Argus.Application.Accounts;
+
+/// <summary>
+/// Who is acting, authenticated against the store. Every attempt (success or failure) is one <c>auth.login</c> audit
+/// record. Wrong passwords count in SQL and lock the account after <c>ARGUS_LOCKOUT_FAILURES</c> (5) in a row for
+/// <c>ARGUS_LOCKOUT_MINUTES</c> (15).
+/// </summary>
+public sealed class AuthenticationService(OperationContext context)
+{
+    public const string LoginAction = "auth.login";
+    public const string LockoutFailuresVariable = "ARGUS_LOCKOUT_FAILURES";
+    public const string LockoutMinutesVariable = "ARGUS_LOCKOUT_MINUTES";
+
+    /// <summary>The principal for a password, or <c>auth.failed</c>, <c>auth.locked</c>, <c>auth.disabled</c>.</summary>
+    public async Task<Principal> LoginAsync(string username, string password, CancellationToken ct, string method = "password") =>
+        await CompleteAsync(await context.Store.LoginAsync(username, password, Lockout(), ct), method, ct);
+
+    /// <summary>The principal an API key acts for, or <c>auth.failed</c>, <c>auth.disabled</c>, <c>auth.key_revoked</c>.</summary>
+    public async Task<Principal> AuthenticateApiKeyAsync(string token, CancellationToken ct) =>
+        await CompleteAsync(await context.Store.AuthenticateApiKeyAsync(token, ct), "api_key", ct);
+
+    /// <summary>Audits a request that came without credentials and returns the <c>auth.required</c> refusal to throw.</summary>
+    public async Task<ArgusException> RefuseMissingAsync(string actor, string status, string message, CancellationToken ct)
+    {
+        await context.AuditAsync(new AuditEvent(actor, LoginAction, $"user:{actor}", "refused", AuditDetails.Of(("code", "auth.required"), ("status", status))), ct);
+        return new ArgusException("auth.required", message);
+    }
+
+    /// <summary>Audits a logout (a session ended by its user).</summary>
+    public Task LogoutAsync(Principal actor, CancellationToken ct) =>
+        context.AuditAsync(AuditEvent.Ok(actor.Id, "auth.logout", $"user:{actor.Id}"), ct);
+
+    /// <summary>First run only: creates administrator <paramref name="username"/> and returns its generated password (<c>user.bootstrap_done</c> otherwise).</summary>
+    public async Task<string> BootstrapAsync(string actor, string username, CancellationToken ct)
+    {
+        var password = PasswordHasher.Generate();
+        var created = await context.Store.TryBootstrapAdministratorAsync(username, password, ct: ct);
+        if (created is null)
+        {
+            await context.AuditAsync(AuditEvent.Refused(actor, "user.bootstrap", $"user:{username}", AuditDetails.Of(("code", "user.bootstrap_done"))), ct);
+            throw new ArgusException("user.bootstrap_done", "Users already exist: bootstrap runs only on an empty store. Ask an administrator to add you.");
+        }
+
+        await context.AuditAsync(AuditEvent.Ok(actor, "user.bootstrapped", $"user:{username}", AuditDetails.Of(("roles", "administrator"))), ct);
+        return password;
+    }
+
+    /// <summary>Lockout from <c>ARGUS_LOCKOUT_FAILURES</c> and <c>ARGUS_LOCKOUT_MINUTES</c>, default 5 failures and 15 minutes.</summary>
+    public LockoutPolicy Lockout() => new(
+        context.PositiveInt(LockoutFailuresVariable, LockoutPolicy.Default.MaxFailures),
+        TimeSpan.FromMinutes(context.PositiveDouble(LockoutMinutesVariable, LockoutPolicy.Default.Duration.TotalMinutes)));
+
+    private async Task<Principal> CompleteAsync(LoginOutcome outcome, string method, CancellationToken ct)
+    {
+        var details = AuditDetails.Of(
+            ("method", method), ("status", outcome.Status.ToString()), ("key_id", outcome.KeyId),
+            ("failed_attempts", outcome.FailedAttempts), ("locked_until", outcome.LockedUntil));
+        if (outcome.Status == LoginStatus.Ok)
+        {
+            await context.AuditAsync(AuditEvent.Ok(outcome.Username, LoginAction, $"user:{outcome.Username}", details), ct);
+            return outcome.Principal!;
+        }
+
+        var code = outcome.Status switch
+        {
+            LoginStatus.Locked => "auth.locked",
+            LoginStatus.Disabled => "auth.disabled",
+            LoginStatus.RevokedKey => "auth.key_revoked",
+            _ => "auth.failed",
+        };
+        await context.AuditAsync(new AuditEvent(outcome.Username, LoginAction, $"user:{outcome.Username}", "refused", details), ct);
+        throw new ArgusException(code, outcome.Status switch
+        {
+            LoginStatus.Locked => $"Account '{outcome.Username}' is locked after repeated failed logins until {outcome.LockedUntil:yyyy-MM-dd HH:mm} UTC.",
+            LoginStatus.Disabled => $"Account '{outcome.Username}' is disabled.",
+            LoginStatus.RevokedKey => "This API key has been revoked.",
+            _ => method == "api_key" ? "Unknown API key." : "Wrong username or password.",
+        });
+    }
+}

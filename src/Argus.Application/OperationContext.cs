@@ -1,0 +1,74 @@
+using System.Globalization;
+using Argus.Core;
+using Argus.Core.Audit;
+using Argus.Storage;
+using Argus.Vision.Pipeline;
+
+namespace Argus.Application;
+
+/// <summary>
+/// What every operation needs: the store, the audit chain, the face engine (built on first use), the data directory
+/// (index snapshots), the clock and the ARGUS_* settings. The CLI builds one per invocation; the server one per process.
+/// Thread-safe as long as the store and engine are (they are).
+/// </summary>
+public sealed class OperationContext
+{
+    private readonly Func<FaceEngine> _engine;
+    private readonly Func<string, string?> _settings;
+
+    public OperationContext(ArgusStore store, AuditChain auditChain, Func<FaceEngine> engine, string dataDirectory, TimeProvider time, Func<string, string?> settings)
+    {
+        Store = store;
+        AuditChain = auditChain;
+        _engine = engine;
+        DataDirectory = dataDirectory;
+        Time = time;
+        _settings = settings;
+    }
+
+    public ArgusStore Store { get; }
+
+    public AuditChain AuditChain { get; }
+
+    public string DataDirectory { get; }
+
+    public TimeProvider Time { get; }
+
+    public DateTimeOffset Now => Time.GetUtcNow();
+
+    public FaceEngine Engine() => _engine();
+
+    /// <summary>An ARGUS_* setting (environment for the CLI; configuration plus environment for the server), null when unset or empty.</summary>
+    public string? Setting(string name) => _settings(name) is { Length: > 0 } v ? v : null;
+
+    public int PositiveInt(string name, int fallback) =>
+        int.TryParse(Setting(name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : fallback;
+
+    public double PositiveDouble(string name, double fallback) =>
+        double.TryParse(Setting(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0 ? d : fallback;
+
+    /// <summary>Appends to the audit log; kept even when the data it mentions is erased later.</summary>
+    public Task AuditAsync(AuditEvent e, CancellationToken ct) => Store.AppendAuditAsync(AuditChain, e, ct);
+
+    /// <summary>
+    /// Runs <paramref name="body"/>; an <see cref="ArgusException"/> from it (a refusal, not a storage failure) is
+    /// audited as <paramref name="action"/> refused, with its code, before it propagates.
+    /// </summary>
+    public async Task<T> AuditedAsync<T>(string actor, string action, string target, Func<Task<T>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
+        {
+            // AbuseDetector counts scope refusals by reason = "scope".
+            var reason = e.Code == "access.denied" && e.Message.Contains("outside the scope", StringComparison.Ordinal) ? "scope" : e.Code;
+            await AuditAsync(AuditEvent.Refused(actor, action, target, AuditDetails.Of(("code", e.Code), ("reason", reason), ("message", e.Message))), CancellationToken.None);
+            throw;
+        }
+    }
+
+    public Task AuditedAsync(string actor, string action, string target, Action body) =>
+        AuditedAsync(actor, action, target, () => { body(); return Task.FromResult(0); });
+}

@@ -1,0 +1,45 @@
+using Argus.Application.Cameras;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Server.Hosting;
+using Argus.Server.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Argus.Server.Endpoints;
+
+/// <summary>Configured cameras: administrators add and remove; alert reviewers see those of their sites. Sources come back redacted.</summary>
+internal static class CameraApi
+{
+    public static void MapCameraApi(this IEndpointRouteBuilder routes)
+    {
+        var cameras = routes.MapGroup("/api/v1/cameras").WithTags("Cameras");
+        cameras.MapGet("/", ListAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
+        cameras.MapPost("/", AddAsync).RequireCapability(Capability.ManageCameras);
+        cameras.MapGet("/{id}", GetAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
+        cameras.MapDelete("/{id}", RemoveAsync).RequireCapability(Capability.ManageCameras);
+    }
+
+    private static CameraService Service(ArgusRuntime runtime) => new(runtime.Operations);
+
+    private static async Task<Ok<IReadOnlyList<CameraDto>>> ListAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<CameraDto>>([.. (await Service(runtime).ListAsync(http.Actor(), ct)).Select(CameraDto.From)]);
+
+    private static async Task<Created<CameraDto>> AddAsync(CreateCameraRequest r, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var spec = new CameraSpec(
+            r.Id ?? throw new ArgusException("camera.invalid_id", "Give the camera an id."),
+            r.Name, r.Site, r.Source ?? throw new ArgusException("camera.source_invalid", "Give the camera's source (file, rtsp://, http(s):// or device:N)."),
+            r.AnalysisFps ?? 5, r.Tiling ?? false, r.Watchlists);
+        var c = await Service(runtime).AddAsync(http.Actor(), spec, ct);
+        return TypedResults.Created($"/api/v1/cameras/{Uri.EscapeDataString(c.Id)}", CameraDto.From(c));
+    }
+
+    private static async Task<Ok<CameraDto>> GetAsync(string id, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok(CameraDto.From(await Service(runtime).GetAsync(http.Actor(), id, ct)));
+
+    private static async Task<NoContent> RemoveAsync(string id, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        await Service(runtime).RemoveAsync(http.Actor(), id, ct);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,140 @@
+using Argus.Application.Cameras;
+using Argus.Application.Searches;
+using Argus.Application.Watchlists;
+using Argus.Core.Access;
+using Argus.Core.Audit;
+using Argus.Core.Watchlists;
+using Argus.Storage;
+
+namespace Argus.Server.Endpoints;
+
+// Wire types of /api/v1 (snake_case JSON). Requests have nullable members: a missing field is refused by the
+// service with its own code and message rather than by the JSON binder.
+
+public sealed record ScopeDto(IReadOnlyList<string>? Sites, IReadOnlyList<string>? Cameras, IReadOnlyList<string>? Watchlists)
+{
+    public static ScopeDto From(Scope s) => new([.. s.Sites.Order()], [.. s.Cameras.Order()], [.. s.Watchlists.Order()]);
+
+    public Scope ToScope() => new(Set(Sites), Set(Cameras), Set(Watchlists));
+
+    private static HashSet<string> Set(IReadOnlyList<string>? values) => values is null ? [] : [.. values];
+}
+
+public sealed record LoginRequest(string? Username, string? Password);
+
+public sealed record SessionDto(string Username, IReadOnlyList<string> Roles, IReadOnlyList<string> Capabilities, ScopeDto Scope, string Method, string? CsrfToken, DateTimeOffset? ExpiresAt);
+
+public sealed record UserDto(string Username, string DisplayName, IReadOnlyList<string> Roles, ScopeDto Scope, bool Disabled, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt)
+{
+    public static UserDto From(User u) => new(u.Username, u.DisplayName, [.. u.Roles.Select(AccessCodec.Name)], ScopeDto.From(u.Scope), u.Disabled, u.LockedUntil, u.CreatedAt);
+}
+
+public sealed record CreateUserRequest(string? Username, string? DisplayName, IReadOnlyList<string>? Roles, ScopeDto? Scope, string? Password);
+
+public sealed record RolesRequest(IReadOnlyList<string>? Add, IReadOnlyList<string>? Remove);
+
+public sealed record PasswordRequest(string? Password);
+
+public sealed record CreateKeyRequest(IReadOnlyList<string>? Sites, IReadOnlyList<string>? Watchlists);
+
+public sealed record ApiKeyDto(long Id, string Username, string Prefix, ScopeDto? Scope, bool Revoked, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
+{
+    public static ApiKeyDto From(ApiKey k) => new(k.Id, k.Username, k.Prefix, k.Scope is { } s ? ScopeDto.From(s) : null, k.Revoked, k.CreatedAt, k.LastUsedAt);
+}
+
+/// <summary>The token is returned once, here; only its SHA-256 is stored.</summary>
+public sealed record CreatedKeyDto(ApiKeyDto Key, string Token);
+
+public sealed record GalleryDto(long Id, string Name, string? Description, string Contract, long Templates, DateTimeOffset CreatedAt)
+{
+    public static GalleryDto From(Gallery g) => new(g.Id, g.Name, g.Description, g.Contract.Id, g.TemplateCount, g.CreatedAt);
+}
+
+public sealed record CreateGalleryRequest(string? Name, string? Description);
+
+public sealed record EnrolmentDto(string Gallery, long SubjectId, string SubjectReference, IReadOnlyList<long> TemplateIds);
+
+public sealed record ImageRefusalDto(string Image, string Code, string Message);
+
+public sealed record ReceiptDto(long SubjectId, int TemplatesRemoved, int FaceCropsRemoved, DateTimeOffset ErasedAt, string ReceiptSha256)
+{
+    public static ReceiptDto From(DeletionReceipt r) => new(r.SubjectId, r.TemplatesRemoved, r.FaceCropsRemoved, r.ErasedAt, r.ReceiptSha256);
+}
+
+public sealed record IdentifyCandidateDto(int Rank, long SubjectId, string? SubjectName, string? SubjectReference, long TemplateId, double Score);
+
+public sealed record IdentifyDto(long SearchId, string Gallery, double Threshold, bool Match, string Authorisation, DateTimeOffset? AuthorisationDue, IReadOnlyList<IdentifyCandidateDto> Candidates);
+
+public sealed record WatchlistDto(long Id, string Name, string Category, string Severity, string Colour, bool ActionNeedsTwoConfirmations, int MaxEntryDays, int? ActiveEntries)
+{
+    public static WatchlistDto From(Storage.Watchlist w, int? active) =>
+        new(w.Id, w.Name, WatchlistService.CategoryName(w.Category), w.Severity.ToString().ToLowerInvariant(), w.Policy.Colour, w.Policy.ActionNeedsTwoConfirmations, w.MaxEntryDays, active);
+}
+
+public sealed record CreateWatchlistRequest(string? Name, string? Category, string? Severity, int? MaxDays);
+
+public sealed record ImageSourceDto(string Sha256, string Source, string Reference);
+
+public sealed record LegalBasisDto(string CaseNumber, string Grounds, string InvestigatingOfficer, string IssuingAuthority, string LegalInstrument, DateTimeOffset Expiry, IReadOnlyList<ImageSourceDto> ImageSources)
+{
+    public static LegalBasisDto From(LegalBasis b) =>
+        new(b.CaseNumber, b.Grounds, b.InvestigatingOfficer, b.IssuingAuthority, b.LegalInstrument, b.Expiry, [.. b.ImageSources.Select(i => new ImageSourceDto(i.ImageSha256, i.Source, i.Reference))]);
+}
+
+public sealed record EntryVersionDto(int Version, DateTimeOffset At, string By, string Change, string Reason, string State, LegalBasisDto LegalBasis);
+
+public sealed record EntryDto(long Id, string Watchlist, long SubjectId, string State, bool Expired, int Version, string ProposedBy, LegalBasisDto LegalBasis, IReadOnlyList<EntryVersionDto>? Versions)
+{
+    public static EntryDto From(StoredEntry e, DateTimeOffset now, bool history) => new(
+        e.Id, e.Watchlist.Name, e.SubjectId, e.Entry.State.ToString().ToLowerInvariant(), e.Entry.IsExpiredAt(now), e.Entry.Current.Version, e.Entry.ProposedBy,
+        LegalBasisDto.From(e.Entry.LegalBasis),
+        history ? [.. e.Entry.Versions.Select(v => new EntryVersionDto(v.Version, v.At, v.By, v.Change, v.Reason, v.State.ToString().ToLowerInvariant(), LegalBasisDto.From(v.LegalBasis)))] : null);
+}
+
+public sealed record ReasonRequest(string? Reason);
+
+public sealed record AmendRequest(string? Reason, string? Case, string? Grounds, string? Officer, string? Authority, string? Instrument, string? Expires);
+
+public sealed record SearchCandidateDto(
+    int Rank, double Score, long EntryId, string Watchlist, string Category, string Severity, string Colour, long SubjectId, string? SubjectName, string? SubjectReference, LegalBasisDto LegalBasis);
+
+public sealed record SearchDto(long SearchId, string Purpose, string Authorisation, DateTimeOffset? AuthorisationDue, double Threshold, bool Match, IReadOnlyList<SearchCandidateDto> Candidates)
+{
+    public static SearchDto From(WatchlistSearchResult r) => new(
+        r.Record.Id, PurposeBinding.PurposeName(r.Record.Purpose), r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue, Math.Round(r.Threshold, 4), r.Candidates.Count > 0,
+        [.. r.Candidates.Select((c, i) => new SearchCandidateDto(
+            i + 1, Math.Round(c.Hit.Score, 4), c.Entry.Id, c.Entry.Watchlist.Name, WatchlistService.CategoryName(c.Entry.Watchlist.Category),
+            c.Entry.Watchlist.Severity.ToString().ToLowerInvariant(), c.Entry.Watchlist.Policy.Colour, c.Entry.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference,
+            LegalBasisDto.From(c.Entry.Entry.LegalBasis)))]);
+}
+
+public sealed record AuthoriseRequest(string? Authorisation);
+
+public sealed record SearchRecordDto(long SearchId, string Authorisation, string? AuthorisationReference, DateTimeOffset? AuthorisationDue, DateTimeOffset? AuthorisedAt, bool Late);
+
+public sealed record CameraDto(string Id, string Name, string? Site, string Source, double AnalysisFps, bool Tiling, IReadOnlyList<string> Watchlists, DateTimeOffset CreatedAt)
+{
+    public static CameraDto From(CameraRecord c) => new(c.Id, c.Name, c.Site, CameraService.Redacted(c), c.AnalysisFps, c.Tiling, c.Watchlists, c.CreatedAt);
+}
+
+public sealed record CreateCameraRequest(string? Id, string? Name, string? Site, string? Source, double? AnalysisFps, bool? Tiling, IReadOnlyList<string>? Watchlists);
+
+public sealed record AuditRecordDto(long Sequence, DateTimeOffset OccurredAt, string Actor, string Action, string Target, string Outcome, System.Text.Json.Nodes.JsonNode? Details, string Hash)
+{
+    public static AuditRecordDto From(AuditRecord r) =>
+        new(r.Sequence, r.OccurredAt, r.Actor, r.Action, r.Target, r.Outcome, r.Details.Length == 0 ? null : System.Text.Json.Nodes.JsonNode.Parse(r.Details), r.Hash);
+}
+
+public sealed record VerificationDto(bool Intact, long Records, string? Head, long? FirstBadSequence, string? Reason);
+
+public sealed record AbuseFlagDto(string Kind, string Actor, string Description, IReadOnlyList<long> Records);
+
+public sealed record OverdueSearchDto(long SearchId, string Actor, string Purpose, DateTimeOffset? Due);
+
+public sealed record FlagsDto(string Day, IReadOnlyList<AbuseFlagDto> Flags, IReadOnlyList<OverdueSearchDto> UnauthorisedSearches);
+
+public sealed record RetentionDto(IReadOnlyList<long> EntriesDeactivated, string Alerts, int AlertRetentionDays, int AuditRetentionDays, long AuditRecords, long AuditRecordsDeleted, DateTimeOffset? AuditOldest);
+
+public sealed record HealthDto(string Status);
+
+public sealed record ReadinessDto(string Status, bool Store, int? SchemaVersion, bool Models, string? Detail);

@@ -1,0 +1,83 @@
+using Argus.Application.Galleries;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Core.Faces;
+using Argus.Server.Hosting;
+using Argus.Server.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Argus.Server.Endpoints;
+
+/// <summary>Service galleries, enrolment (multipart upload), purpose-bound identification, and erasure of a subject.</summary>
+internal static class GalleryApi
+{
+    public static void MapGalleryApi(this IEndpointRouteBuilder routes, long uploadLimit)
+    {
+        var galleries = routes.MapGroup("/api/v1/galleries").WithTags("Galleries");
+        galleries.MapGet("/", ListAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.Search);
+        galleries.MapPost("/", CreateAsync).RequireCapability(Capability.ManageServiceGalleries);
+        galleries.MapGet("/{name}", GetAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.Search);
+        galleries.MapDelete("/{name}", DeleteAsync).RequireCapability(Capability.ManageServiceGalleries);
+        galleries.MapPost("/{name}/subjects", EnrolAsync).RequireCapability(Capability.ManageServiceGalleries).AcceptsUpload(uploadLimit);
+        galleries.MapPost("/{name}/identify", IdentifyAsync).RequireCapability(Capability.Search).AcceptsUpload(uploadLimit);
+
+        routes.MapGroup("/api/v1/subjects").WithTags("Galleries")
+            .MapDelete("/{id:long}", EraseAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.ManageWatchlists);
+    }
+
+    private static GalleryService Service(ArgusRuntime runtime) => new(runtime.Operations);
+
+    private static async Task<Ok<IReadOnlyList<GalleryDto>>> ListAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<GalleryDto>>([.. (await Service(runtime).ListAsync(http.Actor(), ct)).Select(GalleryDto.From)]);
+
+    private static async Task<Created<GalleryDto>> CreateAsync(CreateGalleryRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var g = await Service(runtime).CreateAsync(http.Actor(), request.Name ?? throw new ArgusException("gallery.invalid_name", "Give the gallery a name."), request.Description, ct);
+        return TypedResults.Created($"/api/v1/galleries/{Uri.EscapeDataString(g.Name)}", GalleryDto.From(g));
+    }
+
+    private static async Task<Ok<GalleryDto>> GetAsync(string name, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok(GalleryDto.From(await Service(runtime).GetAsync(http.Actor(), name, ct)));
+
+    private static async Task<Ok<GalleryDto>> DeleteAsync(string name, bool? force, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var (g, removed) = await Service(runtime).DeleteAsync(http.Actor(), name, force ?? false, ct);
+        return TypedResults.Ok(GalleryDto.From(g with { TemplateCount = g.TemplateCount - removed }));
+    }
+
+    /// <summary>
+    /// Multipart: <c>subject_reference</c>, optional <c>subject_name</c>, <c>face</c>, <c>keep_crop</c>, and one or more
+    /// <c>images</c> files. All or nothing: any refused image refuses the whole enrolment (422 with <c>refusals</c>).
+    /// </summary>
+    private static async Task<Results<Created<EnrolmentDto>, ProblemHttpResult>> EnrolAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var reference = form.Text("subject_reference") ?? throw new ArgusException("subject.invalid_name", "Give the subject's external reference (subject_reference).");
+        var request = new EnrolmentRequest(name, reference, form.Text("subject_name"), await form.ImagesAsync("images", ct), form.Int("face"), null, form.Bool("keep_crop"));
+        var result = await Service(runtime).EnrolAsync(http.Actor(), request, ct);
+        if (!result.Enrolled)
+        {
+            return ProblemResponses.Problem(
+                "enrolment.refused",
+                $"Nothing enrolled: {result.Refusals.Count} of {request.Images.Count} image(s) refused.",
+                new Dictionary<string, object?> { ["refusals"] = result.Refusals.Select(r => new ImageRefusalDto(r.Image, r.Code, r.Message)).ToArray() });
+        }
+
+        return TypedResults.Created(
+            $"/api/v1/galleries/{Uri.EscapeDataString(result.Gallery.Name)}",
+            new EnrolmentDto(result.Gallery.Name, result.Subject!.Id, reference, result.TemplateIds));
+    }
+
+    /// <summary>Multipart: the declaration (<c>purpose</c>, <c>case</c>, <c>justification</c>, <c>authorisation</c> or <c>urgent</c>), <c>image</c>, optional <c>top</c>, <c>threshold</c>, <c>face</c>.</summary>
+    private static async Task<Ok<IdentifyDto>> IdentifyAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var request = new IdentifyRequest(
+            name, form.Declaration(), await form.ImageAsync("image", ct), form.Int("face"), form.Int("top") ?? 5, form.Float("threshold") ?? MatchThresholds.Identification);
+        var r = await Service(runtime).IdentifyAsync(http.Actor(), request, ct);
+        return TypedResults.Ok(new IdentifyDto(
+            r.Record.Id, r.Gallery.Name, Math.Round(r.Threshold, 4), r.Candidates.Count > 0, r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue,
+            [.. r.Candidates.Select((c, i) => new IdentifyCandidateDto(i + 1, c.Hit.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference, c.Hit.TemplateId, Math.Round(c.Hit.Score, 4)))]));
+    }
+
+    private static async Task<Ok<ReceiptDto>> EraseAsync(long id, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok(ReceiptDto.From(await Service(runtime).EraseSubjectAsync(http.Actor(), id, ct)));
+}

@@ -1,0 +1,102 @@
+using Argus.Application.Accounts;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Core.Audit;
+using Argus.Server.Hosting;
+using Argus.Server.Security;
+using Argus.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Argus.Server.Endpoints;
+
+/// <summary>
+/// Console sessions: <c>POST /api/v1/session</c> logs in (password; lockout after repeated failures) and sets the
+/// <c>argus_session</c> cookie (HttpOnly, SameSite=Strict, Secure over HTTPS); the response carries the session's
+/// anti-forgery token, which every unsafe request of the session sends back as <c>X-Argus-CSRF</c>.
+/// </summary>
+internal static class SessionApi
+{
+    public static RouteGroupBuilder MapSessionApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/session").WithTags("Session");
+
+        group.MapPost("/", LoginAsync).AllowAnonymous().RequireRateLimiting(ArgusServer.LoginRateLimit).WithName("Login");
+        group.MapGet("/", GetAsync).RequireAuthorization().WithName("GetSession");
+        group.MapDelete("/", LogoutAsync).RequireAuthorization().WithName("Logout");
+        return group;
+    }
+
+    private static async Task<Ok<SessionDto>> LoginAsync(LoginRequest request, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
+        {
+            throw new ArgusException("request.invalid", "Give username and password.");
+        }
+
+        var principal = await new AuthenticationService(runtime.Operations).LoginAsync(request.Username, request.Password, ct, method: "session");
+        var session = sessions.Create(principal.Id);
+        http.Response.Cookies.Append(SessionStore.CookieName, session.Id, new CookieOptions
+        {
+            HttpOnly = true,
+            SameSite = SameSiteMode.Strict,
+            Secure = http.Request.IsHttps,
+            Path = "/",
+            Expires = session.ExpiresAt,
+        });
+        return TypedResults.Ok(Dto(principal, "session", session));
+    }
+
+    private static async Task<Ok<SessionDto>> GetAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var actor = http.Actor();
+        var session = http.ArgusSession();
+        await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "auth.session", $"user:{actor.Id}"), ct);
+        return TypedResults.Ok(Dto(actor, session is null ? "api_key" : "session", session));
+    }
+
+    private static async Task<NoContent> LogoutAsync(HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    {
+        var actor = http.Actor();
+        if (http.ArgusSession() is { } session)
+        {
+            sessions.End(session.Id);
+            http.Response.Cookies.Delete(SessionStore.CookieName, new CookieOptions { Path = "/", SameSite = SameSiteMode.Strict, HttpOnly = true, Secure = http.Request.IsHttps });
+        }
+
+        await new AuthenticationService(runtime.Operations).LogoutAsync(actor, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static SessionDto Dto(Principal p, string method, Session? session) => new(
+        p.Id, [.. p.Roles.Select(AccessCodec.Name)], [.. Enum.GetValues<Capability>().Where(p.Can).Select(c => c.ToString())], ScopeDto.From(p.Scope), method,
+        session?.CsrfToken, session?.ExpiresAt);
+}
+
+/// <summary><c>/health</c>: the process answers (liveness). <c>/ready</c>: the store answers and the models are loaded.</summary>
+internal static class HealthApi
+{
+    public static void MapHealthApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/health", () => TypedResults.Ok(new HealthDto("ok"))).AllowAnonymous().WithTags("Health").DisableRateLimiting();
+        routes.MapGet("/ready", ReadyAsync).AllowAnonymous().WithTags("Health").DisableRateLimiting();
+    }
+
+    private static async Task<Results<Ok<ReadinessDto>, JsonHttpResult<ReadinessDto>>> ReadyAsync(ArgusRuntime runtime, CancellationToken ct)
+    {
+        int? version = null;
+        string? detail = null;
+        try
+        {
+            version = await runtime.Store.GetSchemaVersionAsync(ct);
+        }
+        catch (Exception e) when (e is ArgusException or InvalidOperationException)
+        {
+            detail = e is ArgusException a ? a.Code : "store not open";
+        }
+
+        var models = runtime.EngineReady;
+        detail ??= models ? null : runtime.EngineError is null ? "models loading" : "models unavailable: run `argus models fetch`";
+        var dto = new ReadinessDto(version is not null && models ? "ready" : "not_ready", version is not null, version, models, detail);
+        return version is not null && models ? TypedResults.Ok(dto) : TypedResults.Json(dto, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+}

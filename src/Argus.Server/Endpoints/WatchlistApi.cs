@@ -1,0 +1,87 @@
+using Argus.Application.Watchlists;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Server.Hosting;
+using Argus.Server.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Argus.Server.Endpoints;
+
+/// <summary>
+/// Watchlists and entries with their legal basis: proposed with photos (multipart), active only after another user
+/// with the approver role approves, amended back to proposed, every version kept.
+/// </summary>
+internal static class WatchlistApi
+{
+    public static void MapWatchlistApi(this IEndpointRouteBuilder routes, long uploadLimit)
+    {
+        var watchlists = routes.MapGroup("/api/v1/watchlists").WithTags("Watchlists");
+
+        // Listing shows only the watchlists in the caller's scope: any authenticated user.
+        watchlists.MapGet("/", ListAsync).RequireAuthorization();
+        watchlists.MapPost("/", CreateAsync).RequireCapability(Capability.ManageWatchlists);
+        watchlists.MapGet("/{name}/entries", ListEntriesAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit);
+        watchlists.MapPost("/{name}/entries", ProposeAsync).RequireCapability(Capability.ProposeEntry).AcceptsUpload(uploadLimit);
+
+        var entries = routes.MapGroup("/api/v1/entries").WithTags("Watchlists");
+        entries.MapGet("/{id:long}", HistoryAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit);
+        entries.MapPost("/{id:long}/approve", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Approve, r, http, rt, ct))
+            .RequireCapability(Capability.ApproveEntry);
+        entries.MapPost("/{id:long}/reject", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Reject, r, http, rt, ct))
+            .RequireCapability(Capability.ApproveEntry);
+        entries.MapPost("/{id:long}/remove", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Remove, r, http, rt, ct))
+            .RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry);
+        entries.MapPost("/{id:long}/amend", AmendAsync).RequireCapability(Capability.ProposeEntry);
+    }
+
+    private static WatchlistService Service(ArgusRuntime runtime) => new(runtime.Operations);
+
+    private static async Task<Ok<IReadOnlyList<WatchlistDto>>> ListAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<WatchlistDto>>([.. (await Service(runtime).ListAsync(http.Actor(), ct)).Select(r => WatchlistDto.From(r.Watchlist, r.Active))]);
+
+    private static async Task<Created<WatchlistDto>> CreateAsync(CreateWatchlistRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var spec = new WatchlistSpec(
+            request.Name ?? throw new ArgusException("watchlist.invalid_name", "Give the watchlist a name."),
+            request.Category ?? throw new ArgusException("watchlist.category_invalid", "Give the category: wanted, missing, venue-ban, administrative or custom."),
+            request.Severity,
+            request.MaxDays);
+        var w = await Service(runtime).CreateAsync(http.Actor(), spec, ct);
+        return TypedResults.Created($"/api/v1/watchlists/{Uri.EscapeDataString(w.Name)}", WatchlistDto.From(w, 0));
+    }
+
+    private static async Task<Ok<IReadOnlyList<EntryDto>>> ListEntriesAsync(string name, string? state, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var entries = await Service(runtime).ListEntriesAsync(http.Actor(), name, state, ct);
+        var now = runtime.Operations.Now;
+        return TypedResults.Ok<IReadOnlyList<EntryDto>>([.. entries.Select(e => EntryDto.From(e, now, history: false))]);
+    }
+
+    /// <summary>
+    /// Multipart: <c>subject_reference</c>, <c>subject_name</c>, the legal basis (<c>case</c>, <c>grounds</c>, <c>officer</c>,
+    /// <c>authority</c>, <c>instrument</c>, <c>expires</c> YYYY-MM-DD), <c>image_source</c> (SOURCE:REFERENCE, one for all
+    /// photos or one per photo), <c>reason</c>, optional <c>face</c>, and one or more <c>photos</c> files.
+    /// </summary>
+    private static async Task<Created<EntryDto>> ProposeAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var proposal = new EntryProposal(
+            name,
+            form.Text("subject_reference") ?? throw new ArgusException("subject.invalid_name", "Give the subject's external reference (subject_reference)."),
+            form.Text("subject_name"), form.Text("case"), form.Text("grounds"), form.Text("officer"), form.Text("authority"), form.Text("instrument"),
+            form.Text("expires"), form.Texts("image_source"), await form.ImagesAsync("photos", ct), form.Text("reason") ?? "proposed", form.Int("face"));
+        var stored = await Service(runtime).ProposeAsync(http.Actor(), proposal, ct);
+        return TypedResults.Created($"/api/v1/entries/{stored.Id}", EntryDto.From(stored, runtime.Operations.Now, history: false));
+    }
+
+    private static async Task<Ok<EntryDto>> HistoryAsync(long id, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok(EntryDto.From(await Service(runtime).HistoryAsync(http.Actor(), id, ct), runtime.Operations.Now, history: true));
+
+    private static async Task<Ok<EntryDto>> DecideAsync(long id, EntryDecision decision, ReasonRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
+        TypedResults.Ok(EntryDto.From(await Service(runtime).DecideAsync(http.Actor(), id, decision, request.Reason ?? "", ct), runtime.Operations.Now, history: false));
+
+    private static async Task<Ok<EntryDto>> AmendAsync(long id, AmendRequest r, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var amendment = new EntryAmendment(r.Reason ?? "", r.Case, r.Grounds, r.Officer, r.Authority, r.Instrument, r.Expires);
+        return TypedResults.Ok(EntryDto.From(await Service(runtime).AmendAsync(http.Actor(), id, amendment, ct), runtime.Operations.Now, history: false));
+    }
+}

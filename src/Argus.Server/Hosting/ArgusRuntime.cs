@@ -1,0 +1,151 @@
+using Argus.Application;
+using Argus.Application.Auditing;
+using Argus.Core;
+using Argus.Core.Audit;
+using Argus.Core.Configuration;
+using Argus.Storage;
+using Argus.Vision.Pipeline;
+
+namespace Argus.Server.Hosting;
+
+/// <summary>
+/// The process's one store, audit chain and face engine, and the <see cref="OperationContext"/> over them. The store
+/// opens (and migrates) when the host starts and closes after the last request; the engine is built in the background
+/// at start, so the service is live at once and ready when the models are loaded.
+/// </summary>
+internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
+{
+    private readonly IConfiguration _configuration;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ArgusRuntime> _logger;
+    private readonly Lazy<FaceEngine> _engine;
+    private ArgusStore? _store;
+    private OperationContext? _context;
+    private int _disposed;
+
+    public ArgusRuntime(IConfiguration configuration, TimeProvider time, ILogger<ArgusRuntime> logger)
+    {
+        _configuration = configuration;
+        _time = time;
+        _logger = logger;
+        Paths = ArgusPaths.Resolve(null, Setting);
+        _engine = new Lazy<FaceEngine>(() => new FaceEngineBuilder().UseModelDirectory(Paths.ModelsDirectory).Build(), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public ArgusPaths Paths { get; }
+
+    public ArgusStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
+
+    public OperationContext Operations => _context ?? throw new InvalidOperationException("The store is not open yet.");
+
+    /// <summary>True once the face engine is built from verified models.</summary>
+    public bool EngineReady => _engine.IsValueCreated;
+
+    /// <summary>Why the engine could not be built (models missing or altered), or null.</summary>
+    public string? EngineError { get; private set; }
+
+    /// <summary>An ARGUS_* setting: configuration (appsettings, then environment variables, which win).</summary>
+    public string? Setting(string name) => _configuration[name] is { Length: > 0 } v ? v : null;
+
+    public FaceEngine Engine()
+    {
+        try
+        {
+            return _engine.Value;
+        }
+        catch (ArgusException e)
+        {
+            EngineError = e.Message;
+            throw;
+        }
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = StorageOptions.FromEnvironment(Paths, Setting) with { TimeProvider = _time, Logger = _logger };
+        _store = await ArgusStore.OpenAsync(options, cancellationToken);
+        var chain = AuditKey.LoadChain(Paths.DataDirectory, Setting, path => Log.AuditKeyGenerated(_logger, path));
+        _context = new OperationContext(_store, chain, Engine, Paths.DataDirectory, _time, Setting);
+        Log.StoreOpened(_logger, options.Provider.ToString(), await _store.GetSchemaVersionAsync(cancellationToken));
+        await BootstrapAsync(cancellationToken);
+
+        // Load the models off the start-up path; /ready reports them once they are in.
+        if (!_configuration.GetValue("Argus:WarmUpModels", true))
+        {
+            return;
+        }
+
+        _ = Task.Run(
+            () =>
+            {
+                try
+                {
+                    Engine();
+                    Log.EngineReady(_logger);
+                }
+                catch (ArgusException e)
+                {
+                    Log.EngineFailed(_logger, e.Code);
+                }
+            },
+            CancellationToken.None);
+    }
+
+    /// <summary>Where the first administrator's credentials are printed (the console, never the log).</summary>
+    public TextWriter BootstrapOutput { get; set; } = Console.Out;
+
+    /// <summary>
+    /// First run (no users at all, and <c>Argus:Bootstrap</c> not false): creates administrator <c>admin</c> and prints
+    /// its generated password once. Later runs find users and print nothing.
+    /// </summary>
+    private async Task BootstrapAsync(CancellationToken ct)
+    {
+        if (!_configuration.GetValue("Argus:Bootstrap", true) || (await Store.ListUsersAsync(ct)).Count > 0)
+        {
+            return;
+        }
+
+        var name = _configuration["Argus:BootstrapUsername"] is { Length: > 0 } n ? n : "admin";
+        try
+        {
+            var password = await new Application.Accounts.AuthenticationService(Operations).BootstrapAsync("argus-server", name, ct);
+            await BootstrapOutput.WriteLineAsync($"""
+
+                argus: first run: created administrator '{name}'
+                argus: password: {password}
+                argus: this password is shown once: store it in your secrets manager now
+
+                """);
+            await BootstrapOutput.FlushAsync(ct);
+            Log.Bootstrapped(_logger);
+        }
+        catch (ArgusException e) when (e.Code == "user.bootstrap_done")
+        {
+            // Another process bootstrapped between the check and the insert.
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        // The container disposes this twice (as itself and as the hosted service it also is).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        if (_engine.IsValueCreated)
+        {
+            _engine.Value.Dispose();
+        }
+    }
+
+    /// <summary>The chain used by this process (tests verify it).</summary>
+    internal AuditChain AuditChain => Operations.AuditChain;
+}

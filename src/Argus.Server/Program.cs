@@ -1,0 +1,3 @@
+using Argus.Server;
+
+await ArgusServer.Build(args).RunAsync();

@@ -1,0 +1,113 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Argus.Application.Accounts;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Server.Hosting;
+using Argus.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Argus.Server.Security;
+
+/// <summary>
+/// One scheme for both front doors: <c>Authorization: Bearer argus_…</c> (API keys, for integrations; every use is an
+/// audited login) or the <c>argus_session</c> cookie (the console). The authenticated <see cref="Principal"/> is kept
+/// on the request for the endpoints and the capability policies.
+/// </summary>
+internal sealed class ArgusAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ArgusRuntime runtime, SessionStore sessions)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Argus";
+    public const string MethodClaim = "argus:method";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var auth = new Application.Accounts.AuthenticationService(runtime.Operations);
+        if (Request.Headers.Authorization.ToString() is { Length: > 0 } header)
+        {
+            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                return Fail("auth.failed", "Only bearer API keys are accepted in the Authorization header.");
+            }
+
+            try
+            {
+                var principal = await auth.AuthenticateApiKeyAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+                return Success(principal, "api_key", null);
+            }
+            catch (ArgusException e)
+            {
+                return Fail(e.Code, e.Message);
+            }
+        }
+
+        if (Request.Cookies[SessionStore.CookieName] is { Length: > 0 } id)
+        {
+            if (sessions.Find(id) is not { } session)
+            {
+                return Fail("auth.session_expired", "The session has ended; log in again.");
+            }
+
+            var user = await runtime.Store.GetUserAsync(session.Username, Context.RequestAborted);
+            if (user is null || user.Disabled)
+            {
+                sessions.End(id);
+                return Fail("auth.disabled", "The account of this session is disabled.");
+            }
+
+            return Success(user.ToPrincipal(), "session", session);
+        }
+
+        return AuthenticateResult.NoResult();
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        // The 401 problem document is written by ProblemResponses from what was recorded here.
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        return Task.CompletedTask;
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    }
+
+    private AuthenticateResult Success(Principal principal, string method, Session? session)
+    {
+        Context.SetArgusPrincipal(principal, session);
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, principal.Id), new Claim(MethodClaim, method), .. principal.Roles.Select(r => new Claim(ClaimTypes.Role, AccessCodec.Name(r)))],
+            SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    private AuthenticateResult Fail(string code, string message)
+    {
+        Context.Items[ProblemResponses.AuthFailureKey] = (code, message);
+        return AuthenticateResult.Fail(message);
+    }
+}
+
+internal static class PrincipalAccess
+{
+    private const string PrincipalKey = "argus.principal";
+    private const string SessionKey = "argus.session";
+
+    public static void SetArgusPrincipal(this HttpContext http, Principal principal, Session? session)
+    {
+        http.Items[PrincipalKey] = principal;
+        http.Items[SessionKey] = session;
+    }
+
+    /// <summary>The authenticated Argus principal (endpoints behind authorisation always have one).</summary>
+    public static Principal Actor(this HttpContext http) =>
+        http.Items[PrincipalKey] as Principal ?? throw new ArgusException("auth.required", "This request needs a session or an API key.");
+
+    public static Principal? TryActor(this HttpContext http) => http.Items[PrincipalKey] as Principal;
+
+    public static Session? ArgusSession(this HttpContext http) => http.Items[SessionKey] as Session;
+}

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Argus.Core.Access;
+using Argus.Server;
+using Argus.Server.Hosting;
+using Argus.Storage;
+using Argus.Tests;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Argus.Server.Tests;
+
+/// <summary>
+/// The real server (Kestrel, the real pipeline, the real store) on 127.0.0.1 port 0, in a fresh data directory and,
+/// for PostgreSQL, a schema of its own that is dropped at the end. Users are created in the store with an API key
+/// each; tests talk to it over HTTP only.
+/// </summary>
+public sealed class ArgusTestServer : IAsyncDisposable
+{
+    public const string Password = "correct horse battery staple";
+    public const string PostgresVariable = "ARGUS_TEST_POSTGRES";
+
+    private readonly TempDirectory _home;
+    private readonly string? _schema;
+    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
+    private readonly List<HttpClient> _clients = [];
+
+    private ArgusTestServer(WebApplication app, TempDirectory home, string? schema, Uri address)
+    {
+        App = app;
+        _home = home;
+        _schema = schema;
+        Address = address;
+    }
+
+    public static string? PostgresConnection => Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs ? cs : null;
+
+    public WebApplication App { get; }
+
+    public Uri Address { get; }
+
+    internal ArgusRuntime Runtime => App.Services.GetRequiredService<ArgusRuntime>();
+
+    public ArgusStore Store => Runtime.Store;
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Starts a server on SQLite, or on PostgreSQL when <paramref name="postgres"/> (the caller skips without a server).</summary>
+    public static async Task<ArgusTestServer> StartAsync(bool postgres, IDictionary<string, string?>? settings = null)
+    {
+        var home = TestPaths.TempDirectory();
+        var schema = postgres ? "argus_srv_" + Guid.NewGuid().ToString("N")[..16] : null;
+        var config = new Dictionary<string, string?>
+        {
+            ["urls"] = "http://127.0.0.1:0",
+            ["ARGUS_HOME"] = home.Path,
+            ["ARGUS_MODELS"] = TestPaths.Models,
+            ["ARGUS_AUDIT_KEY"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["ARGUS_DB"] = postgres ? "postgres" : "sqlite",
+            ["ARGUS_DB_CONNECTION"] = postgres ? PostgresConnection : null,
+            ["ARGUS_DB_SCHEMA"] = schema,
+            ["ARGUS_SEARCH_LIMIT_PER_HOUR"] = "1000",
+            ["Argus:Bootstrap"] = "false",
+            ["Argus:WarmUpModels"] = "false",
+            ["Argus:RequestsPerMinute"] = "100000",
+            ["Argus:LoginsPerMinute"] = "1000",
+            ["Argus:MaxUploadMegabytes"] = "2",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            config[k] = v;
+        }
+
+        var app = ArgusServer.Build([], b => b.Configuration.AddInMemoryCollection(config));
+        await app.StartAsync();
+
+        // Port 0: the real port is known only once Kestrel listens.
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var server = new ArgusTestServer(app, home, schema, new Uri(address));
+        await server.AddUserAsync("admin", [Role.Administrator], Scope.Everything);
+        return server;
+    }
+
+    /// <summary>Creates a user (password <see cref="Password"/>) and an API key for it.</summary>
+    public async Task AddUserAsync(string name, IReadOnlyCollection<Role> roles, Scope scope)
+    {
+        await Store.CreateUserAsync(new NewUser(name, name, roles, scope), Password);
+        _tokens[name] = (await Store.CreateApiKeyAsync(name)).Token;
+    }
+
+    public static Scope Sites(params string[] sites) => new(sites.ToHashSet(), new HashSet<string> { Scope.All }, new HashSet<string> { Scope.All });
+
+    public static Scope Watchlists(params string[] watchlists) => new(new HashSet<string> { Scope.All }, new HashSet<string> { Scope.All }, watchlists.ToHashSet());
+
+    public string Token(string user) => _tokens[user];
+
+    public HttpClient Anonymous() => Track(new HttpClient { BaseAddress = Address });
+
+    /// <summary>A client acting as <paramref name="user"/> with its API key.</summary>
+    public HttpClient As(string user) => WithToken(_tokens[user]);
+
+    public HttpClient WithToken(string token)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A console session: the cookie in the client, the anti-forgery token returned.</summary>
+    public async Task<(HttpClient Client, string Csrf)> LoginAsync(string user, string password = Password)
+    {
+        var client = Track(new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true }) { BaseAddress = Address });
+        var response = await client.PostAsJsonAsync("/api/v1/session", new { username = user, password });
+        await Problems.ExpectAsync(response, HttpStatusCode.OK);
+        var session = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (client, session.GetProperty("csrf_token").GetString()!);
+    }
+
+    /// <summary>The audit log as the store has it.</summary>
+    public async Task<List<Core.Audit.AuditRecord>> AuditAsync()
+    {
+        var records = new List<Core.Audit.AuditRecord>();
+        await foreach (var r in Store.ReadAuditAsync())
+        {
+            records.Add(r);
+        }
+
+        return records;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _clients)
+        {
+            c.Dispose();
+        }
+
+        await App.StopAsync();
+        await App.DisposeAsync();
+        if (_schema is not null && PostgresConnection is { } cs)
+        {
+            await using var connection = new NpgsqlConnection(cs);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        _home.Dispose();
+    }
+
+    private HttpClient Track(HttpClient client)
+    {
+        _clients.Add(client);
+        return client;
+    }
+}
+
+/// <summary>Assertions on problem documents.</summary>
+public static class Problems
+{
+    /// <summary>Asserts the status; on a mismatch the message carries the body, so a failure says what the server said.</summary>
+    public static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        if (response.StatusCode != status)
+        {
+            Assert.Fail($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery}: expected {(int)status}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with <paramref name="status"/> and the Argus <paramref name="code"/> (null: any code).</summary>
+    public static async Task<JsonElement> ExpectProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? code)
+    {
+        await ExpectAsync(response, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        var actual = problem.GetProperty("code").GetString();
+        Assert.False(string.IsNullOrEmpty(actual));
+        if (code is not null)
+        {
+            Assert.True(code == actual, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery}: expected code {code}, got {actual}: {problem}");
+        }
+
+        return problem;
+    }
+}
