@@ -13,7 +13,7 @@ public sealed record AlertEvent(
     int SupportingShots,
     DateTimeOffset FirstSeenAt,
     DateTimeOffset RaisedAt,
-    byte[] SnapshotJpeg,
+    byte[] SnapshotPng,
     bool IsUpdate)
 {
     /// <summary>Time from the first frame the face was visible in to the alert.</summary>
