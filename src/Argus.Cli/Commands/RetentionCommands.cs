@@ -44,18 +44,23 @@ internal static class RetentionCommands
                     ("watchlist", e.Watchlist.Name), ("version", e.Entry.Current.Version), ("expiry", e.Entry.LegalBasis.Expiry), ("run_by", actor.Id))), ct);
             }
 
+            var deleted = await store.DeleteAlertsBeforeAsync(now.AddDays(-alertDays), ct);
             var (auditRecords, oldest) = await AuditSpan(store, ct);
-            const string alerts = "alert snapshots and sightings are not stored yet (issue 5): nothing to delete";
+            var alerts = $"{deleted.Alerts} alert(s) raised over {alertDays} days ago deleted with {deleted.Snapshots} snapshot(s) and {deleted.Decisions} decision(s); {deleted.DeadLetters} webhook dead letter(s) deleted";
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "retention.ran", "retention", AuditDetails.Of(
                 ("entries_deactivated", expired.Count), ("alert_retention_days", alertDays), ("audit_retention_days", auditDays),
-                ("audit_records_deleted", 0), ("alerts", "not stored yet"))), ct);
+                ("audit_records_deleted", 0), ("alerts_deleted", deleted.Alerts), ("snapshots_deleted", deleted.Snapshots),
+                ("decisions_deleted", deleted.Decisions), ("dead_letters_deleted", deleted.DeadLetters))), ct);
 
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
                     ["entries_deactivated"] = new JsonArray([.. expired.Select(e => (JsonNode)e.Id)]),
-                    ["alerts"] = alerts,
+                    ["alerts_deleted"] = deleted.Alerts,
+                    ["snapshots_deleted"] = deleted.Snapshots,
+                    ["decisions_deleted"] = deleted.Decisions,
+                    ["dead_letters_deleted"] = deleted.DeadLetters,
                     ["alert_retention_days"] = alertDays,
                     ["audit_retention_days"] = auditDays,
                     ["audit_records"] = auditRecords,
@@ -66,7 +71,7 @@ internal static class RetentionCommands
             else
             {
                 host.Out.WriteLine($"entries: {expired.Count} expired entr{(expired.Count == 1 ? "y" : "ies")} deactivated{(expired.Count > 0 ? " (" + string.Join(", ", expired.Select(e => $"#{e.Id}")) + ")" : "")}");
-                host.Out.WriteLine($"alerts: {alerts} (configured: {alertDays} days)");
+                host.Out.WriteLine($"alerts: {alerts}");
                 host.Out.WriteLine($"audit: {auditRecords} record(s) since {oldest:yyyy-MM-dd}, none deleted (kept at least {auditDays} days; Argus never shortens the chain)");
             }
 
