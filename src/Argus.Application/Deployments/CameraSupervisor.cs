@@ -137,7 +137,18 @@ public sealed class CameraSupervisor : IAsyncDisposable
                         var key = deployment.Deployment.Id + "|" + string.Join(',', lists);
                         if (!matchers.TryGetValue(key, out var matcher))
                         {
-                            matcher = await WatchlistMatcher.BuildAsync(_store, lists, _options.DataDirectory, _time, ct);
+                            try
+                            {
+                                matcher = await WatchlistMatcher.BuildAsync(_store, lists, _options.DataDirectory, _time, ct);
+                            }
+                            catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
+                            {
+                                // A watchlist removed since the deployment was created: this camera compares nothing
+                                // rather than matching a partial list; the others carry on.
+                                worker.AssignmentError = e.Message;
+                                worker.Assign(null, _desk);
+                                continue;
+                            }
 
                             // Keep the copy a camera already has when nothing in it changed (no index reload per pass).
                             if (_workers.Values.Select(w => w.Assignment).FirstOrDefault(a => a is not null && a.DeploymentId == deployment.Deployment.Id
@@ -153,6 +164,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
                     }
                 }
 
+                worker.AssignmentError = null;
                 var previous = worker.Assignment;
                 if (ReferenceEquals(previous?.Matcher, next?.Matcher))
                 {
@@ -289,6 +301,9 @@ public sealed class CameraSupervisor : IAsyncDisposable
 
         public CameraAssignment? Assignment { get; private set; }
 
+        /// <summary>Why the camera's deployment could not be applied (a watchlist gone), shown in its status.</summary>
+        public string? AssignmentError { get; set; }
+
         public Task Completion => _pipeline?.Completion ?? Task.CompletedTask;
 
         public void Start() => _pipeline?.Start();
@@ -306,7 +321,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
             var a = Assignment;
             var health = _pipeline?.Health ?? new CameraHealth(CameraState.Stopped, 0, 0, 0, 0, 0, 0, _error, null, null, null);
             var counters = _pipeline?.Counters ?? new PipelineCounters(0, 0, 0, 0, 0);
-            return new CameraStatus(Camera.Id, Camera.Name, Camera.Site, a?.DeploymentId, a?.Watchlists ?? [], a?.Matcher.Entries ?? 0, health, counters, _error ?? health.LastError);
+            return new CameraStatus(Camera.Id, Camera.Name, Camera.Site, a?.DeploymentId, a?.Watchlists ?? [], a?.Matcher.Entries ?? 0, health, counters, _error ?? AssignmentError ?? health.LastError);
         }
 
         public async ValueTask DisposeAsync()
