@@ -68,6 +68,10 @@ public static class ArgusCli
         root.Subcommands.Add(CalibrateCommand.Create(output, error));
         root.Subcommands.Add(WatchCommand.Create(output, error));
         root.Subcommands.Add(CameraCommands.Create(output, error));
+        root.Subcommands.Add(CamerasRunCommand.Create(output, error));
+        root.Subcommands.Add(DeploymentCommands.Create(output, error));
+        root.Subcommands.Add(AlertCommands.Create(output, error));
+        root.Subcommands.Add(WebhookCommands.Create(output, error));
         root.Subcommands.Add(BenchCommands.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(DbCommands.Create(output, error));

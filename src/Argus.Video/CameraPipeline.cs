@@ -226,12 +226,16 @@ public sealed class CameraPipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>The face with some context (box grown 1.5x), JPEG-encoded: the alert's camera snapshot.</summary>
+    /// <summary>
+    /// The face with some context (box grown 1.5x), PNG-encoded: the alert's camera snapshot, kept with the alert for
+    /// review (lossless, so a reviewer sees what the camera saw; a few hundred pixels square, encoded only when a
+    /// track's best matching shot improves).
+    /// </summary>
     private static byte[] Snapshot(Mat frame, BoundingBox box)
     {
         var grown = new BoundingBox(box.X - (box.Width / 4), box.Y - (box.Height / 4), box.Width * 1.5f, box.Height * 1.5f);
         var rect = FaceEngine.ToRect(grown, frame.Width, frame.Height);
         using var crop = new Mat(frame, rect);
-        return crop.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 90));
+        return crop.ImEncode(".png");
     }
 }

@@ -26,6 +26,34 @@ public sealed class AlertReviewTests
     }
 
     [Fact]
+    public void A_restored_review_applies_the_same_rules_to_the_next_decision()
+    {
+        var wanted = CategoryPolicy.For(WatchlistCategory.WantedPerson);
+        var once = AlertReview.Restore("a1", "north", 70, wanted, [new AlertDecision("op1", AlertVerdict.Confirm, "matches", Now)]);
+        Assert.Equal(AlertStatus.AwaitingSecondConfirmation, once.Status);
+        Assert.Equal("alert.second_confirmation_required", Assert.Throws<ArgusException>(() => once.Confirm(Op1, "again", Now)).Code);
+        once.Confirm(Op2, "agree", Now);
+        Assert.Equal(AlertStatus.Confirmed, once.Status);
+
+        var dismissed = AlertReview.Restore("a2", "north", 70, wanted, [new AlertDecision("op1", AlertVerdict.Dismiss, "not him", Now)]);
+        Assert.Equal("alert.already_decided", Assert.Throws<ArgusException>(() => dismissed.Confirm(Op2, "it is", Now)).Code);
+        Assert.Equal(AlertStatus.Confirmed, AlertReview.Restore("a3", "north", 70, CategoryPolicy.For(WatchlistCategory.Administrative),
+            [new AlertDecision("op1", AlertVerdict.Confirm, "ok", Now)]).Status);
+    }
+
+    [Fact]
+    public void A_monitor_seeded_with_stored_counts_flags_when_the_template_crosses_the_line()
+    {
+        var monitor = new DismissalMonitor();
+        monitor.Restore(70, dismissed: 2, decided: 3);
+        Assert.False(monitor.IsFlagged(70));
+        Assert.Equal(new TemplateReviewFlag(70, 3, 4), monitor.Record(70, AlertStatus.Dismissed));
+        Assert.True(monitor.IsFlagged(70));
+        Assert.Equal((3, 4), monitor.CountsOf(70));
+        Assert.Null(monitor.Record(70, AlertStatus.Dismissed)); // flagged once, not again
+    }
+
+    [Fact]
     public void An_administrative_alert_is_confirmed_by_one()
     {
         var review = new AlertReview("a1", "north", 70, CategoryPolicy.For(WatchlistCategory.Administrative));

@@ -46,7 +46,7 @@ public sealed class ClipTests(EngineFixture fixture) : IClassFixture<EngineFixtu
         {
             Assert.InRange(alert.Latency, TimeSpan.Zero, TimeSpan.FromSeconds(1.5));
             Assert.True(alert.SupportingShots >= 2);
-            Assert.True(alert.SnapshotJpeg.Length > 1000);
+            Assert.True(alert.SnapshotPng.Length > 1000);
             Assert.Equal("north-station", alert.Site);
         }
     }

@@ -31,6 +31,31 @@ public sealed class DeliveryTests
     }
 
     [Fact]
+    public async Task A_webhook_receives_only_its_sites_and_event_kinds()
+    {
+        await using var north = new Receiver(_ => 200);
+        await using var south = new Receiver(_ => 200);
+        await using var updatesOnly = new Receiver(_ => 200);
+        var dead = new DeadLetters();
+        await using (var dispatcher = new WebhookDispatcher(
+            [
+                new WebhookEndpoint("n", north.Url, "k") { Sites = new HashSet<string> { "north" } },
+                new WebhookEndpoint("s", south.Url, "k") { Sites = new HashSet<string> { "south" } },
+                new WebhookEndpoint("u", updatesOnly.Url, "k") { Events = new HashSet<string> { "alert.updated" } },
+            ],
+            dead,
+            Fast))
+        {
+            dispatcher.Publish(Alert());
+            await dispatcher.DrainAsync();
+        }
+
+        Assert.Single(north.Requests);
+        Assert.Empty(south.Requests);
+        Assert.Empty(updatesOnly.Requests);
+    }
+
+    [Fact]
     public async Task Server_errors_are_retried_with_backoff_until_delivered()
     {
         var calls = 0;

@@ -171,6 +171,10 @@ public sealed class DecisionTests
         var update = cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.7f), 3, [], shot), "cam1", "gate", T.AddMinutes(2));
         Assert.True(update!.IsUpdate);
         Assert.Equal(first.AlertId, update.AlertId);
+
+        // One more shot at about the same score is nothing new; twice the shots is.
+        Assert.Null(cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.705f), 5, [], shot), "cam1", "gate", T.AddMinutes(2)));
+        Assert.True(cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.7f), 6, [], shot), "cam1", "gate", T.AddMinutes(3))!.IsUpdate);
         Assert.False(cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.6f), 2, [], shot), "cam2", "gate", T.AddMinutes(2))!.IsUpdate);
         Assert.NotEqual(first.AlertId, cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.6f), 2, [], shot), "cam1", "gate", T.AddMinutes(6))!.AlertId);
     }

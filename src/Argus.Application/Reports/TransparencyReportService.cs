@@ -22,7 +22,6 @@ public sealed record RenderedReport(string Format, string MediaType, string Cont
 /// </summary>
 public sealed class TransparencyReportService(OperationContext context)
 {
-    private const string NotRecorded = "not yet recorded (alerts are stored from issue 5)";
 
     /// <summary>
     /// The report for <paramref name="from"/>..<paramref name="to"/> (YYYY-MM-DD, inclusive) as md, json or html.
@@ -103,6 +102,9 @@ public sealed class TransparencyReportService(OperationContext context)
 
         // Searches: by purpose and authorisation; urgent ones still unauthorised after the window.
         var searches = await store.ListSearchesAsync(from, to, ct);
+
+        // Alerts: raised in the period, and final decisions in it, from the stored decisions (kept as long as alerts).
+        var alertCounts = await store.CountAlertsAsync(from, to, ct);
         var byPurpose = new JsonObject();
         foreach (var purpose in Enum.GetValues<SearchPurpose>())
         {
@@ -166,7 +168,14 @@ public sealed class TransparencyReportService(OperationContext context)
                 ["unauthorised_after_window"] = unauthorised,
                 ["authorised_late"] = lateAuthorised,
             },
-            ["alerts"] = new JsonObject { ["raised"] = NotRecorded, ["confirmed"] = NotRecorded, ["dismissed"] = NotRecorded, ["false_alert_rate"] = NotRecorded },
+            ["alerts"] = new JsonObject
+            {
+                ["raised"] = alertCounts.Raised,
+                ["confirmed"] = alertCounts.Confirmed,
+                ["dismissed"] = alertCounts.Dismissed,
+                ["awaiting_second_confirmation"] = alertCounts.AwaitingSecondConfirmation,
+                ["false_alert_rate"] = alertCounts.FalseAlertRate is { } rate ? Math.Round(rate, 4) : null,
+            },
             ["erasures"] = records.Count(r => r.Action == "subject.erased" && r.Outcome == "ok" && In(r.OccurredAt)),
             ["abuse_flags"] = new JsonObject([.. flags.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)f.Value))]),
             ["audit"] = new JsonObject
@@ -203,7 +212,9 @@ public sealed class TransparencyReportService(OperationContext context)
         }
 
         s.Append(CultureInfo.InvariantCulture, $"\nTotal {q["total"]}; still unauthorised after the window: {q["unauthorised_after_window"]}; authorised after the window: {q["authorised_late"]}.\n\n");
-        s.Append(CultureInfo.InvariantCulture, $"## Alerts\n\nRaised, confirmed, dismissed, false-alert rate: {NotRecorded}.\n\n## Erasures\n\n{m["erasures"]} subject(s) erased.\n\n");
+        var al = m["alerts"]!.AsObject();
+        var falseRate = al["false_alert_rate"] is { } r ? ((double)r).ToString("P1", CultureInfo.InvariantCulture) : "n/a (nothing decided)";
+        s.Append(CultureInfo.InvariantCulture, $"## Alerts\n\n{al["raised"]} raised; {al["confirmed"]} confirmed, {al["dismissed"]} dismissed, {al["awaiting_second_confirmation"]} awaiting a second confirmation; false-alert rate (dismissed of decided): {falseRate}.\n\n## Erasures\n\n{m["erasures"]} subject(s) erased.\n\n");
         s.Append("## Abuse flags raised\n\n| kind | flags |\n|---|---:|\n");
         foreach (var (kind, count) in m["abuse_flags"]!.AsObject())
         {

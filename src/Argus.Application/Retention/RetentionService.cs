@@ -5,9 +5,12 @@ using Argus.Storage;
 
 namespace Argus.Application.Retention;
 
-public sealed record RetentionResult(IReadOnlyList<StoredEntry> Deactivated, int AlertRetentionDays, int AuditRetentionDays, long AuditRecords, DateTimeOffset? AuditOldest)
+public sealed record RetentionResult(
+    IReadOnlyList<StoredEntry> Deactivated, AlertRetentionResult AlertsDeleted, int AlertRetentionDays, int AuditRetentionDays, long AuditRecords, DateTimeOffset? AuditOldest)
 {
-    public const string Alerts = "alert snapshots and sightings are not stored yet (issue 5): nothing to delete";
+    /// <summary>One line on what happened to alerts, for people.</summary>
+    public string AlertsSummary =>
+        $"{AlertsDeleted.Alerts} alert(s) raised over {AlertRetentionDays} days ago deleted with {AlertsDeleted.Snapshots} snapshot(s) and {AlertsDeleted.Decisions} decision(s); {AlertsDeleted.DeadLetters} webhook dead letter(s) deleted";
 }
 
 /// <summary>
@@ -39,6 +42,7 @@ public sealed class RetentionService(OperationContext context)
                 ("watchlist", e.Watchlist.Name), ("version", e.Entry.Current.Version), ("expiry", e.Entry.LegalBasis.Expiry), ("run_by", actor.Id))), ct);
         }
 
+        var deleted = await context.Store.DeleteAlertsBeforeAsync(context.Now.AddDays(-alertDays), ct);
         long count = 0;
         DateTimeOffset? oldest = null;
         await foreach (var r in context.Store.ReadAuditAsync(ct: ct))
@@ -49,7 +53,8 @@ public sealed class RetentionService(OperationContext context)
 
         await context.AuditAsync(AuditEvent.Ok(actor.Id, "retention.ran", "retention", AuditDetails.Of(
             ("entries_deactivated", expired.Count), ("alert_retention_days", alertDays), ("audit_retention_days", auditDays),
-            ("audit_records_deleted", 0), ("alerts", "not stored yet"))), ct);
-        return new RetentionResult(expired, alertDays, auditDays, count, oldest);
+            ("audit_records_deleted", 0), ("alerts_deleted", deleted.Alerts), ("snapshots_deleted", deleted.Snapshots),
+            ("decisions_deleted", deleted.Decisions), ("dead_letters_deleted", deleted.DeadLetters))), ct);
+        return new RetentionResult(expired, deleted, alertDays, auditDays, count, oldest);
     }
 }

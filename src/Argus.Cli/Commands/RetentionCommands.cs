@@ -23,13 +23,15 @@ internal static class RetentionCommands
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var r = await new RetentionService(host.Operations(store)).RunAsync(actor, ct);
             var (expired, alertDays, auditDays, auditRecords, oldest) = (r.Deactivated, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, r.AuditOldest);
-            const string alerts = RetentionResult.Alerts;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
                 host.WriteJson(new JsonObject
                 {
                     ["entries_deactivated"] = new JsonArray([.. expired.Select(e => (JsonNode)e.Id)]),
-                    ["alerts"] = alerts,
+                    ["alerts_deleted"] = r.AlertsDeleted.Alerts,
+                    ["snapshots_deleted"] = r.AlertsDeleted.Snapshots,
+                    ["decisions_deleted"] = r.AlertsDeleted.Decisions,
+                    ["dead_letters_deleted"] = r.AlertsDeleted.DeadLetters,
                     ["alert_retention_days"] = alertDays,
                     ["audit_retention_days"] = auditDays,
                     ["audit_records"] = auditRecords,
@@ -40,7 +42,7 @@ internal static class RetentionCommands
             else
             {
                 host.Out.WriteLine($"entries: {expired.Count} expired entr{(expired.Count == 1 ? "y" : "ies")} deactivated{(expired.Count > 0 ? " (" + string.Join(", ", expired.Select(e => $"#{e.Id}")) + ")" : "")}");
-                host.Out.WriteLine($"alerts: {alerts} (configured: {alertDays} days)");
+                host.Out.WriteLine($"alerts: {r.AlertsSummary}");
                 host.Out.WriteLine($"audit: {auditRecords} record(s) since {oldest:yyyy-MM-dd}, none deleted (kept at least {auditDays} days; Argus never shortens the chain)");
             }
 

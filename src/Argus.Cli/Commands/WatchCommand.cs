@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Argus.Application.Alerts;
+using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
@@ -59,7 +61,7 @@ internal static class WatchCommand
                     AccessPolicy.DemandWatchlist(actor, Capability.ReviewAlerts, name);
                 }
 
-                return await WatchlistMatcher.BuildAsync(store, names, host.Paths.DataDirectory, now, ct);
+                return await WatchlistMatcher.BuildAsync(store, names, host.Paths.DataDirectory, CliEnvironment.Time, ct);
             }, ct);
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "deployment.started", $"deployment:{deployment.Id}", AuditDetails.Of(
                 ("camera", cameraId), ("site", deployment.Site), ("watchlists", names), ("authorisation", deployment.AuthorisationReference),
@@ -71,6 +73,9 @@ internal static class WatchCommand
                 host.Out.WriteLine($"watching {CameraSource.Parse(parse.GetValue(source)!).Redacted} against {string.Join(", ", names)} ({matcher.Entries} active entries) until {deployment.End:yyyy-MM-dd HH:mm} UTC");
             }
 
+            // Alerts are stored, audited and sent to the stored webhooks by the alert desk, as for registered cameras.
+            await using var desk = new AlertDesk(store, host.AuditChain(), new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
+            await desk.LoadWebhooksAsync(ct);
             var stream = new AlertStream();
             using var subscription = stream.Subscribe();
             var settings = new CameraSettings(cameraId, cameraId, deployment.Site, CameraSource.Parse(parse.GetValue(source)!, parse.GetValue(loop)))
@@ -90,12 +95,10 @@ internal static class WatchCommand
                 {
                     while (subscription.Reader.TryRead(out var alert))
                     {
-                        alerts += alert.IsUpdate ? 0 : 1;
                         var entry = matcher.EntryOf(alert.Match.SubjectId);
-                        await GalleryCommands.Audit(host, store, AuditEvent.Ok("system", alert.IsUpdate ? "alert.updated" : "alert.raised", $"entry:{entry.Id}", AuditDetails.Of(
-                            ("alert", alert.AlertId), ("deployment", deployment.Id), ("camera", cameraId), ("score", Math.Round(alert.Match.Score, 4)),
-                            ("supporting_shots", alert.SupportingShots), ("latency_ms", (long)alert.Latency.TotalMilliseconds))), CancellationToken.None);
-                        Print(host, json, alert, entry);
+                        var raised = await desk.RaiseAsync(alert, deployment.Id, entry, CancellationToken.None);
+                        alerts += raised.Updated ? 0 : 1;
+                        Print(host, json, alert with { AlertId = raised.Alert.Id.ToString(CultureInfo.InvariantCulture), IsUpdate = raised.Updated }, entry);
                     }
 
                     try
@@ -158,58 +161,4 @@ internal static class WatchCommand
 
     private static Core.Watchlists.CategoryPolicy CategoryPolicyOf(StoredEntry entry) =>
         Core.Watchlists.CategoryPolicy.For(entry.Watchlist.Category, entry.Watchlist.Category == Core.Watchlists.WatchlistCategory.Custom ? entry.Watchlist.Severity : null);
-}
-
-/// <summary>
-/// A deployment's working copy of its watchlists: the index of each watchlist's gallery, answering only for subjects
-/// with an active, unexpired entry at the start of the deployment.
-/// </summary>
-internal sealed class WatchlistMatcher : IFaceMatcher
-{
-    private readonly List<VectorIndex> _indexes = [];
-    private readonly Dictionary<long, (StoredEntry Entry, string Name)> _entries = [];
-
-    public int Entries => _entries.Count;
-
-    public float Threshold { get; init; } = MatchThresholds.Identification;
-
-    public static async Task<WatchlistMatcher> BuildAsync(ArgusStore store, IReadOnlyList<string> names, string dataDirectory, DateTimeOffset now, CancellationToken ct)
-    {
-        var matcher = new WatchlistMatcher();
-        foreach (var name in names)
-        {
-            var watchlist = await store.GetWatchlistAsync(name, ct);
-            foreach (var entry in await store.ListMatchingEntriesAsync(watchlist.Id, now, ct))
-            {
-                var subject = await store.GetSubjectAsync(entry.SubjectId, ct);
-                matcher._entries[entry.SubjectId] = (entry, subject?.DisplayName ?? $"subject {entry.SubjectId}");
-            }
-
-            if (await store.GetGalleryAsync(watchlist.GalleryId, ct) is { TemplateCount: > 0 } gallery)
-            {
-                matcher._indexes.Add((await GalleryIndexProjection.LoadAsync(store, gallery, dataDirectory, ct)).Index);
-            }
-        }
-
-        return matcher;
-    }
-
-    public StoredEntry EntryOf(long subjectId) => _entries[subjectId].Entry;
-
-    public FaceMatch? BestMatch(Embedding probe)
-    {
-        FaceMatch? best = null;
-        foreach (var index in _indexes)
-        {
-            foreach (var hit in index.Search(probe, GalleryIndexProjection.Parameters(index, 5, Threshold)))
-            {
-                if (_entries.TryGetValue(hit.SubjectId, out var entry) && hit.Score > (best?.Score ?? float.NegativeInfinity))
-                {
-                    best = new FaceMatch(hit.SubjectId, hit.TemplateId, entry.Name, hit.Score);
-                }
-            }
-        }
-
-        return best;
-    }
 }

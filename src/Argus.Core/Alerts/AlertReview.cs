@@ -44,6 +44,27 @@ public sealed class AlertReview
         Policy = policy;
     }
 
+    /// <summary>
+    /// The review as stored: <paramref name="decisions"/> replayed in order, so the same rules decide the next step
+    /// (the stored decisions were each allowed when made; scope is not re-checked for them).
+    /// </summary>
+    public static AlertReview Restore(string alertId, string site, long templateId, CategoryPolicy policy, IEnumerable<AlertDecision> decisions)
+    {
+        var review = new AlertReview(alertId, site, templateId, policy);
+        foreach (var d in decisions)
+        {
+            review.Status = (review.Status, d.Verdict) switch
+            {
+                (_, AlertVerdict.Dismiss) => AlertStatus.Dismissed,
+                (AlertStatus.Open, AlertVerdict.Confirm) when policy.ActionNeedsTwoConfirmations => AlertStatus.AwaitingSecondConfirmation,
+                _ => AlertStatus.Confirmed,
+            };
+            review._decisions.Add(d);
+        }
+
+        return review;
+    }
+
     public string AlertId { get; }
 
     public string Site { get; }
@@ -114,6 +135,14 @@ public sealed record TemplateReviewFlag(long TemplateId, int Dismissed, int Deci
 public sealed class DismissalMonitor(int minDismissals = 3, double minShare = 0.5)
 {
     private readonly Dictionary<long, (int Dismissed, int Decided)> _counts = [];
+
+    /// <summary>Seeds the counts of a template from storage, so that a monitor built per decision applies the same rule.</summary>
+    public void Restore(long templateId, int dismissed, int decided) => _counts[templateId] = (dismissed, decided);
+
+    /// <summary>The counts of a template: dismissed and decided alerts.</summary>
+    public (int Dismissed, int Decided) CountsOf(long templateId) => _counts.GetValueOrDefault(templateId);
+
+    public bool IsFlagged(long templateId) => _counts.TryGetValue(templateId, out var c) && Flagged(c.Dismissed, c.Decided);
 
     /// <summary>Records a decided alert; returns a flag the moment the template crosses the line.</summary>
     public TemplateReviewFlag? Record(long templateId, AlertStatus finalStatus)

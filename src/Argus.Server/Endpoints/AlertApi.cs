@@ -14,11 +14,11 @@ namespace Argus.Server.Endpoints;
 /// <summary>What the stream sends per alert. The snapshot is the face the camera saw, for the reviewer beside the enrolled photo.</summary>
 public sealed record AlertDto(
     string AlertId, string CameraId, string? Site, long TrackId, long SubjectId, long TemplateId, string Label, double Score, int SupportingShots,
-    DateTimeOffset FirstSeenAt, DateTimeOffset RaisedAt, bool IsUpdate, string SnapshotJpegBase64)
+    DateTimeOffset FirstSeenAt, DateTimeOffset RaisedAt, bool IsUpdate, string SnapshotPngBase64)
 {
     public static AlertDto From(AlertEvent a) => new(
         a.AlertId, a.CameraId, a.Site, a.TrackId, a.Match.SubjectId, a.Match.TemplateId, a.Match.Label, Math.Round(a.Match.Score, 4), a.SupportingShots,
-        a.FirstSeenAt, a.RaisedAt, a.IsUpdate, Convert.ToBase64String(a.SnapshotJpeg));
+        a.FirstSeenAt, a.RaisedAt, a.IsUpdate, Convert.ToBase64String(a.SnapshotPng));
 }
 
 /// <summary>

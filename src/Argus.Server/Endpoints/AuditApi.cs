@@ -62,6 +62,6 @@ internal static class AuditApi
     private static async Task<Ok<RetentionDto>> RetentionAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
         var r = await new RetentionService(runtime.Operations).RunAsync(http.Actor(), ct);
-        return TypedResults.Ok(new RetentionDto([.. r.Deactivated.Select(e => e.Id)], RetentionResult.Alerts, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, 0, r.AuditOldest));
+        return TypedResults.Ok(new RetentionDto([.. r.Deactivated.Select(e => e.Id)], r.AlertsSummary, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, 0, r.AuditOldest));
     }
 }

@@ -182,6 +182,93 @@ internal static class Migrations
               created_at_ticks {bigint} NOT NULL
             );
             """),
+        (7, "deployments, alerts, review decisions, template dismissals, webhooks and dead letters", """
+            CREATE TABLE deployments (
+              id {id},
+              name TEXT NOT NULL,
+              cameras TEXT NOT NULL,
+              site TEXT,
+              watchlists TEXT NOT NULL,
+              authorisation_ref TEXT NOT NULL,
+              start_ticks {bigint} NOT NULL,
+              end_ticks {bigint} NOT NULL,
+              created_by TEXT NOT NULL,
+              created_at_ticks {bigint} NOT NULL,
+              ended_at_ticks {bigint},
+              ended_by TEXT,
+              end_reason TEXT
+            );
+            CREATE INDEX deployments_window ON deployments (end_ticks, start_ticks);
+
+            CREATE TABLE alerts (
+              id {id},
+              deployment TEXT NOT NULL,
+              camera_id TEXT NOT NULL,
+              site TEXT,
+              track_id {bigint} NOT NULL,
+              entry_id {bigint} NOT NULL,
+              subject_id {bigint} NOT NULL,
+              template_id {bigint} NOT NULL,
+              watchlist TEXT NOT NULL,
+              category TEXT NOT NULL,
+              severity TEXT NOT NULL,
+              colour TEXT NOT NULL,
+              score {real} NOT NULL,
+              supporting_shots INTEGER NOT NULL,
+              first_seen_ticks {bigint} NOT NULL,
+              last_seen_ticks {bigint} NOT NULL,
+              raised_at_ticks {bigint} NOT NULL,
+              status TEXT NOT NULL,
+              updated_at_ticks {bigint} NOT NULL
+            );
+            CREATE INDEX alerts_person ON alerts (camera_id, subject_id, last_seen_ticks);
+            CREATE INDEX alerts_site ON alerts (site, raised_at_ticks);
+            CREATE INDEX alerts_raised ON alerts (raised_at_ticks);
+
+            CREATE TABLE alert_snapshots (
+              alert_id {bigint} PRIMARY KEY REFERENCES alerts (id) ON DELETE CASCADE,
+              png {blob} NOT NULL
+            );
+
+            CREATE TABLE alert_decisions (
+              alert_id {bigint} NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+              seq INTEGER NOT NULL,
+              by_user TEXT NOT NULL,
+              verdict TEXT NOT NULL,
+              reason TEXT NOT NULL,
+              at_ticks {bigint} NOT NULL,
+              PRIMARY KEY (alert_id, seq)
+            );
+            CREATE INDEX alert_decisions_at ON alert_decisions (at_ticks);
+
+            CREATE TABLE template_dismissals (
+              template_id {bigint} PRIMARY KEY,
+              dismissed INTEGER NOT NULL,
+              decided INTEGER NOT NULL,
+              flagged_at_ticks {bigint}
+            );
+
+            CREATE TABLE webhooks (
+              id {id},
+              url TEXT NOT NULL,
+              secret_variable TEXT NOT NULL,
+              events TEXT NOT NULL,
+              sites TEXT NOT NULL,
+              created_by TEXT NOT NULL,
+              created_at_ticks {bigint} NOT NULL
+            );
+
+            CREATE TABLE webhook_dead_letters (
+              id {id},
+              webhook_id {bigint} NOT NULL,
+              delivery_id TEXT NOT NULL,
+              body TEXT NOT NULL,
+              attempts INTEGER NOT NULL,
+              last_error TEXT NOT NULL,
+              at_ticks {bigint} NOT NULL
+            );
+            CREATE INDEX webhook_dead_letters_at ON webhook_dead_letters (at_ticks);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

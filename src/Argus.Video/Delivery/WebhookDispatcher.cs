@@ -6,8 +6,20 @@ using System.Threading.Channels;
 
 namespace Argus.Video.Delivery;
 
-/// <summary>A receiver of alerts: its URL and the shared secret that signs every delivery to it.</summary>
-public sealed record WebhookEndpoint(string Id, Uri Url, string Secret);
+/// <summary>
+/// A receiver of alerts: its URL and the shared secret that signs every delivery to it; optionally only some event
+/// kinds (<c>alert.raised</c>, <c>alert.updated</c>) and sites (null: all).
+/// </summary>
+public sealed record WebhookEndpoint(string Id, Uri Url, string Secret)
+{
+    public IReadOnlySet<string>? Events { get; init; }
+
+    public IReadOnlySet<string>? Sites { get; init; }
+
+    /// <summary>Whether this receiver takes <paramref name="alert"/>: its event kind, and its site (an alert without a site goes only to all-site receivers).</summary>
+    public bool Accepts(AlertEvent alert) =>
+        (Events is null || Events.Contains(WebhookDispatcher.EventKind(alert))) && (Sites is null || (alert.Site is { } site && Sites.Contains(site)));
+}
 
 /// <summary>A delivery that kept failing, kept for an administrator to inspect and replay.</summary>
 public sealed record DeadLetter(string EndpointId, string DeliveryId, string Body, int Attempts, string LastError, DateTimeOffset At);
@@ -70,6 +82,11 @@ public sealed class WebhookDispatcher : IAlertSink, IAsyncDisposable
         var body = Body(alert);
         foreach (var (endpoint, queue, _) in _endpoints)
         {
+            if (!endpoint.Accepts(alert))
+            {
+                continue;
+            }
+
             var id = Guid.NewGuid().ToString("N");
             if (!queue.Writer.TryWrite((id, body)))
             {
@@ -112,9 +129,11 @@ public sealed class WebhookDispatcher : IAlertSink, IAsyncDisposable
     public static string Sign(string secret, string timestamp, string body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
 
+    public static string EventKind(AlertEvent a) => a.IsUpdate ? "alert.updated" : "alert.raised";
+
     internal static string Body(AlertEvent a) => new JsonObject
     {
-        ["event"] = a.IsUpdate ? "alert.updated" : "alert.raised",
+        ["event"] = EventKind(a),
         ["alert_id"] = a.AlertId,
         ["camera_id"] = a.CameraId,
         ["site"] = a.Site,
@@ -126,7 +145,7 @@ public sealed class WebhookDispatcher : IAlertSink, IAsyncDisposable
         ["supporting_shots"] = a.SupportingShots,
         ["first_seen_at"] = a.FirstSeenAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         ["raised_at"] = a.RaisedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-        ["snapshot_jpeg_base64"] = Convert.ToBase64String(a.SnapshotJpeg),
+        ["snapshot_png_base64"] = Convert.ToBase64String(a.SnapshotPng),
     }.ToJsonString();
 
     private async Task Deliver(WebhookEndpoint endpoint, ChannelReader<(string Id, string Body)> queue, CancellationToken ct)

@@ -1,0 +1,177 @@
+using Argus.Application.Alerts;
+using Argus.Application.Deployments;
+using Argus.Bench;
+using Argus.Core.Alerts;
+using Argus.Storage;
+using Argus.Tests;
+using Argus.Video;
+
+namespace Argus.Application.Tests;
+
+/// <summary>
+/// Registered cameras replaying real clips (built from faces-dev photos) under the camera supervisor: alerts only
+/// inside an active deployment, exactly the approved entries, once each, stored with their snapshot and audited.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<EngineFixture>
+{
+    private const string Sheldon = "images/faceapi_sheldon/sheldon1.png";
+    private const string SheldonInClip = "images/faceapi_sheldon/sheldon3.png";
+    private const string Howard = "images/faceapi_howard/howard1.png";
+    private const string HowardInClip = "images/faceapi_howard/howard3.png";
+    private const string Stranger = "images/faceapi_penny/penny2.png";
+
+    [SkippableFact]
+    public async Task A_camera_in_an_active_deployment_raises_exactly_the_approved_entries_once_each_stored_with_a_snapshot()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync();
+        var wanted = await world.WatchlistAsync(fixture.Engine, "wanted");
+        var sheldon = await world.EnrolAsync(fixture.Engine, wanted, "Sheldon", Sheldon);
+        await world.EnrolAsync(fixture.Engine, wanted, "Howard", Howard, approve: false); // proposed, never approved: must not alert
+        var clip = Clip(world, "gate.mp4", 8,
+            new Appearance(TestPaths.FacesDevFile(SheldonInClip), 0.5, 3.5, 60, 60, 180),
+            new Appearance(TestPaths.FacesDevFile(HowardInClip), 1, 5, 380, 80, 180),
+            new Appearance(TestPaths.FacesDevFile(Stranger), 4, 7.5, 200, 100, 180));
+        await world.Store.AddCameraAsync(new CameraRecord("gate-1", "Gate 1", "stadium", clip, 5, false, [], "admin", default));
+        var deployment = await Deploy(world, site: "stadium");
+
+        await using var desk = world.Desk();
+        IReadOnlyList<CameraStatus> status;
+        await using (var supervisor = Supervisor(world, desk))
+        {
+            await supervisor.StartAsync();
+            Assert.Equal(deployment.Deployment.Id, Assert.Single(supervisor.Status()).DeploymentId);
+            await supervisor.CompletionOf("gate-1").WaitAsync(TimeSpan.FromSeconds(90));
+            await desk.DrainAsync();
+            status = supervisor.Status();
+        }
+
+        var alert = Assert.Single(await world.Store.ListAlertsAsync(new AlertFilter()));
+        Assert.Equal((sheldon.Id, deployment.Deployment.Id, "gate-1", "stadium"), (alert.EntryId, alert.Deployment, alert.CameraId, alert.Site));
+        Assert.Equal(("red", AlertStatus.Open), (alert.Colour, alert.Status));
+        Assert.True(alert.SupportingShots >= 2);
+        Assert.InRange(alert.FirstSeenAt - alert.RaisedAt, TimeSpan.FromSeconds(-5), TimeSpan.Zero);
+        var png = (await world.Store.GetAlertSnapshotAsync(alert.Id))!;
+        Assert.True(png.Length > 1000);
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], png[..4]);
+
+        var counters = Assert.Single(status).Counters;
+        Assert.Equal(1, counters.AlertsRaised);
+        Assert.True(counters.TracksEndedWithoutMatch >= 1, "the stranger's and Howard's tracks end unmatched, leaving only counters");
+        var audit = await world.AuditAsync();
+        Assert.Single(audit, r => r.Action == "alert.raised");
+        Assert.Contains(audit, r => r.Action == "deployment.camera_started" && r.Target == $"deployment:{deployment.Id}");
+    }
+
+    [SkippableFact]
+    public async Task Outside_a_deployment_or_after_it_ended_a_camera_compares_no_face()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync();
+        await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var clip = Clip(world, "gate.mp4", 3, new Appearance(TestPaths.FacesDevFile(SheldonInClip), 0, 3, 60, 60, 180));
+        await world.Store.AddCameraAsync(new CameraRecord("free", "No deployment", "car-park", clip, 5, false, [], "admin", default));
+        await world.Store.AddCameraAsync(new CameraRecord("ended", "Ended deployment", "stadium", clip, 5, false, [], "admin", default));
+        var deployment = await Deploy(world, site: "stadium");
+        await new DeploymentService(world.Store, world.Chain).EndAsync(World.Sam, deployment.Id, "match over early");
+
+        await using var desk = world.Desk();
+        IReadOnlyList<CameraStatus> status;
+        await using (var supervisor = Supervisor(world, desk))
+        {
+            await supervisor.StartAsync();
+            await Task.WhenAll(supervisor.CompletionOf("free"), supervisor.CompletionOf("ended")).WaitAsync(TimeSpan.FromSeconds(60));
+            status = supervisor.Status();
+        }
+
+        Assert.Empty(await world.Store.ListAlertsAsync(new AlertFilter()));
+        Assert.All(status, s =>
+        {
+            Assert.Null(s.DeploymentId);
+            Assert.Equal(0, s.Counters.FacesSeen);
+            Assert.True(s.Health.FramesIn > 10, $"{s.CameraId} read {s.Health.FramesIn} frames");
+        });
+        Assert.DoesNotContain(await world.AuditAsync(), r => r.Action is "alert.raised" or "deployment.camera_started");
+    }
+
+    [SkippableFact]
+    public async Task A_camera_with_a_broken_source_does_not_stall_another()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync();
+        await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var clip = Clip(world, "gate.mp4", 4, new Appearance(TestPaths.FacesDevFile(SheldonInClip), 0.5, 3.5, 60, 60, 180));
+        var garbage = world.Directory.File("garbage.mp4");
+        await File.WriteAllBytesAsync(garbage, [.. Enumerable.Range(0, 50_000).Select(i => (byte)(i * 7))]);
+        await world.Store.AddCameraAsync(new CameraRecord("good", "Good", "stadium", clip, 5, false, [], "admin", default));
+        await world.Store.AddCameraAsync(new CameraRecord("garbage", "Garbage", "stadium", garbage, 5, false, [], "admin", default));
+        await world.Store.AddCameraAsync(new CameraRecord("missing", "Missing", "stadium", world.Directory.File("nope.mp4"), 5, false, [], "admin", default));
+        await world.Store.AddCameraAsync(new CameraRecord("bad-scheme", "Bad scheme", "stadium", "ftp://camera/stream", 5, false, [], "admin", default));
+        await Deploy(world, site: "stadium");
+
+        await using var desk = world.Desk();
+        IReadOnlyList<CameraStatus> status;
+        await using (var supervisor = Supervisor(world, desk))
+        {
+            await supervisor.StartAsync();
+            await supervisor.CompletionOf("good").WaitAsync(TimeSpan.FromSeconds(60));
+            await desk.DrainAsync();
+            status = supervisor.Status();
+        }
+
+        Assert.Single(await world.Store.ListAlertsAsync(new AlertFilter()));
+        var byId = status.ToDictionary(s => s.CameraId);
+        Assert.Equal(CameraState.Ended, byId["good"].Health.State);
+        foreach (var broken in new[] { "garbage", "missing", "bad-scheme" })
+        {
+            Assert.NotNull(byId[broken].Error);
+            Assert.NotEqual(CameraState.Running, byId[broken].Health.State);
+        }
+
+        Assert.Contains("ftp", byId["bad-scheme"].Error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Ending_a_deployment_while_cameras_run_stops_matching_and_discards_the_working_copy()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync();
+        await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var clip = Clip(world, "gate.mp4", 3, new Appearance(TestPaths.FacesDevFile(SheldonInClip), 0, 3, 60, 60, 180));
+        await world.Store.AddCameraAsync(new CameraRecord("gate-1", "Gate 1", "stadium", clip, 5, false, [], "admin", default));
+        var deployment = await Deploy(world, site: "stadium");
+        var service = new DeploymentService(world.Store, world.Chain);
+
+        await using var desk = world.Desk();
+        using var live = desk.Stream.Subscribe();
+        await using var supervisor = new CameraSupervisor(
+            world.Store, world.Chain, fixture.Engine, desk, new CameraSupervisorOptions { DataDirectory = world.Directory.Path, LoopFiles = true });
+        service.Ended += _ => supervisor.Wake();
+        await supervisor.StartAsync();
+        var first = await live.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("gate-1", first.CameraId);
+
+        await service.EndAsync(World.Sam, deployment.Id, "operation stood down");
+        await supervisor.ReconcileAsync();
+        var status = Assert.Single(supervisor.Status());
+        Assert.Null(status.DeploymentId);
+        Assert.Equal(0, status.Entries);
+        var audit = await world.AuditAsync();
+        Assert.Contains(audit, r => r.Action == "deployment.ended" && r.Target == $"deployment:{deployment.Id}");
+        Assert.Contains(audit, r => r.Action == "deployment.camera_stopped" && r.Target == $"deployment:{deployment.Id}" && r.Details.Contains("discarded", StringComparison.Ordinal));
+    }
+
+    private static string Clip(World world, string name, double seconds, params Appearance[] appearances) =>
+        ClipBuilder.Build(world.Directory.File(name), 640, 360, 10, seconds, appearances);
+
+    private static Task<StoredDeployment> Deploy(World world, string site)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DeploymentService(world.Store, world.Chain).CreateAsync(
+            World.Sam, new DeploymentRequest("match day", [], site, ["wanted"], "Order 55", now.AddMinutes(-1), now.AddHours(2)));
+    }
+
+    private CameraSupervisor Supervisor(World world, AlertDesk desk) =>
+        new(world.Store, world.Chain, fixture.Engine, desk, new CameraSupervisorOptions { DataDirectory = world.Directory.Path });
+}
