@@ -82,7 +82,11 @@ public static class ArgusServer
         builder.Services.AddSingleton<ArgusRuntime>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ArgusRuntime>());
         builder.Services.AddSingleton<SessionStore>();
-        builder.Services.AddSingleton<AlertStream>();
+        builder.Services.AddSingleton<CameraHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraHost>());
+
+        // The SSE endpoint relays the desk's stream: alerts as stored (their id is the stored alert's id).
+        builder.Services.AddSingleton<AlertStream>(sp => sp.GetRequiredService<ArgusRuntime>().Desk.Stream);
         builder.Services.AddHttpContextAccessor();
 
         builder.Services.AddAuthentication(ArgusAuthenticationHandler.SchemeName)
@@ -166,6 +170,9 @@ public static class ArgusServer
         app.MapCameraApi();
         app.MapAuditApi();
         app.MapAlertApi();
+        app.MapAlertReviewApi();
+        app.MapDeploymentApi();
+        app.MapFaceCheckApi(uploadLimit);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics").WithTags("Metrics").DisableRateLimiting();
         if (metricsPort > 0)
         {

@@ -69,6 +69,7 @@ public sealed class ArgusTestServer : IAsyncDisposable
             ["ARGUS_SEARCH_LIMIT_PER_HOUR"] = "1000",
             ["Argus:Bootstrap"] = "false",
             ["Argus:WarmUpModels"] = "false",
+            ["Argus:Cameras"] = "false",
             ["Argus:RequestsPerMinute"] = "100000",
             ["Argus:LoginsPerMinute"] = "1000",
             ["Argus:MaxUploadMegabytes"] = "2",

@@ -68,6 +68,18 @@ internal static class AuthorisationMatrix
         new("GET", "/api/v1/reports/transparency", "/api/v1/reports/transparency?from=2026-01-01&to=2026-01-31", "op"),
         new("POST", "/api/v1/retention/runs", "/api/v1/retention/runs", "aud"),
         new("GET", "/api/v1/alerts/stream", "/api/v1/alerts/stream", "inv"),
+        new("GET", "/api/v1/alerts/", "/api/v1/alerts", "inv"),
+        new("GET", "/api/v1/alerts/{id:long}", "/api/v1/alerts/1", "inv"),
+        new("GET", "/api/v1/alerts/{id:long}/snapshot", "/api/v1/alerts/1/snapshot", "aud"),
+        new("GET", "/api/v1/alerts/{id:long}/enrolled", "/api/v1/alerts/1/enrolled", "aud"),
+        new("POST", "/api/v1/alerts/{id:long}/confirm", "/api/v1/alerts/1/confirm", "inv"),
+        new("POST", "/api/v1/alerts/{id:long}/dismiss", "/api/v1/alerts/1/dismiss", "clerk"),
+        new("GET", "/api/v1/templates/flagged", "/api/v1/templates/flagged", "op"),
+        new("GET", "/api/v1/deployments/", "/api/v1/deployments", "inv"),
+        new("POST", "/api/v1/deployments/", "/api/v1/deployments", "op"),
+        new("POST", "/api/v1/deployments/{id:long}/end", "/api/v1/deployments/1/end", "op"),
+        new("GET", "/api/v1/cameras/health", "/api/v1/cameras/health", "inv"),
+        new("POST", "/api/v1/faces/quality", "/api/v1/faces/quality", "op"),
         new("*", "/metrics", "/metrics", "aud"),
     ];
 

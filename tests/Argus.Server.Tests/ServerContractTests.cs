@@ -379,7 +379,7 @@ public abstract class ServerContractTests
         var data = JsonDocument.Parse(lines[^1]["data: ".Length..]).RootElement;
         Assert.Equal("north", data.GetProperty("site").GetString());
         Assert.Equal(42, data.GetProperty("subject_id").GetInt64());
-        Assert.Equal("/9j/2Q==", data.GetProperty("snapshot_jpeg_base64").GetString());
+        Assert.Equal("/9j/2Q==", data.GetProperty("snapshot_png_base64").GetString());
         Assert.Contains(await server.AuditAsync(), r => r.Action == "alerts.stream_opened" && r.Actor == "op-north");
     }
 

@@ -97,7 +97,8 @@ public sealed class WatchlistService(OperationContext context)
             var proposed = WatchlistEntry.Propose("new", w.Name, w.Policy, "new", basis, actor, p.Reason, now);
 
             var engine = context.Engine();
-            var prepared = p.Photos.Select(photo => Galleries.FacePreparation.Prepare(engine, photo, p.Face, keepCrop: false, requireSingle: true)).ToList();
+            // The aligned crop is kept with each template: reviewers compare an alert's snapshot with it (erased with the subject).
+            var prepared = p.Photos.Select(photo => Galleries.FacePreparation.Prepare(engine, photo, p.Face, keepCrop: true, requireSingle: true)).ToList();
             var reference = p.SubjectReference;
             var existing = await context.Store.FindSubjectsByExternalReferenceAsync(reference, ct);
             if (existing.Count > 1)
@@ -106,7 +107,7 @@ public sealed class WatchlistService(OperationContext context)
             }
 
             var s = existing.Count == 1 ? existing[0] : await context.Store.CreateSubjectAsync(new NewSubject(p.SubjectName ?? reference, ExternalReference: reference), ct);
-            await context.Store.AddTemplatesAsync(w.GalleryId, [.. prepared.Select(x => NewTemplate.From(x.Embedding, s.Id, x.Sha256, actor.Id))], ct);
+            await context.Store.AddTemplatesAsync(w.GalleryId, [.. prepared.Select(x => NewTemplate.From(x.Embedding, s.Id, x.Sha256, actor.Id) with { FaceCropPng = x.Crop })], ct);
             return await context.Store.AddEntryAsync(w, s.Id, proposed, ct);
         });
         var b = stored.Entry.LegalBasis;

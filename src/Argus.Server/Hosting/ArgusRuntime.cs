@@ -1,4 +1,5 @@
 using Argus.Application;
+using Argus.Application.Alerts;
 using Argus.Application.Auditing;
 using Argus.Core;
 using Argus.Core.Audit;
@@ -21,6 +22,7 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
     private readonly Lazy<FaceEngine> _engine;
     private ArgusStore? _store;
     private OperationContext? _context;
+    private AlertDesk? _desk;
     private int _disposed;
 
     public ArgusRuntime(IConfiguration configuration, TimeProvider time, ILogger<ArgusRuntime> logger)
@@ -37,6 +39,9 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
     public ArgusStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
 
     public OperationContext Operations => _context ?? throw new InvalidOperationException("The store is not open yet.");
+
+    /// <summary>The process's one alert desk: stores, audits and publishes camera alerts (its stream feeds the SSE endpoint); records review decisions.</summary>
+    public AlertDesk Desk => _desk ?? throw new InvalidOperationException("The store is not open yet.");
 
     /// <summary>True once the face engine is built from verified models.</summary>
     public bool EngineReady => _engine.IsValueCreated;
@@ -67,6 +72,8 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
         var chain = AuditKey.LoadChain(Paths.DataDirectory, Setting, path => Log.AuditKeyGenerated(_logger, path));
         _context = new OperationContext(_store, chain, Engine, Paths.DataDirectory, _time, Setting);
         Log.StoreOpened(_logger, options.Provider.ToString(), await _store.GetSchemaVersionAsync(cancellationToken));
+        _desk = new AlertDesk(_store, chain, new AlertDeskOptions { Environment = Setting }, _time);
+        await _desk.LoadWebhooksAsync(cancellationToken);
         await BootstrapAsync(cancellationToken);
 
         // Load the models off the start-up path; /ready reports them once they are in.
@@ -133,6 +140,12 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
+        }
+
+        // The desk first: it stores the alerts still queued and flushes webhook dead letters into the store.
+        if (_desk is not null)
+        {
+            await _desk.DisposeAsync();
         }
 
         if (_store is not null)
