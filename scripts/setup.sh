@@ -12,8 +12,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # Debian packages: libgtk-3-0 is what OpenCV's native runtime links against (without it OpenCvSharp throws
 # DllNotFoundException); libgomp1 is OpenMP for native vector search; ffmpeg reads network cameras and encodes
-# test videos; rtsp-server-perl is the RTSP server the stream tests run on loopback.
-apt_packages=(libgtk-3-0 libgomp1 ffmpeg rtsp-server-perl)
+# test videos; rtsp-server-perl is the RTSP server the stream tests run on loopback; chromium is the browser the
+# console's end-to-end tests drive (Playwright never downloads one).
+apt_packages=(libgtk-3-0 libgomp1 ffmpeg rtsp-server-perl chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,161 @@
+// The Argus operator console: log in, then views chosen by the user's capabilities. Alerts arrive over
+// server-sent events (the session cookie authenticates the stream) and appear without reloading.
+import { api, setCsrf, describe } from './api.js';
+import { h, say } from './ui.js';
+import { current, can } from './session.js';
+import * as alerts from './alerts.js';
+import * as watchlists from './watchlists.js';
+import * as search from './search.js';
+import * as cameras from './cameras.js';
+import * as audit from './audit.js';
+
+const views = [
+  { id: 'alerts', title: 'Alerts', module: alerts, can: ['ReviewAlerts'] },
+  { id: 'watchlists', title: 'Watchlists', module: watchlists, can: ['ProposeEntry', 'ApproveEntry', 'ManageWatchlists', 'ReadAudit'] },
+  { id: 'search', title: 'Search', module: search, can: ['Search'] },
+  { id: 'cameras', title: 'Cameras', module: cameras, can: ['ManageCameras', 'ReviewAlerts', 'ApproveEntry'] },
+  { id: 'audit', title: 'Audit', module: audit, can: ['ReadAudit', 'ReadReports'] },
+];
+
+const state = { session: null, current: null, stream: null, muted: localStorage.getItem('argus.muted') === '1' };
+
+
+async function start() {
+  document.getElementById('login-form').addEventListener('submit', login);
+  document.getElementById('logout').addEventListener('click', logout);
+  const mute = document.getElementById('mute');
+  mute.addEventListener('click', () => {
+    state.muted = !state.muted;
+    localStorage.setItem('argus.muted', state.muted ? '1' : '0');
+    showMute();
+  });
+  showMute();
+  window.addEventListener('hashchange', route);
+  try {
+    signedIn(await api('/api/v1/session'));
+  } catch {
+    showLogin();
+  }
+}
+
+function showMute() {
+  const mute = document.getElementById('mute');
+  mute.textContent = state.muted ? 'Sound off' : 'Sound on';
+  mute.setAttribute('aria-pressed', String(state.muted));
+  mute.setAttribute('aria-label', state.muted ? 'Alert sound muted; unmute' : 'Alert sound on; mute');
+}
+
+async function login(event) {
+  event.preventDefault();
+  const form = event.target;
+  const error = document.getElementById('login-error');
+  error.textContent = '';
+  try {
+    const s = await api('/api/v1/session', { method: 'POST', json: { username: form.username.value, password: form.password.value } });
+    form.reset();
+    signedIn(s);
+  } catch (e) {
+    error.textContent = describe(e);
+  }
+}
+
+async function logout() {
+  try {
+    await api('/api/v1/session', { method: 'DELETE' });
+  } catch {
+    // The session may have expired already.
+  }
+  state.stream?.close();
+  state.stream = null;
+  state.session = null;
+  current.session = null;
+  setCsrf(null);
+  showLogin();
+}
+
+function showLogin() {
+  document.getElementById('login').hidden = false;
+  document.getElementById('nav').hidden = true;
+  document.getElementById('who').hidden = true;
+  document.getElementById('view').replaceChildren();
+  document.querySelector('#login-form input[name=username]').focus();
+}
+
+function signedIn(s) {
+  state.session = s;
+  current.session = s;
+  setCsrf(s.csrf_token);
+  document.getElementById('login').hidden = true;
+  document.getElementById('who').hidden = false;
+  document.getElementById('who-name').textContent = `${s.username} (${s.roles.join(', ')})`;
+  const nav = document.getElementById('nav');
+  const allowed = views.filter((v) => can(...v.can));
+  nav.replaceChildren(h('ul', {}, allowed.map((v) => h('li', {}, h('a', { href: `#/${v.id}`, id: `nav-${v.id}`, text: v.title })))));
+  nav.hidden = false;
+  if (can('ReviewAlerts')) openStream();
+  const target = allowed.some((v) => location.hash === `#/${v.id}`) ? location.hash : allowed.length ? `#/${allowed[0].id}` : '';
+  if (target !== location.hash) location.hash = target; // hashchange routes
+  else route();
+}
+
+function route() {
+  if (!state.session) return;
+  const id = location.hash.replace(/^#\//, '');
+  const view = views.find((v) => v.id === id && can(...v.can));
+  state.current?.module.leave?.();
+  state.current = view ?? null;
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.getAttribute('href') === `#/${id}`) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  // A fresh container per visit: a slower earlier render lands in a detached element, never beside this one.
+  const container = h('div');
+  document.getElementById('view').replaceChildren(container);
+  if (!view) {
+    container.append(h('p', { text: 'Nothing here for your role.' }));
+    return;
+  }
+  document.title = `${view.title} · Argus`;
+  view.module.render(container).catch((e) => say(describe(e)));
+}
+
+// One stream per signed-in reviewer: the wall shows alerts when open; elsewhere the nav counts them.
+function openStream() {
+  state.stream?.close();
+  const stream = new EventSource('/api/v1/alerts/stream');
+  stream.addEventListener('alert', (event) => {
+    const data = JSON.parse(event.data);
+    if (!data.is_update) {
+      chime();
+      say(`New alert ${data.alert_id} on camera ${data.camera_id}`);
+    }
+    if (state.current?.id === 'alerts') alerts.received(data);
+    else if (!data.is_update) {
+      const link = document.getElementById('nav-alerts');
+      if (link) link.dataset.unseen = String(Number(link.dataset.unseen || 0) + 1);
+    }
+  });
+  stream.addEventListener('open', () => document.body.classList.remove('offline'));
+  stream.addEventListener('error', () => document.body.classList.add('offline'));
+  state.stream = stream;
+}
+
+let audio = null;
+function chime() {
+  if (state.muted) return;
+  try {
+    audio ??= new AudioContext();
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.2, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+    osc.connect(gain).connect(audio.destination);
+    osc.start();
+    osc.stop(audio.currentTime + 0.6);
+  } catch {
+    // No audio device (or not yet allowed by the browser): the visual alert is what counts.
+  }
+}
+
+start();
