@@ -14,9 +14,15 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Detect and compare the faces in six public group photos, and print a summary.");
+        var load = new Option<bool>("--load") { Description = "Load the demonstration into an empty store for the server: users, a watchlist, a replayed camera, a deployment (./run.sh --demo)" };
+        var command = new Command("demo", "Detect and compare the faces in six public group photos, and print a summary.") { load };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
+            if (parse.GetValue(load))
+            {
+                return await DemoLoader.LoadAsync(host, ct);
+            }
+
             var folder = Path.Combine(host.Paths.DataDirectory, "demo");
             var manifest = ModelManifest.Default;
             await new ModelFetcher(manifest, log: line => host.Error.WriteLine(line)).FetchDemoAsync(folder, ct);
@@ -65,13 +71,13 @@ internal static class DemoCommand
         return command;
     }
 
-    private sealed record Person(List<(string Photo, int Number, Face Face)> Members, float BestLink);
+    internal sealed record Person(List<(string Photo, int Number, Face Face)> Members, float BestLink);
 
     /// <summary>
     /// Single-link clustering across photos: two faces from different photos scoring at or above the threshold are
     /// the same person; faces of one photo are never merged (one person is in a photo once).
     /// </summary>
-    private static List<Person> Cluster(List<(string Photo, int Number, Face Face)> faces, float threshold)
+    internal static List<Person> Cluster(List<(string Photo, int Number, Face Face)> faces, float threshold)
     {
         var parent = Enumerable.Range(0, faces.Count).ToArray();
         var best = new float[faces.Count];

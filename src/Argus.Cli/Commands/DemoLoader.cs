@@ -1,0 +1,212 @@
+using System.Globalization;
+using Argus.Application;
+using Argus.Application.Accounts;
+using Argus.Application.Cameras;
+using Argus.Application.Deployments;
+using Argus.Application.Watchlists;
+using Argus.Bench;
+using Argus.Core;
+using Argus.Core.Access;
+using Argus.Core.Faces;
+using Argus.Storage;
+using Argus.Storage.Security;
+using Argus.Vision.Imaging;
+using Argus.Vision.Models;
+using OpenCvSharp;
+
+namespace Argus.Cli.Commands;
+
+/// <summary>
+/// <c>argus demo --load</c> (what <c>./run.sh --demo</c> runs before the server): loads a demonstration into an
+/// empty store, through the same services and audit as real use. The administrator is bootstrapped; an investigator
+/// proposes watchlist entries with a (fictional) legal basis, enrolled from the public demo photos; an approver
+/// approves them and creates a deployment; a camera replays a clip made from other photos of the same people plus a
+/// stranger, so the server raises live alerts within seconds of starting. Passwords are generated and printed once.
+/// When the public photos cannot be fetched, faces-dev images are used instead (and it says so).
+/// </summary>
+internal static class DemoLoader
+{
+    public const string Site = "demo";
+    public const string Watchlist = "demo-wanted";
+    public const string Camera = "demo-gate";
+
+    private sealed record Person(string EnrolPhoto, int EnrolFace, string ClipImage);
+
+    public static async Task<int> LoadAsync(CliHost host, CancellationToken ct)
+    {
+        await using var store = await GalleryCommands.OpenStore(host, ct);
+        if ((await store.ListUsersAsync(ct)).Any(u => u.Username == "alex"))
+        {
+            host.Out.WriteLine($"argus demo: the demonstration is already loaded in {host.Paths.DataDirectory} (passwords were printed when it was loaded;");
+            host.Out.WriteLine("            remove that folder to load it afresh).");
+            return ArgusCli.Ok;
+        }
+
+        if ((await store.ListUsersAsync(ct)).Count > 0)
+        {
+            throw new ArgusException("demo.not_empty", $"The demonstration loads only into an empty data directory; {host.Paths.DataDirectory} has users. Use another ARGUS_HOME.");
+        }
+
+        var folder = Path.Combine(host.Paths.DataDirectory, "demo");
+        var clipFolder = Directory.CreateDirectory(Path.Combine(folder, "clip")).FullName;
+        var engine = host.Engine();
+        var (people, strangers, origin) = await ChoosePeopleAsync(host, engine, folder, clipFolder, ct);
+        if (people.Count == 0)
+        {
+            throw new ArgusException("demo.no_people", "No person appears in two demonstration photos; nothing to put on a watchlist.");
+        }
+
+        var ops = host.Operations(store);
+        var auth = new AuthenticationService(ops);
+        var passwords = new Dictionary<string, string>(StringComparer.Ordinal) { ["admin"] = await auth.BootstrapAsync("argus-demo", "admin", ct) };
+        var admin = await auth.LoginAsync("admin", passwords["admin"], ct);
+        var users = new UserService(ops);
+        foreach (var (name, display, role, scope) in new[]
+        {
+            ("alex", "Alex (approver, demo)", "approver", Scope.Everything),
+            ("olly", "Olly (operator, demo site)", "operator", new Scope(new HashSet<string> { Site }, new HashSet<string> { Scope.All }, new HashSet<string> { Scope.All })),
+            ("ivy", "Ivy (investigator, demo)", "investigator", Scope.Everything),
+        })
+        {
+            passwords[name] = PasswordHasher.Generate();
+            await users.CreateAsync(admin, name, display, [role], scope, () => passwords[name], ct);
+        }
+
+        var ivy = await auth.LoginAsync("ivy", passwords["ivy"], ct);
+        var alex = await auth.LoginAsync("alex", passwords["alex"], ct);
+        var watchlists = new WatchlistService(ops);
+        await watchlists.CreateAsync(admin, new WatchlistSpec(Watchlist, "wanted", MaxDays: 90), ct);
+        var expires = ops.Now.AddDays(60).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        for (var i = 0; i < people.Count; i++)
+        {
+            var p = people[i];
+            var n = (i + 1).ToString(CultureInfo.InvariantCulture);
+            var entry = await watchlists.ProposeAsync(ivy, new EntryProposal(
+                Watchlist, $"DEMO-{n}", $"Demo person {(char)('A' + i)}", $"DEMO-CASE-{n}", "demonstration only (fictional grounds)", "DI Demo",
+                "Argus demonstration authority", $"Demo warrant {n}/2026", expires, [$"public-demo:{Path.GetFileName(p.EnrolPhoto)}#{p.EnrolFace}"],
+                [ImageInput.FromFile(p.EnrolPhoto)], "demonstration entry", p.EnrolFace), ct);
+            await watchlists.DecideAsync(alex, entry.Id, EntryDecision.Approve, "demonstration: legal basis checked", ct);
+        }
+
+        // The clip: each person in turn, the stranger (never enrolled) in between, on a textured background.
+        var appearances = new List<Appearance>();
+        for (var i = 0; i < people.Count; i++)
+        {
+            appearances.Add(new Appearance(people[i].ClipImage, 1 + (6 * i), 6 + (6 * i), 100 + (260 * (i % 3)), 120, 220));
+        }
+
+        for (var i = 0; i < strangers.Count; i++)
+        {
+            appearances.Add(new Appearance(strangers[i], 3 + (6 * i), 7 + (6 * i), 700, 260, 200));
+        }
+
+        var clip = ClipBuilder.Build(Path.Combine(clipFolder, "demo-gate.mp4"), 960, 540, 10, (6 * people.Count) + 2, [.. appearances]);
+        await new CameraService(ops).AddAsync(admin, new CameraSpec(Camera, "Demo gate (replayed clip)", Site, clip, 5), ct);
+        var deployment = await new DeploymentService(store, ops.AuditChain, ops.Time).CreateAsync(
+            alex, new DeploymentRequest("demonstration", [], Site, [Watchlist], "DEMO-ORDER-1 (demonstration)", ops.Now, ops.Now.AddDays(30)), ct);
+
+        var url = (Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/') + "/";
+        host.Out.WriteLine($"""
+
+            argus demo: loaded into {host.Paths.DataDirectory}
+              photos:     {origin}
+              watchlist:  {Watchlist} (wanted persons): {people.Count} entries proposed by ivy, approved by alex
+              camera:     {Camera} at site '{Site}', replaying {clip} in a loop
+              deployment: {deployment.Id}, site '{Site}', until {deployment.Deployment.End:yyyy-MM-dd HH:mm} UTC
+
+            console: {url}   (alerts appear on the wall within a minute of the server starting)
+            log in as (these passwords are shown once, now):
+              alex   {passwords["alex"]}   approver: alert wall, approvals, search, deployments
+              olly   {passwords["olly"]}   operator at site '{Site}': alert wall (first of two confirmations)
+              ivy    {passwords["ivy"]}   investigator: propose entries, search
+              admin  {passwords["admin"]}   administrator: cameras, users, watchlists
+
+            """);
+        return ArgusCli.Ok;
+    }
+
+    /// <summary>
+    /// People found in two of the public photos (one photo's face enrolled, a crop of the other's in the clip) and a
+    /// stranger found in one photo only; faces-dev identities when the public photos cannot be fetched.
+    /// </summary>
+    private static async Task<(List<Person> People, List<string> Strangers, string Origin)> ChoosePeopleAsync(
+        CliHost host, Vision.Pipeline.FaceEngine engine, string folder, string clipFolder, CancellationToken ct)
+    {
+        var manifest = ModelManifest.Default;
+        try
+        {
+            await new ModelFetcher(manifest, log: line => host.Error.WriteLine(line)).FetchDemoAsync(folder, ct);
+        }
+        catch (ArgusException e)
+        {
+            return FacesDev(e.Message);
+        }
+
+        var faces = new List<(string Photo, int Number, Face Face)>();
+        foreach (var file in manifest.Demo)
+        {
+            using var image = ImageDecoder.DecodeFile(Path.Combine(folder, file.Name));
+            var found = engine.Analyze(image);
+            for (var i = 0; i < found.Count; i++)
+            {
+                if (found[i].IsUsable && found[i].Box.Width >= 80)
+                {
+                    faces.Add((Path.Combine(folder, file.Name), i + 1, found[i]));
+                }
+            }
+        }
+
+        var clusters = DemoCommand.Cluster(faces, MatchThresholds.Identification);
+        var people = new List<Person>();
+        // Per person the most similar pair of faces from two photos (a cluster is single-link: its ends may differ
+        // more); only pairs at or above the 1:N threshold, the same test the camera applies.
+        var pairs = clusters
+            .Select(c => (from a in c.Members from b in c.Members where a.Photo != b.Photo select (Enrol: a, Seen: b, Score: a.Face.Embedding!.Similarity(b.Face.Embedding!)))
+                .OrderByDescending(p => p.Score).FirstOrDefault())
+            .Where(p => p.Score >= MatchThresholds.Identification)
+            .OrderByDescending(p => p.Score)
+            .Take(3);
+        foreach (var (enrol, seen, _) in pairs)
+        {
+            people.Add(new Person(enrol.Photo, enrol.Number, Crop(seen.Photo, seen.Face.Box, Path.Combine(clipFolder, $"person{people.Count + 1}.png"))));
+        }
+
+        var strangers = clusters.Where(c => c.Members.Count == 1).Select(c => c.Members[0]).OrderByDescending(m => m.Face.Box.Width).Take(1)
+            .Select((m, i) => Crop(m.Photo, m.Face.Box, Path.Combine(clipFolder, $"stranger{i + 1}.png"))).ToList();
+        var source = manifest.Package(manifest.Demo[0].Package);
+        return (people, strangers, $"public demonstration photos from {source.Spec} ({source.Licence}), pinned by SHA-256 in the model manifest");
+    }
+
+    private static (List<Person>, List<string>, string) FacesDev(string why)
+    {
+        var root = Environment.GetEnvironmentVariable("ARGUS_FACES_DEV") is { Length: > 0 } f
+            ? f
+            : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "..", "shared", "data", "faces-dev"));
+        var images = Path.Combine(root, "images");
+        if (!Directory.Exists(images))
+        {
+            throw new ArgusException("demo.photos_unavailable", $"The public demonstration photos could not be fetched ({why}) and faces-dev is not at {root} (set ARGUS_FACES_DEV).");
+        }
+
+        string P(string relative) => Path.Combine(images, relative);
+        var people = new List<Person>
+        {
+            new(P("faceapi_sheldon/sheldon1.png"), 1, P("faceapi_sheldon/sheldon3.png")),
+            new(P("faceapi_howard/howard1.png"), 1, P("faceapi_howard/howard3.png")),
+        };
+        return (people, [P("faceapi_penny/penny2.png")], $"faces-dev images from {root} (the public demonstration photos could not be fetched: {why})");
+    }
+
+    /// <summary>A square crop around a face (1.8 times its box), for pasting into the clip.</summary>
+    private static string Crop(string photo, BoundingBox box, string path)
+    {
+        using var image = Cv2.ImRead(photo, ImreadModes.Color);
+        var side = (int)(Math.Max(box.Width, box.Height) * 1.8f);
+        side = Math.Min(side, Math.Min(image.Width, image.Height));
+        var x = Math.Clamp((int)(box.X + (box.Width / 2) - (side / 2)), 0, image.Width - side);
+        var y = Math.Clamp((int)(box.Y + (box.Height / 2) - (side / 2)), 0, image.Height - side);
+        using var crop = new Mat(image, new Rect(x, y, side, side));
+        Cv2.ImWrite(path, crop);
+        return path;
+    }
+}
