@@ -105,7 +105,7 @@ internal static class DemoLoader
         var deployment = await new DeploymentService(store, ops.AuditChain, ops.Time).CreateAsync(
             alex, new DeploymentRequest("demonstration", [], Site, [Watchlist], "DEMO-ORDER-1 (demonstration)", ops.Now, ops.Now.AddDays(30)), ct);
 
-        var url = (Environment.GetEnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/') + "/";
+        var url = (CliEnvironment.Get("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/') + "/";
         host.Out.WriteLine($"""
 
             argus demo: loaded into {host.Paths.DataDirectory}
@@ -179,7 +179,7 @@ internal static class DemoLoader
 
     private static (List<Person>, List<string>, string) FacesDev(string why)
     {
-        var root = Environment.GetEnvironmentVariable("ARGUS_FACES_DEV") is { Length: > 0 } f
+        var root = CliEnvironment.Get("ARGUS_FACES_DEV") is { Length: > 0 } f
             ? f
             : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "..", "..", "shared", "data", "faces-dev"));
         var images = Path.Combine(root, "images");
