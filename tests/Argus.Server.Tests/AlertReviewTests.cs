@@ -35,6 +35,7 @@ public abstract class AlertReviewTests
         await server.AddUserAsync("op2", [Role.Operator], ArgusTestServer.Sites("north"));
         await server.AddUserAsync("op-south", [Role.Operator], ArgusTestServer.Sites("south"));
         await server.AddUserAsync("inv", [Role.Investigator], Scope.Everything);
+        await server.AddUserAsync("op-missing", [Role.Operator], ArgusTestServer.Watchlists("missing"));
         return server;
     }
 
@@ -58,6 +59,9 @@ public abstract class AlertReviewTests
         using var stream = await server.As("op").GetAsync("/api/v1/alerts/stream", HttpCompletionOption.ResponseHeadersRead, ct);
         await Problems.ExpectAsync(stream, HttpStatusCode.OK);
         using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(ct));
+        using var otherStream = await server.As("op-missing").GetAsync("/api/v1/alerts/stream", HttpCompletionOption.ResponseHeadersRead, ct);
+        using var otherReader = new StreamReader(await otherStream.Content.ReadAsStreamAsync(ct));
+        Assert.StartsWith(":", await otherReader.ReadLineAsync(ct), StringComparison.Ordinal);
 
         var deployment = await Created(await server.As("appr").PostAsJsonAsync(
             "/api/v1/deployments", new { name = "match day", site = "north", watchlists = new[] { "wanted" }, authorisation = "Order 55", hours = 2 }, ct));
@@ -74,6 +78,25 @@ public abstract class AlertReviewTests
         }
 
         var id = long.Parse(JsonDocument.Parse(data!).RootElement.GetProperty("alert_id").GetString()!, CultureInfo.InvariantCulture);
+
+        // Published to every stream at once: a user scoped to another watchlist gets nothing within a generous wait.
+        using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            quiet.CancelAfter(TimeSpan.FromSeconds(3));
+            var seen = new List<string>();
+            try
+            {
+                while (await otherReader.ReadLineAsync(quiet.Token) is { } line)
+                {
+                    seen.Add(line);
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+
+            Assert.DoesNotContain("event: alert", seen);
+        }
         var view = await server.As("op").GetFromJsonAsync<JsonElement>($"/api/v1/alerts/{id}", ct);
         Assert.Equal("wanted", view.GetProperty("alert").GetProperty("watchlist").GetString());
         Assert.Equal("S-1".ToUpperInvariant(), view.GetProperty("subject_name").GetString());

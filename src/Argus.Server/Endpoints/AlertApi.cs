@@ -95,7 +95,7 @@ internal static class AlertApi
 
                 while (subscription.Reader.TryRead(out var alert))
                 {
-                    if (!actor.Scope.CoversSite(alert.Site ?? ""))
+                    if (!actor.Scope.CoversSite(alert.Site ?? "") || !await CoversWatchlistAsync(runtime, actor, alert, ct))
                     {
                         continue;
                     }
@@ -125,6 +125,15 @@ internal static class AlertApi
             await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "alerts.stream_closed", $"stream:{id}", AuditDetails.Of(("delivered", delivered), ("lost", lostSeen))), CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// A user scoped to some watchlists sees only their alerts (the event names the person): the stored alert says
+    /// which watchlist it came from. Users scoped to all watchlists need no lookup.
+    /// </summary>
+    private static async Task<bool> CoversWatchlistAsync(ArgusRuntime runtime, Principal actor, AlertEvent alert, CancellationToken ct) =>
+        actor.Scope.Watchlists.Contains(Scope.All)
+        || (long.TryParse(alert.AlertId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            && await runtime.Store.GetAlertAsync(id, ct) is { } stored && actor.Scope.CoversWatchlist(stored.Watchlist));
 
     private static async Task WriteAsync(HttpContext http, string type, string? id, string data, CancellationToken ct)
     {

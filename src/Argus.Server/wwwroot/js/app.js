@@ -88,6 +88,7 @@ function signedIn(s) {
   document.getElementById('login').hidden = true;
   document.getElementById('who').hidden = false;
   document.getElementById('who-name').textContent = `${s.username} (${s.roles.join(', ')})`;
+  document.getElementById('mute').hidden = !can('ReviewAlerts');
   const nav = document.getElementById('nav');
   const allowed = views.filter((v) => can(...v.can));
   nav.replaceChildren(h('ul', {}, allowed.map((v) => h('li', {}, h('a', { href: `#/${v.id}`, id: `nav-${v.id}`, text: v.title })))));

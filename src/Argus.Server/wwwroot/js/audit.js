@@ -88,7 +88,7 @@ function chart(title, pairs) {
   const max = Math.max(1, ...pairs.map(([, v]) => Number(v) || 0));
   const rowH = 24;
   const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', `0 0 320 ${Math.max(1, pairs.length) * rowH + 4}`);
+  svg.setAttribute('viewBox', `0 0 360 ${Math.max(1, pairs.length) * rowH + 4}`);
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', `${title}: ${pairs.map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   pairs.forEach(([label, value], i) => {
@@ -98,13 +98,13 @@ function chart(title, pairs) {
     text.setAttribute('y', y + 16);
     text.textContent = label;
     const bar = document.createElementNS(ns, 'rect');
-    bar.setAttribute('x', 110);
+    bar.setAttribute('x', 175);
     bar.setAttribute('y', y + 3);
     bar.setAttribute('height', 16);
-    bar.setAttribute('width', Math.max(1, (170 * (Number(value) || 0)) / max));
+    bar.setAttribute('width', Math.max(1, (150 * (Number(value) || 0)) / max));
     bar.setAttribute('class', 'bar');
     const num = document.createElementNS(ns, 'text');
-    num.setAttribute('x', 114 + (170 * (Number(value) || 0)) / max);
+    num.setAttribute('x', 179 + (150 * (Number(value) || 0)) / max);
     num.setAttribute('y', y + 16);
     num.textContent = String(value);
     svg.append(text, bar, num);
