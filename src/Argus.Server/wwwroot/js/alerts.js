@@ -55,7 +55,16 @@ async function show(id, live) {
   wall.querySelector('#no-alerts')?.remove();
   const card = build(view);
   const old = cards.get(id);
-  if (old) old.replaceWith(card);
+  if (old) {
+    // An update (a later sighting) must not wipe a reason being typed, nor move the keyboard focus.
+    const typed = old.querySelector('input[name=reason]');
+    const next = card.querySelector('input[name=reason]');
+    const focused = old.contains(document.activeElement) ? document.activeElement : null;
+    if (typed && next) next.value = typed.value;
+    old.replaceWith(card);
+    if (focused?.name === 'reason' && next) next.focus();
+    else if (focused?.getAttribute('aria-label')) card.querySelector(`[aria-label="${focused.getAttribute('aria-label')}"]`)?.focus();
+  }
   else if (live) wall.prepend(card);
   else wall.append(card);
   cards.set(id, card);
