@@ -360,7 +360,7 @@ public abstract class ServerContractTests
         Assert.StartsWith(":", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
 
         static AlertEvent Alert(string id, string site) =>
-            new(id, "cam-" + site, site, 7, new FaceMatch(42, 420, "entry:1", 0.71f), 2, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, [0xFF, 0xD8, 0xFF, 0xD9], false);
+            new(id, "cam-" + site, site, 7, new FaceMatch(42, 420, "entry:1", 0.71f), 2, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, [0x89, 0x50, 0x4E, 0x47], false);
         stream.Publish(Alert("south-1", "south"));
         stream.Publish(Alert("north-1", "north"));
 
@@ -379,7 +379,7 @@ public abstract class ServerContractTests
         var data = JsonDocument.Parse(lines[^1]["data: ".Length..]).RootElement;
         Assert.Equal("north", data.GetProperty("site").GetString());
         Assert.Equal(42, data.GetProperty("subject_id").GetInt64());
-        Assert.Equal("/9j/2Q==", data.GetProperty("snapshot_jpeg_base64").GetString());
+        Assert.Equal("iVBORw==", data.GetProperty("snapshot_png_base64").GetString());
         Assert.Contains(await server.AuditAsync(), r => r.Action == "alerts.stream_opened" && r.Actor == "op-north");
     }
 
