@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Argus.Core;
+using Argus.Core.Evaluation;
 using Argus.Core.Faces;
 
 namespace Argus.Application.ServiceGalleries;
@@ -68,6 +69,29 @@ public sealed class OperatingPointTable
 
         return new OperatingPointTable(points);
     }
+
+    /// <summary>
+    /// The JSON that <c>argus calibrate --save</c> writes and <see cref="Load"/> reads: the contract, when, how many
+    /// images, identities and pairs, and one object per target rate.
+    /// </summary>
+    public static JsonObject ToJson(CalibrationReport report, EmbeddingContract contract, DateTimeOffset at, int images, int identities, int failedImages) => new()
+    {
+        ["contract"] = contract.Id,
+        ["calibrated_at"] = at.ToString("O", CultureInfo.InvariantCulture),
+        ["images"] = images,
+        ["identities"] = identities,
+        ["failed_images"] = failedImages,
+        ["genuine_pairs"] = report.GenuinePairs,
+        ["impostor_pairs"] = report.ImpostorPairs,
+        ["operating_points"] = new JsonArray([.. report.Points.Select(p => (JsonNode)new JsonObject
+        {
+            ["target_fmr"] = p.TargetFmr,
+            ["threshold"] = Math.Round(p.Threshold, 4),
+            ["measured_fmr"] = p.MeasuredFmr,
+            ["fnmr"] = Math.Round(p.Fnmr, 6),
+            ["supported"] = p.Supported,
+        })]),
+    };
 
     /// <summary>The point calibrated for <paramref name="targetFmr"/>, or <c>verification.operating_point_unknown</c>.</summary>
     public OperatingPoint Select(double targetFmr)
