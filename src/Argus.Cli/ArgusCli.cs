@@ -77,6 +77,9 @@ public static class ArgusCli
         root.Subcommands.Add(SearchCommands.Create(output, error));
         root.Subcommands.Add(RetentionCommands.Create(output, error));
         root.Subcommands.Add(ReportCommands.Create(output, error));
+        root.Subcommands.Add(ServiceCommands.Service(output, error));
+        root.Subcommands.Add(ServiceCommands.Verify(output, error));
+        root.Subcommands.Add(ServiceCommands.Gate(output, error));
 
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
