@@ -64,11 +64,16 @@ public static class ArgusCli
         root.Subcommands.Add(GalleryCommands.Identify(output, error));
         root.Subcommands.Add(GalleryCommands.Subject(output, error));
         root.Subcommands.Add(AuditCommands.Create(output, error));
-        root.Subcommands.Add(EvalCommands.Create(output, error));
+        var eval = EvalCommands.Create(output, error);
+        eval.Subcommands.Add(ServiceBenchCommands.EvalLiveness(output, error));
+        root.Subcommands.Add(eval);
         root.Subcommands.Add(CalibrateCommand.Create(output, error));
         root.Subcommands.Add(WatchCommand.Create(output, error));
         root.Subcommands.Add(CameraCommands.Create(output, error));
-        root.Subcommands.Add(BenchCommands.Create(output, error));
+        var bench = BenchCommands.Create(output, error);
+        bench.Subcommands.Add(ServiceBenchCommands.BenchVerify(output, error));
+        bench.Subcommands.Add(ServiceBenchCommands.BenchGate(output, error));
+        root.Subcommands.Add(bench);
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(DbCommands.Create(output, error));
         root.Subcommands.Add(UserCommands.Create(output, error));

@@ -52,8 +52,10 @@ public sealed class ServiceRulesTests
         var photo = ActiveLiveness.Evaluate([Frame(0.3f, 2), Frame(0.29f, 3), Frame(0.3f, 1), Frame(0.3f, 2), Frame(0.31f, 2)]);
         Assert.False(photo.Passed);
 
-        var turn = ActiveLiveness.Evaluate([Frame(0.3f, -10), Frame(0.3f, 0), Frame(0.3f, 12)]);
+        var turn = ActiveLiveness.Evaluate([Frame(0.3f, -12), Frame(0.3f, -6), Frame(0.3f, 0), Frame(0.3f, 6), Frame(0.3f, 12), Frame(0.3f, 18)]);
         Assert.True(turn.HeadTurn);
+        var jump = ActiveLiveness.Evaluate([Frame(0.3f, 0), Frame(0.3f, 1), Frame(0.3f, 25), Frame(0.3f, 0), Frame(0.3f, 2)]);
+        Assert.False(jump.HeadTurn); // single-frame jumps of the pose model on a flat picture are not a turn
         Assert.False(ActiveLiveness.Evaluate([Frame(0.3f, -10), Frame(0.3f, 12)]).Passed); // too few frames to judge
     }
 

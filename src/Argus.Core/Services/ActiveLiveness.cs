@@ -47,6 +47,8 @@ public static class ActiveLiveness
         return width <= 0 ? 0 : (Distance(landmarks68, first + 1, first + 5) + Distance(landmarks68, first + 2, first + 4)) / (2 * width);
     }
 
+    private static float MedianOfThree(float a, float b, float c) => MathF.Max(MathF.Min(a, b), MathF.Min(MathF.Max(a, b), c));
+
     private static float Distance(ReadOnlySpan<float> points, int a, int b)
     {
         var dx = points[2 * a] - points[2 * b];
@@ -67,15 +69,24 @@ public static class ActiveLiveness
         }
 
         var ears = new float[frames.Count];
-        float minYaw = float.MaxValue, maxYaw = float.MinValue;
+        var yaws = new List<float>(frames.Count);
         for (var i = 0; i < frames.Count; i++)
         {
             ears[i] = EyeAspectRatio(frames[i].Landmarks68);
             if (frames[i].Pose is { } pose)
             {
-                minYaw = MathF.Min(minYaw, pose.Yaw);
-                maxYaw = MathF.Max(maxYaw, pose.Yaw);
+                yaws.Add(pose.Yaw);
             }
+        }
+
+        // Yaw through a median of three consecutive frames: a real turn lasts several frames, while the pose model's
+        // single-frame jumps on flat pictures (measured on simulated prints and screens, docs/accuracy.md) do not.
+        float minYaw = float.MaxValue, maxYaw = float.MinValue;
+        for (var i = 0; i < yaws.Count; i++)
+        {
+            var smoothed = yaws.Count < 3 ? yaws[i] : MedianOfThree(yaws[Math.Clamp(i - 1, 0, yaws.Count - 3)], yaws[Math.Clamp(i - 1, 0, yaws.Count - 3) + 1], yaws[Math.Clamp(i - 1, 0, yaws.Count - 3) + 2]);
+            minYaw = MathF.Min(minYaw, smoothed);
+            maxYaw = MathF.Max(maxYaw, smoothed);
         }
 
         var sorted = (float[])ears.Clone();
