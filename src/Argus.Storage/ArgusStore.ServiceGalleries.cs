@@ -241,27 +241,73 @@ public sealed partial class ArgusStore
             {
                 var gallery = await FindServiceGalleryAsync(connection, transaction, galleryName, ct);
                 var person = await FindPersonAsync(connection, transaction, gallery, externalRef, ct);
-                var counts = new int[3];
-                var statements = (string[])[
-                    "DELETE FROM svc_templates WHERE person_id = @p",
-                    "UPDATE svc_ledger SET person_id = NULL WHERE person_id = @p",
-                    "DELETE FROM svc_people WHERE id = @p",
-                ];
-                for (var i = 0; i < statements.Length; i++)
-                {
-                    await using var command = connection.Command(transaction, statements[i]);
-                    command.Add("p", person.Id);
-                    counts[i] = await command.ExecuteNonQueryAsync(ct);
-                }
-
+                var receipt = await EraseAsync(connection, transaction, gallery, person, sequence, now, ct);
                 await TouchServiceGalleryAsync(connection, transaction, gallery.Id, sequence, ct);
-                var at = Ticks(now.UtcTicks);
-                var canonical = string.Create(
-                    CultureInfo.InvariantCulture,
-                    $"argus.service-erasure.v1\ngallery={gallery.Name}\nperson={person.Id}\nref={externalRef}\ntemplates={counts[0]}\nledger_unlinked={counts[1]}\nat={at.UtcTicks}\nseq={sequence}");
-                return new ServiceErasureReceipt(gallery.Name, person.Id, externalRef, counts[0], counts[1], at, canonical, Sha256Hex(canonical));
+                return receipt;
             },
             ct);
+    }
+
+    /// <summary>
+    /// Erases every person of the gallery whose consent has expired by the store's clock (one transaction),
+    /// returning a receipt for each: consent is the only ground for holding them.
+    /// </summary>
+    public Task<IReadOnlyList<ServiceErasureReceipt>> PurgeExpiredServicePeopleAsync(Principal actor, string galleryName, CancellationToken ct = default)
+    {
+        ServiceAccess.Demand(actor, Capability.ManageServiceGalleries);
+        var now = _time.GetUtcNow();
+        return WriteAsync<IReadOnlyList<ServiceErasureReceipt>>(
+            async (connection, transaction, sequence) =>
+            {
+                var gallery = await FindServiceGalleryAsync(connection, transaction, galleryName, ct);
+                var expired = new List<ServicePerson>();
+                await using (var command = connection.Command(transaction, $"SELECT {PersonColumns} FROM svc_people WHERE gallery_id = @g AND expires_at_ticks <= @now ORDER BY id"))
+                {
+                    command.Add("g", gallery.Id).Add("now", now.UtcTicks);
+                    await using var reader = await command.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        expired.Add(ReadPerson(reader));
+                    }
+                }
+
+                var receipts = new List<ServiceErasureReceipt>(expired.Count);
+                foreach (var person in expired)
+                {
+                    receipts.Add(await EraseAsync(connection, transaction, gallery, person, sequence, now, ct));
+                }
+
+                if (receipts.Count > 0)
+                {
+                    await TouchServiceGalleryAsync(connection, transaction, gallery.Id, sequence, ct);
+                }
+
+                return receipts;
+            },
+            ct);
+    }
+
+    private static async Task<ServiceErasureReceipt> EraseAsync(
+        DbConnection connection, DbTransaction transaction, ServiceGallery gallery, ServicePerson person, long sequence, DateTimeOffset now, CancellationToken ct)
+    {
+        var counts = new int[3];
+        var statements = (string[])[
+            "DELETE FROM svc_templates WHERE person_id = @p",
+            "UPDATE svc_ledger SET person_id = NULL WHERE person_id = @p",
+            "DELETE FROM svc_people WHERE id = @p",
+        ];
+        for (var i = 0; i < statements.Length; i++)
+        {
+            await using var command = connection.Command(transaction, statements[i]);
+            command.Add("p", person.Id);
+            counts[i] = await command.ExecuteNonQueryAsync(ct);
+        }
+
+        var at = Ticks(now.UtcTicks);
+        var canonical = string.Create(
+            CultureInfo.InvariantCulture,
+            $"argus.service-erasure.v1\ngallery={gallery.Name}\nperson={person.Id}\nref={person.ExternalRef}\ntemplates={counts[0]}\nledger_unlinked={counts[1]}\nat={at.UtcTicks}\nseq={sequence}");
+        return new ServiceErasureReceipt(gallery.Name, person.Id, person.ExternalRef, counts[0], counts[1], at, canonical, Sha256Hex(canonical));
     }
 
     /// <summary>

@@ -112,6 +112,11 @@ public abstract class ServiceGalleryStoreTests : IAsyncLifetime
         Assert.Equal(2, (await store.ListServiceTemplatesAsync(Gate, gallery.Id, Time.GetUtcNow())).Count);
         Time.Advance(TimeSpan.FromDays(2));
         Assert.Equal("long", Assert.Single(await store.ListServiceTemplatesAsync(Gate, gallery.Id, Time.GetUtcNow())).ExternalRef);
+        var purged = Assert.Single(await store.PurgeExpiredServicePeopleAsync(Clerk, "bank"));
+        Assert.Equal("short", purged.ExternalRef);
+        Assert.Empty(await store.PurgeExpiredServicePeopleAsync(Clerk, "bank"));
+        Assert.Equal("service.person_not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.GetServiceRecordAsync(Clerk, "bank", "short"))).Code);
+        Assert.Equal("long", (await store.GetServiceRecordAsync(Clerk, "bank", "long")).Person.ExternalRef);
 
         async Task<string> Code(NewServicePerson p) => (await Assert.ThrowsAsync<ArgusException>(() => store.EnrolServicePeopleAsync(Clerk, gallery.Id, [p]))).Code;
         Assert.Equal("service.person_exists", await Code(Person("long", 3)));

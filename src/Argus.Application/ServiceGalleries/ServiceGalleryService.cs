@@ -150,6 +150,29 @@ public sealed class ServiceGalleryService(ServiceContext context)
         return receipt;
     }
 
+    /// <summary>Erases every customer whose consent has expired (consent is the only ground for holding them); one audit record and receipt each.</summary>
+    public async Task<IReadOnlyList<ServiceErasureReceipt>> PurgeExpiredAsync(Principal actor, string gallery, CancellationToken ct = default)
+    {
+        var receipts = await context.Audited(
+            actor, "service.purge_expired", $"service-gallery:{gallery}",
+            () =>
+            {
+                ServiceAccess.Demand(actor, Capability.ManageServiceGalleries);
+                return context.Store.PurgeExpiredServicePeopleAsync(actor, gallery, ct);
+            },
+            ct);
+        foreach (var receipt in receipts)
+        {
+            await context.AppendAsync(
+                AuditEvent.Ok(actor.Id, "service.erased", $"service-person:{receipt.PersonId}", AuditDetails.Of(
+                    ("gallery", gallery), ("reason", "consent_expired"), ("templates_removed", receipt.TemplatesRemoved), ("ledger_unlinked", receipt.LedgerEntriesUnlinked),
+                    ("receipt_sha256", receipt.ReceiptSha256))),
+                ct);
+        }
+
+        return receipts;
+    }
+
     /// <summary>Refunds a fare in full (once); audited.</summary>
     public async Task<LedgerOutcome> RefundAsync(Principal actor, long chargeId, string reason, CancellationToken ct = default)
     {

@@ -129,6 +129,21 @@ internal static class ServiceCommands
             return ArgusCli.Ok;
         }));
 
+        var purge = new Command("purge-expired", "Erase every customer whose consent has expired (receipts printed).") { gallery };
+        purge.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            var (store, context, actor) = await OpenAsync(host, parse, false, ct);
+            await using var _ = store;
+            var receipts = await new ServiceGalleryService(context).PurgeExpiredAsync(actor, parse.GetValue(gallery)!, ct);
+            foreach (var r in receipts)
+            {
+                host.Out.WriteLine($"erased customer #{r.PersonId} (consent expired): {r.TemplatesRemoved} template(s), receipt sha256 {r.ReceiptSha256}");
+            }
+
+            host.Out.WriteLine($"{receipts.Count} customer(s) with expired consent erased");
+            return ArgusCli.Ok;
+        }));
+
         var chargeId = new Argument<long>("charge") { Description = "Ledger id of the charge" };
         var reason = new Option<string>("--reason") { Description = "Why", Required = true };
         var refund = new Command("refund", "Refund one fare in full (once).") { chargeId, reason };
@@ -159,6 +174,7 @@ internal static class ServiceCommands
         service.Subcommands.Add(enrol);
         service.Subcommands.Add(export);
         service.Subcommands.Add(erase);
+        service.Subcommands.Add(purge);
         service.Subcommands.Add(refund);
         service.Subcommands.Add(ledger);
         return service;
