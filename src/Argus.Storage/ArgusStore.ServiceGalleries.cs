@@ -331,6 +331,22 @@ public sealed partial class ArgusStore
                     return new LedgerOutcome(same, true);
                 }
 
+                // The gate's index may predate an erasure or an expiry: the person must still be held, with consent.
+                await using (var consent = connection.Command(transaction, "SELECT expires_at_ticks FROM svc_people WHERE id = @p AND gallery_id = @g"))
+                {
+                    consent.Add("p", personId).Add("g", galleryId);
+                    var expires = await consent.ExecuteScalarAsync(ct);
+                    if (expires is null or DBNull)
+                    {
+                        throw new ArgusException("service.person_not_found", $"Customer {personId} is not enrolled in this gallery (erased since the gate loaded its index?).");
+                    }
+
+                    if (Convert.ToInt64(expires) <= now.UtcTicks)
+                    {
+                        throw new ArgusException("consent.expired", $"The consent of customer {personId} has expired; no fare is charged by face.");
+                    }
+                }
+
                 await using (var recent = connection.Command(
                     transaction,
                     $"""

@@ -172,6 +172,9 @@ public abstract class ServiceGalleryStoreTests : IAsyncLifetime
 
         Time.Advance(TimeSpan.FromDays(1));
         Assert.Equal(250, (await store.ChargeFareAsync(Gate, gallery.Id, "g1", "next-day", person.Id, policy)).Entry.AmountCents);
+        Assert.Equal("service.person_not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.ChargeFareAsync(Gate, gallery.Id, "g1", "ghost", person.Id + 99, policy))).Code);
+        Time.Advance(TimeSpan.FromDays(400));
+        Assert.Equal("consent.expired", (await Assert.ThrowsAsync<ArgusException>(() => store.ChargeFareAsync(Gate, gallery.Id, "g1", "late", person.Id, policy))).Code);
     }
 }
 

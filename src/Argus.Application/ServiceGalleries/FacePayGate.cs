@@ -132,8 +132,15 @@ public sealed class FacePayGate(ServiceContext context, string gallery, GateOpti
         }
         else
         {
-            var charge = await context.Store.ChargeFareAsync(gate, loaded.Gallery.Id, passage.GateId, passage.PassageId, hits[0].SubjectId, _options.Fare, ct);
-            decision = new GateDecision(GateOutcome.Open, charge.Duplicate ? "already_charged" : "charged", best, second, loaded.Point, probe.Liveness, charge.Entry, charge.Duplicate);
+            try
+            {
+                var charge = await context.Store.ChargeFareAsync(gate, loaded.Gallery.Id, passage.GateId, passage.PassageId, hits[0].SubjectId, _options.Fare, ct);
+                decision = new GateDecision(GateOutcome.Open, charge.Duplicate ? "already_charged" : "charged", best, second, loaded.Point, probe.Liveness, charge.Entry, charge.Duplicate);
+            }
+            catch (ArgusException e) when (e.Code is "consent.expired" or "service.person_not_found")
+            {
+                decision = new GateDecision(GateOutcome.Refused, e.Code, best, second, loaded.Point, probe.Liveness, null, false);
+            }
         }
 
         await AuditAsync(gate, passage, decision, ct);
