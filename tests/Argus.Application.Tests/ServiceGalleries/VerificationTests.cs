@@ -126,6 +126,48 @@ public sealed class VerificationTests(ServiceFixture f, ITestOutputHelper log)
 
     [SkippableFact]
     [Trait("Category", "Model")]
+    public async Task A_still_picture_fails_required_liveness_a_moving_face_passes_and_a_tiny_face_is_refused()
+    {
+        var gallery = await BankAsync();
+        await new ServiceGalleryService(f.Context).EnrolAsync(ServiceFixture.Clerk, Enrolment(gallery, "erin", "images/deepface_c05/img16.jpg"));
+        var verification = new VerificationService(f.Context);
+
+        // The same photo five times: a picture held still, no blink and no turn.
+        var still = ServiceFixture.Bytes("images/deepface_c05/img17.jpg");
+        var held = await verification.VerifyAsync(ServiceFixture.Terminal, new VerificationRequest(gallery, "erin", [still, still, still, still, still], Liveness: LivenessPolicy.Require));
+        Assert.Equal(VerificationDecision.LivenessFailed, held.Decision);
+        Assert.False(held.Liveness.Active!.Passed);
+        Assert.Equal("spoof", held.Liveness.Verdict);
+        var reported = await verification.VerifyAsync(ServiceFixture.Terminal, new VerificationRequest(gallery, "erin", [still, still, still]));
+        Assert.Equal(VerificationDecision.Match, reported.Decision); // reported, not required: the faces decide
+
+        // Six studio photos of one person ordered from looking right to looking left (ORL s01; yaw by the pose model
+        // -22.6, -18, -4.4, -2.6, 14.5, 15): a head turn assembled from stills.
+        await new ServiceGalleryService(f.Context).EnrolAsync(ServiceFixture.Clerk, Enrolment(gallery, "olly", "images/orl_s01/07.png"));
+        var turning = await verification.VerifyAsync(ServiceFixture.Terminal, new VerificationRequest(
+            gallery, "olly", [.. ((string[])["05", "02", "08", "01", "04", "06"]).Select(n => ServiceFixture.Bytes($"images/orl_s01/{n}.png"))]));
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"turning burst: yaw range {turning.Liveness.Active!.YawRange:0.0}, verdict {turning.Liveness.Verdict}, decision {turning.Decision}"));
+        Assert.True(turning.Liveness.Active.HeadTurn);
+        Assert.True(turning.IsMatch);
+
+        // The probe shrunk until the face is under the 32 px minimum.
+        using var image = OpenCvSharp.Cv2.ImDecode(still, OpenCvSharp.ImreadModes.Color);
+        using var tiny = new OpenCvSharp.Mat();
+        OpenCvSharp.Cv2.Resize(image, tiny, new OpenCvSharp.Size(image.Cols / 12, image.Rows / 12), 0, 0, OpenCvSharp.InterpolationFlags.Area);
+        using var canvas = new OpenCvSharp.Mat(new OpenCvSharp.Size(320, 240), OpenCvSharp.MatType.CV_8UC3, new OpenCvSharp.Scalar(127, 127, 127));
+        using (var roi = new OpenCvSharp.Mat(canvas, new OpenCvSharp.Rect(100, 80, tiny.Cols, tiny.Rows)))
+        {
+            tiny.CopyTo(roi);
+        }
+
+        OpenCvSharp.Cv2.ImEncode(".png", canvas, out var small);
+        var e = await Assert.ThrowsAsync<ArgusException>(() => verification.VerifyAsync(ServiceFixture.Terminal, new VerificationRequest(gallery, "erin", [small])));
+        Assert.True(e.Code is "face.low_quality" or "face.none", e.Code);
+        log.WriteLine($"tiny face: {e.Code} ({image.Cols / 12}x{image.Rows / 12} px image)");
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Model")]
     public async Task Without_the_key_nothing_starts_and_with_another_key_nothing_opens()
     {
         _ = f.Context;
