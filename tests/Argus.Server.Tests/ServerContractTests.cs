@@ -271,6 +271,24 @@ public abstract class ServerContractTests
     }
 
     [SkippableFact]
+    public async Task Logins_are_rate_limited_per_address_with_a_problem_and_retry_after()
+    {
+        await using var server = await StartAsync(new Dictionary<string, string?> { ["Argus:LoginsPerMinute"] = "2" });
+        var client = server.Anonymous();
+        for (var i = 0; i < 2; i++)
+        {
+            await Problems.ExpectProblemAsync(await client.PostAsJsonAsync("/api/v1/session", new { username = "nobody", password = "not a password" }), HttpStatusCode.Unauthorized, "auth.failed");
+        }
+
+        var limited = await client.PostAsJsonAsync("/api/v1/session", new { username = "admin", password = ArgusTestServer.Password });
+        await Problems.ExpectProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate.limited");
+        Assert.True(limited.Headers.RetryAfter is not null, "429 without Retry-After");
+
+        // Other endpoints are not behind the login window.
+        await Problems.ExpectAsync(await server.As("admin").GetAsync("/api/v1/session"), HttpStatusCode.OK);
+    }
+
+    [SkippableFact]
     public async Task A_revoked_api_key_is_refused_at_once()
     {
         await using var server = await StartAsync();

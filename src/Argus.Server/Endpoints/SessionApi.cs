@@ -18,7 +18,7 @@ internal static class SessionApi
 {
     public static RouteGroupBuilder MapSessionApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/session").WithTags("Session");
+        var group = routes.ApiGroup("/api/v1/session", "Session");
 
         group.MapPost("/", LoginAsync).AllowAnonymous().RequireRateLimiting(ArgusServer.LoginRateLimit).WithName("Login");
         group.MapGet("/", GetAsync).RequireAuthorization().WithName("GetSession");
