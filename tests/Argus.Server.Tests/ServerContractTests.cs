@@ -338,20 +338,22 @@ public abstract class ServerContractTests
         var enrolled = await clerk.PostAsync("/api/v1/galleries/customers/subjects", EnrolForm("cust-1", await File.ReadAllBytesAsync(Img("fr_obama/obama.jpg"))));
         await Problems.ExpectAsync(enrolled, HttpStatusCode.Created);
         var subject = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("subject_id").GetInt64();
-        var identify = await server.As("inv").PostAsync("/api/v1/galleries/customers/identify", SearchForm(null, probe));
-        await Problems.ExpectAsync(identify, HttpStatusCode.OK);
-        var identified = await identify.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(subject, identified.GetProperty("candidates")[0].GetProperty("subject_id").GetInt64());
+        // Concurrent requests share one in-memory index of the gallery (built once, under its gate).
+        var identified = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => IdentifyAsync(server.As("inv"), probe)));
+        Assert.All(identified, r => Assert.Equal(subject, r.GetProperty("candidates")[0].GetProperty("subject_id").GetInt64()));
         var receipt = await clerk.DeleteAsync($"/api/v1/subjects/{subject}");
         await Problems.ExpectAsync(receipt, HttpStatusCode.OK);
         Assert.Equal(1, (await receipt.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("templates_removed").GetInt32());
+
+        // Erased means no longer found, by the very next search.
+        Assert.False((await IdentifyAsync(server.As("inv"), probe)).GetProperty("match").GetBoolean());
 
         // The auditor sees every step in the log, and the chain is intact.
         var records = await server.As("aud").GetFromJsonAsync<JsonElement>("/api/v1/audit/records?last=500");
         var actions = records.EnumerateArray().Select(r => (Actor: r.GetProperty("actor").GetString(), Action: r.GetProperty("action").GetString())).ToList();
         Assert.Contains(("inv", "entry.proposed"), actions);
         Assert.Contains(("appr", "entry.approved"), actions);
-        Assert.Equal(3, actions.Count(a => a is ("inv", "search.performed")));
+        Assert.Equal(7, actions.Count(a => a is ("inv", "search.performed")));
         Assert.Contains(("clerk", "template.enrolled"), actions);
         Assert.Contains(("clerk", "subject.erased"), actions);
         Assert.DoesNotContain(records.EnumerateArray(), r => r.ToString().Contains(Convert.ToBase64String(probe)[..40], StringComparison.Ordinal));
@@ -417,6 +419,13 @@ public abstract class ServerContractTests
     private static async Task<JsonElement> SearchAsync(HttpClient client, byte[] probe)
     {
         var response = await client.PostAsync("/api/v1/searches", SearchForm("wanted", probe));
+        await Problems.ExpectAsync(response, HttpStatusCode.OK);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static async Task<JsonElement> IdentifyAsync(HttpClient client, byte[] probe)
+    {
+        var response = await client.PostAsync("/api/v1/galleries/customers/identify", SearchForm(null, probe));
         await Problems.ExpectAsync(response, HttpStatusCode.OK);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
