@@ -403,6 +403,34 @@ public abstract class ServerContractTests
         Assert.Contains(await server.AuditAsync(), r => r.Action == "alerts.stream_opened" && r.Actor == "op-north");
     }
 
+    [SkippableFact]
+    public async Task Shutdown_ends_live_streams_and_audits_them_before_the_store_closes()
+    {
+        await using var server = await StartAsync();
+        await server.AddUserAsync("op", [Role.Operator], Scope.Everything);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var response = await server.As("op").GetAsync("/api/v1/alerts/stream", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await Problems.ExpectAsync(response, HttpStatusCode.OK);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.StartsWith(":", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+
+        // A stream never completes by itself: stopping must end it rather than wait out the shutdown timeout.
+        var stopping = server.App.StopAsync(timeout.Token);
+        while (await reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
+
+        await stopping;
+        Assert.False(timeout.IsCancellationRequested, "shutdown waited for the stream instead of ending it");
+        var closed = new List<Core.Audit.AuditRecord>();
+        await foreach (var r in server.Store.ReadAuditAsync())
+        {
+            closed.Add(r);
+        }
+
+        Assert.Contains(closed, r => r.Action == "alerts.stream_closed" && r.Actor == "op");
+    }
+
     private static async Task<long> ProposeAsync(HttpClient client, string watchlist, string subject, params string[] photos)
     {
         var form = EntryForm(subject, null);

@@ -68,7 +68,7 @@ internal static class SessionApi
     }
 
     private static SessionDto Dto(Principal p, string method, Session? session) => new(
-        p.Id, [.. p.Roles.Select(AccessCodec.Name)], [.. Enum.GetValues<Capability>().Where(p.Can).Select(c => c.ToString())], ScopeDto.From(p.Scope), method,
+        p.Id, [.. p.Roles.Select(AccessCodec.Name)], [.. Enum.GetValues<Capability>().Where(p.Can).Select(c => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(c.ToString()))], ScopeDto.From(p.Scope), method,
         session?.CsrfToken, session?.ExpiresAt);
 }
 
