@@ -63,6 +63,7 @@ public abstract class ServerContractTests
 
         var openapi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         Assert.True(openapi.GetProperty("paths").TryGetProperty("/api/v1/searches", out _));
+        Assert.Equal("bearer", openapi.GetProperty("components").GetProperty("securitySchemes").GetProperty("api_key").GetProperty("scheme").GetString());
 
         // The interactive page and its script come from this server: no CDN.
         var page = await client.GetStringAsync("/api/");
