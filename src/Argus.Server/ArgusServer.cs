@@ -156,6 +156,15 @@ public static class ArgusServer
             .AddPrometheusExporter());
 
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            // Nothing of Argus is meant to be framed, sniffed into another type, or leak its URLs (ids) as referrers.
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

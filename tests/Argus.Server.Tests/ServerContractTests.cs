@@ -58,8 +58,10 @@ public abstract class ServerContractTests
         Assert.True(ready.GetProperty("store").GetBoolean());
 
         // The console's static files, found through the static web assets manifest when started from a test.
-        var index = await client.GetStringAsync("/");
-        Assert.Contains("<title>Argus</title>", index, StringComparison.Ordinal);
+        using var indexResponse = await client.GetAsync("/");
+        Assert.Contains("<title>Argus</title>", await indexResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", indexResponse.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", indexResponse.Headers.GetValues("X-Frame-Options").Single());
 
         var openapi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         Assert.True(openapi.GetProperty("paths").TryGetProperty("/api/v1/searches", out _));
