@@ -324,9 +324,10 @@ public sealed class AlertDesk : IAsyncDisposable
             {
                 await RaiseAsync(p.Alert, p.Deployment, p.Entry, CancellationToken.None);
             }
-            catch (Exception e) when (e is ArgusException or InvalidOperationException or HttpRequestException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // A storage failure loses this alert's record, not the desk: counted and shown in health.
+                // A failure (storage unavailable, say) loses this alert's record, not the desk: counted and shown in
+                // health, and the next alert is tried; the consumer must never die with alerts still queued.
                 Interlocked.Increment(ref _failed);
                 Volatile.Write(ref _lastError, e.Message);
             }
