@@ -64,7 +64,9 @@ public static class ArgusCli
         root.Subcommands.Add(GalleryCommands.Identify(output, error));
         root.Subcommands.Add(GalleryCommands.Subject(output, error));
         root.Subcommands.Add(AuditCommands.Create(output, error));
-        root.Subcommands.Add(EvalCommands.Create(output, error));
+        var eval = EvalCommands.Create(output, error);
+        eval.Subcommands.Add(ServiceBenchCommands.EvalLiveness(output, error));
+        root.Subcommands.Add(eval);
         root.Subcommands.Add(CalibrateCommand.Create(output, error));
         root.Subcommands.Add(WatchCommand.Create(output, error));
         root.Subcommands.Add(CameraCommands.Create(output, error));
@@ -72,7 +74,10 @@ public static class ArgusCli
         root.Subcommands.Add(DeploymentCommands.Create(output, error));
         root.Subcommands.Add(AlertCommands.Create(output, error));
         root.Subcommands.Add(WebhookCommands.Create(output, error));
-        root.Subcommands.Add(BenchCommands.Create(output, error));
+        var bench = BenchCommands.Create(output, error);
+        bench.Subcommands.Add(ServiceBenchCommands.BenchVerify(output, error));
+        bench.Subcommands.Add(ServiceBenchCommands.BenchGate(output, error));
+        root.Subcommands.Add(bench);
         root.Subcommands.Add(DemoCommand.Create(output, error));
         root.Subcommands.Add(DbCommands.Create(output, error));
         root.Subcommands.Add(UserCommands.Create(output, error));
@@ -81,6 +86,9 @@ public static class ArgusCli
         root.Subcommands.Add(SearchCommands.Create(output, error));
         root.Subcommands.Add(RetentionCommands.Create(output, error));
         root.Subcommands.Add(ReportCommands.Create(output, error));
+        root.Subcommands.Add(ServiceCommands.Service(output, error));
+        root.Subcommands.Add(ServiceCommands.Verify(output, error));
+        root.Subcommands.Add(ServiceCommands.Gate(output, error));
 
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });

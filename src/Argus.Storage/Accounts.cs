@@ -57,6 +57,7 @@ public static class AccessCodec
     public static string Name(Role role) => role switch
     {
         Role.EnrolmentClerk => "enrolment-clerk",
+        Role.ServiceTerminal => "service-terminal",
         _ => role.ToString().ToLowerInvariant(),
     };
 

@@ -30,27 +30,10 @@ internal static class CalibrateCommand
             var engine = host.Engine();
             var (report, images, identities, failed) = CalibrationRun.Run(engine, parse.GetValue(list)!, folder, Environment.ProcessorCount, progress);
             progress.Dispose();
-            var json = new JsonObject
-            {
-                ["contract"] = engine.Contract.Id,
-                ["calibrated_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-                ["images"] = images,
-                ["identities"] = identities,
-                ["failed_images"] = failed,
-                ["genuine_pairs"] = report.GenuinePairs,
-                ["impostor_pairs"] = report.ImpostorPairs,
-                ["operating_points"] = new JsonArray([.. report.Points.Select(p => (JsonNode)new JsonObject
-                {
-                    ["target_fmr"] = p.TargetFmr,
-                    ["threshold"] = Math.Round(p.Threshold, 4),
-                    ["measured_fmr"] = p.MeasuredFmr,
-                    ["fnmr"] = Math.Round(p.Fnmr, 6),
-                    ["supported"] = p.Supported,
-                })]),
-            };
+            var json = Application.ServiceGalleries.OperatingPointTable.ToJson(report, engine.Contract, DateTimeOffset.UtcNow, images, identities, failed);
             if (parse.GetValue(save))
             {
-                var path = Path.Combine(host.Paths.DataDirectory, "calibration.json");
+                var path = Application.ServiceGalleries.OperatingPointTable.PathIn(host.Paths.DataDirectory);
                 Directory.CreateDirectory(host.Paths.DataDirectory);
                 File.WriteAllText(path, json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
                 host.Error.WriteLine($"saved {path}");

@@ -20,6 +20,12 @@ public enum Role
 
     /// <summary>Reads the audit log and reports, nothing else.</summary>
     Auditor,
+
+    /// <summary>
+    /// A bank counter, public-service desk, metro or stadium gate (usually an API key): verifies consenting customers
+    /// against service galleries and runs gates; reads nothing else.
+    /// </summary>
+    ServiceTerminal,
 }
 
 public enum Capability
@@ -35,6 +41,7 @@ public enum Capability
     ManageServiceGalleries,
     ReadAudit,
     ReadReports,
+    VerifyCustomers,
 }
 
 /// <summary>The fixed mapping from roles to capabilitys.</summary>
@@ -48,6 +55,7 @@ public static class RoleCapabilities
         [Role.Investigator] = [Capability.Search, Capability.ProposeEntry],
         [Role.EnrolmentClerk] = [Capability.ManageServiceGalleries],
         [Role.Auditor] = [Capability.ReadAudit, Capability.ReadReports],
+        [Role.ServiceTerminal] = [Capability.VerifyCustomers],
     };
 
     public static IReadOnlyList<Capability> Of(Role role) => Map[role];
@@ -127,6 +135,7 @@ public static class AccessPolicy
         Capability.ManageServiceGalleries => "manage service galleries",
         Capability.ReadAudit => "read the audit log",
         Capability.ReadReports => "read reports",
+        Capability.VerifyCustomers => "verify customers or run service gates",
         _ => capability.ToString(),
     };
 }

@@ -25,7 +25,7 @@ internal static class AlertReviewApi
 
     public static void MapAlertReviewApi(this IEndpointRouteBuilder routes)
     {
-        var alerts = routes.MapGroup("/api/v1/alerts").WithTags("Alerts");
+        var alerts = routes.ApiGroup("/api/v1/alerts", "Alerts");
         alerts.MapGet("/", ListAsync).RequireCapability(Capability.ReviewAlerts);
         alerts.MapGet("/{id:long}", ShowAsync).RequireCapability(Capability.ReviewAlerts);
         alerts.MapGet("/{id:long}/snapshot", SnapshotAsync).RequireCapability(Capability.ReviewAlerts).Produces(StatusCodes.Status200OK, contentType: "image/png");
@@ -35,7 +35,7 @@ internal static class AlertReviewApi
         alerts.MapPost("/{id:long}/dismiss", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, AlertVerdict.Dismiss, r, http, rt, ct))
             .RequireCapability(Capability.ReviewAlerts);
 
-        routes.MapGroup("/api/v1/templates").WithTags("Alerts")
+        routes.ApiGroup("/api/v1/templates", "Alerts")
             .MapGet("/flagged", FlaggedAsync).RequireCapability(Capability.ApproveEntry);
     }
 

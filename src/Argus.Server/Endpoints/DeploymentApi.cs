@@ -17,13 +17,13 @@ internal static class DeploymentApi
 {
     public static void MapDeploymentApi(this IEndpointRouteBuilder routes)
     {
-        var deployments = routes.MapGroup("/api/v1/deployments").WithTags("Deployments");
+        var deployments = routes.ApiGroup("/api/v1/deployments", "Deployments");
         deployments.MapGet("/", ListAsync).RequireCapability(Capability.ManageCameras, Capability.ApproveEntry, Capability.ReviewAlerts);
         deployments.MapPost("/", CreateAsync).RequireCapability(Capability.ManageCameras, Capability.ApproveEntry);
         deployments.MapPost("/{id:long}/end", EndAsync).RequireCapability(Capability.ManageCameras, Capability.ApproveEntry);
 
         // A literal segment: routing prefers it to /api/v1/cameras/{id}.
-        routes.MapGroup("/api/v1/cameras").WithTags("Cameras")
+        routes.ApiGroup("/api/v1/cameras", "Cameras")
             .MapGet("/health", HealthAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
     }
 
@@ -71,10 +71,7 @@ internal static class DeploymentApi
     private static async Task<Ok<CameraHealthListDto>> HealthAsync(HttpContext http, ArgusRuntime runtime, CameraHost cameras, CancellationToken ct)
     {
         var actor = http.Actor();
-        var visible = cameras.Status()
-            .Where(s => actor.Can(Capability.ManageCameras) || (actor.Scope.CoversSite(s.Site ?? "") && actor.Scope.CoversCamera(s.CameraId)))
-            .Select(CameraHealthDto.From)
-            .ToList();
+        var visible = cameras.Status(actor).Select(CameraHealthDto.From).ToList();
         await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "cameras.health", "cameras", AuditDetails.Of(("count", visible.Count))), ct);
         return TypedResults.Ok(new CameraHealthListDto(cameras.Enabled && cameras.Problem is null, cameras.Problem, visible));
     }

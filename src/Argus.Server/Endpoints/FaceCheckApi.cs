@@ -19,7 +19,7 @@ internal static class FaceCheckApi
 {
     public static void MapFaceCheckApi(this IEndpointRouteBuilder routes, long uploadLimit)
     {
-        routes.MapGroup("/api/v1/faces").WithTags("Faces")
+        routes.ApiGroup("/api/v1/faces", "Faces")
             .MapPost("/quality", CheckAsync).RequireCapability(Capability.ProposeEntry, Capability.Search, Capability.ManageServiceGalleries).AcceptsUpload(uploadLimit);
     }
 

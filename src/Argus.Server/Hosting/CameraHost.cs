@@ -40,8 +40,11 @@ internal sealed class CameraHost : IHostedService, IAsyncDisposable
     /// <summary>Why cameras are not running (models missing, or switched off), or null.</summary>
     public string? Problem { get; private set; }
 
-    /// <summary>Each supervised camera's state, deployment and health figures; empty until the supervisor has started.</summary>
-    public IReadOnlyList<CameraStatus> Status() => Volatile.Read(ref _supervisor)?.Status() ?? [];
+    /// <summary>
+    /// The supervised cameras <paramref name="actor"/> may see (administrators all, reviewers their sites): state,
+    /// deployment and health figures; empty until the supervisor has started.
+    /// </summary>
+    public IReadOnlyList<CameraStatus> Status(Core.Access.Principal actor) => Volatile.Read(ref _supervisor)?.Status(actor) ?? [];
 
     /// <summary>A deployment or camera changed in this process: re-read now instead of at the next poll.</summary>
     public void Wake()

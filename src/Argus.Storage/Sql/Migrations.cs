@@ -269,6 +269,67 @@ internal static class Migrations
             );
             CREATE INDEX webhook_dead_letters_at ON webhook_dead_letters (at_ticks);
             """),
+        (8, "service galleries (consenting customers, kept apart from watchlists) and the gate ledger", """
+            CREATE TABLE svc_galleries (
+              id {id},
+              name TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              description TEXT,
+              model TEXT NOT NULL,
+              model_sha256 TEXT NOT NULL,
+              preprocessing_version INTEGER NOT NULL,
+              dimension INTEGER NOT NULL CHECK (dimension > 0),
+              created_by TEXT NOT NULL,
+              created_at_ticks {bigint} NOT NULL,
+              change_seq {bigint} NOT NULL
+            );
+            CREATE UNIQUE INDEX svc_galleries_name ON svc_galleries (name);
+
+            CREATE TABLE svc_people (
+              id {id},
+              gallery_id {bigint} NOT NULL REFERENCES svc_galleries (id),
+              external_ref TEXT NOT NULL,
+              details_sealed {blob},
+              consent_given_by TEXT NOT NULL,
+              consent_at_ticks {bigint} NOT NULL,
+              consent_purpose TEXT NOT NULL,
+              consent_channel TEXT NOT NULL,
+              consent_recorded_by TEXT NOT NULL,
+              expires_at_ticks {bigint} NOT NULL,
+              enrolled_at_ticks {bigint} NOT NULL
+            );
+            CREATE UNIQUE INDEX svc_people_ref ON svc_people (gallery_id, external_ref);
+
+            CREATE TABLE svc_templates (
+              id {id},
+              person_id {bigint} NOT NULL REFERENCES svc_people (id),
+              gallery_id {bigint} NOT NULL REFERENCES svc_galleries (id),
+              sealed_embedding {blob} NOT NULL,
+              source_sha256 TEXT NOT NULL,
+              enrolled_at_ticks {bigint} NOT NULL
+            );
+            CREATE UNIQUE INDEX svc_templates_source ON svc_templates (person_id, source_sha256);
+            CREATE INDEX svc_templates_gallery ON svc_templates (gallery_id, id);
+
+            CREATE TABLE svc_ledger (
+              id {id},
+              gallery_id {bigint} NOT NULL REFERENCES svc_galleries (id),
+              gate_id TEXT NOT NULL,
+              passage_id TEXT NOT NULL,
+              person_id {bigint},
+              kind TEXT NOT NULL,
+              amount_cents {bigint} NOT NULL,
+              fare_day TEXT NOT NULL,
+              at_ticks {bigint} NOT NULL,
+              refund_of {bigint},
+              reason TEXT,
+              idempotency_key TEXT NOT NULL,
+              receipt_sha256 TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX svc_ledger_key ON svc_ledger (idempotency_key);
+            CREATE INDEX svc_ledger_person ON svc_ledger (person_id, fare_day);
+            CREATE INDEX svc_ledger_gate ON svc_ledger (gallery_id, gate_id, person_id, at_ticks);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

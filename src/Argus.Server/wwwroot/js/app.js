@@ -10,11 +10,11 @@ import * as cameras from './cameras.js';
 import * as audit from './audit.js';
 
 const views = [
-  { id: 'alerts', title: 'Alerts', module: alerts, can: ['ReviewAlerts'] },
-  { id: 'watchlists', title: 'Watchlists', module: watchlists, can: ['ProposeEntry', 'ApproveEntry', 'ManageWatchlists', 'ReadAudit'] },
-  { id: 'search', title: 'Search', module: search, can: ['Search'] },
-  { id: 'cameras', title: 'Cameras', module: cameras, can: ['ManageCameras', 'ReviewAlerts', 'ApproveEntry'] },
-  { id: 'audit', title: 'Audit', module: audit, can: ['ReadAudit', 'ReadReports'] },
+  { id: 'alerts', title: 'Alerts', module: alerts, can: ['review_alerts'] },
+  { id: 'watchlists', title: 'Watchlists', module: watchlists, can: ['propose_entry', 'approve_entry', 'manage_watchlists', 'read_audit'] },
+  { id: 'search', title: 'Search', module: search, can: ['search'] },
+  { id: 'cameras', title: 'Cameras', module: cameras, can: ['manage_cameras', 'review_alerts', 'approve_entry'] },
+  { id: 'audit', title: 'Audit', module: audit, can: ['read_audit', 'read_reports'] },
 ];
 
 const state = { session: null, current: null, stream: null, muted: localStorage.getItem('argus.muted') === '1' };
@@ -88,12 +88,12 @@ function signedIn(s) {
   document.getElementById('login').hidden = true;
   document.getElementById('who').hidden = false;
   document.getElementById('who-name').textContent = `${s.username} (${s.roles.join(', ')})`;
-  document.getElementById('mute').hidden = !can('ReviewAlerts');
+  document.getElementById('mute').hidden = !can('review_alerts');
   const nav = document.getElementById('nav');
   const allowed = views.filter((v) => can(...v.can));
   nav.replaceChildren(h('ul', {}, allowed.map((v) => h('li', {}, h('a', { href: `#/${v.id}`, id: `nav-${v.id}`, text: v.title })))));
   nav.hidden = false;
-  if (can('ReviewAlerts')) openStream();
+  if (can('review_alerts')) openStream();
   const target = allowed.some((v) => location.hash === `#/${v.id}`) ? location.hash : allowed.length ? `#/${allowed[0].id}` : '';
   if (target !== location.hash) location.hash = target; // hashchange routes
   else route();

@@ -6,8 +6,8 @@ import { can } from './session.js';
 
 export async function render(container) {
   container.append(h('h1', { text: 'Audit and reports' }), await verification());
-  if (can('ReadAudit')) container.append(log());
-  if (can('ReadReports')) container.append(report());
+  if (can('read_audit')) container.append(log());
+  if (can('read_reports')) container.append(report());
 }
 
 async function verification() {

@@ -32,8 +32,8 @@ export async function render(container) {
   clearInterval(timer);
   own = setInterval(refresh, 3000);
   timer = own;
-  if (can('ManageCameras')) container.append(await registry());
-  if (can('ManageCameras', 'ApproveEntry', 'ReviewAlerts')) container.append(await deployments());
+  if (can('manage_cameras')) container.append(await registry());
+  if (can('manage_cameras', 'approve_entry', 'review_alerts')) container.append(await deployments());
 }
 
 export function leave() {
@@ -111,7 +111,7 @@ async function registry() {
 async function deployments() {
   const list = await api('/api/v1/deployments');
   const section = h('section', { 'aria-labelledby': 'deployments-title' }, h('h2', { id: 'deployments-title', text: 'Deployments' }));
-  const manage = can('ManageCameras', 'ApproveEntry');
+  const manage = can('manage_cameras', 'approve_entry');
   section.append(table('Deployments', ['Id', 'Name', 'Cameras or site', 'Watchlists', 'Authorisation', 'From', 'Until', 'State', ''],
     list.map((d) => {
       const end = manage && d.active ? endButton(d) : null;

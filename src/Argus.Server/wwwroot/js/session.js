@@ -1,4 +1,4 @@
-// Who is signed in, shared by the views: capabilities decide what each view offers (the server decides what is allowed).
+// Who is signed in, shared by the views: capabilities (snake_case, as the session document names them) decide what each view offers (the server decides what is allowed).
 export const current = { session: null };
 
 export const can = (...capabilities) => capabilities.some((c) => current.session?.capabilities.includes(c));

@@ -14,10 +14,10 @@ export async function render(container) {
   container.append(table('Watchlists in your scope', ['Name', 'Category', 'Severity', 'Active entries', 'Two confirmations', 'Longest entry'],
     lists.map((w) => [h('span', { class: `swatch colour-${w.colour}`, text: w.name }), w.category, w.severity, String(w.active_entries ?? '–'), w.action_needs_two_confirmations ? 'yes' : 'no', `${w.max_entry_days} days`])));
 
-  if (can('ApproveEntry')) container.append(await queue(lists));
-  if (can('ProposeEntry', 'ApproveEntry', 'ReadAudit')) container.append(await entries(lists));
-  if (can('ProposeEntry')) container.append(proposeForm(lists));
-  if (can('ManageWatchlists')) container.append(createForm());
+  if (can('approve_entry')) container.append(await queue(lists));
+  if (can('propose_entry', 'approve_entry', 'read_audit')) container.append(await entries(lists));
+  if (can('propose_entry')) container.append(proposeForm(lists));
+  if (can('manage_watchlists')) container.append(createForm());
 }
 
 export function leave() {
