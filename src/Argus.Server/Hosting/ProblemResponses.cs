@@ -27,6 +27,7 @@ internal static class ProblemResponses
         "storage.full" => StatusCodes.Status507InsufficientStorage,
         "service.key_missing" or "service.key_invalid" or "verification.not_calibrated" or "verification.calibration_invalid" or "verification.calibration_mismatch"
             => StatusCodes.Status503ServiceUnavailable,
+        "service.person_not_found" => StatusCodes.Status404NotFound,
         "consent.expired" or "consent.invalid" or "gate.wrong_gallery" or "gate.not_a_ban_list" => StatusCodes.Status422UnprocessableEntity,
         _ when code.StartsWith("storage.", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
         _ when code.EndsWith(".not_found", StringComparison.Ordinal) || code == "not_found" => StatusCodes.Status404NotFound,
