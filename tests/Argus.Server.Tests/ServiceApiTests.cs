@@ -168,6 +168,23 @@ public abstract class ServiceApiTests
     }
 
     [SkippableFact]
+    public async Task The_service_console_pages_are_served_from_this_server_without_a_cdn()
+    {
+        await using var server = await StartAsync(withKey: false);
+        var client = server.Anonymous();
+        var page = await client.GetStringAsync("/service/");
+        Assert.Contains("<title>Argus · Service galleries</title>", page, StringComparison.Ordinal);
+        foreach (var file in (string[])["/service/app.js", "/service/api.js", "/service/service.css"])
+        {
+            var response = await client.GetAsync(file);
+            await Problems.ExpectAsync(response, HttpStatusCode.OK);
+            Assert.DoesNotContain("https://", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("https://", page, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Without_the_service_key_every_service_endpoint_answers_503_and_the_rest_of_the_server_works()
     {
         await using var server = await StartAsync(withKey: false);
@@ -332,6 +349,9 @@ public abstract class ServiceApiTests
         var metro = await OkAsync(await clerk.GetAsync("/api/v1/service/gates/decisions?gallery=metro"));
         Assert.Equal(3, metro.GetArrayLength());
         Assert.Equal("face_pay", metro[0].GetProperty("kind").GetString());
+        var newest = decisions[0].GetProperty("sequence").GetInt64();
+        Assert.Equal(["banned", "not_ticket_holder"], (await OkAsync(await clerk.GetAsync($"/api/v1/service/gates/decisions?after={decisions[2].GetProperty("sequence").GetInt64()}"))).EnumerateArray().Select(d => d.GetProperty("reason").GetString()).Reverse());
+        Assert.Empty((await OkAsync(await clerk.GetAsync($"/api/v1/service/gates/decisions?after={newest}"))).EnumerateArray());
     }
 
     /// <summary>A venue-ban watchlist with one approved entry for the person in <paramref name="image"/> (proposed by one officer, approved by another).</summary>

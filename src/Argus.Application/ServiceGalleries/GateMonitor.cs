@@ -15,7 +15,8 @@ public sealed record GateDecisionRecord(long Sequence, DateTimeOffset At, string
 /// </summary>
 public sealed class GateMonitor(ServiceContext context)
 {
-    public async Task<IReadOnlyList<GateDecisionRecord>> RecentAsync(Principal actor, string? gallery, int last, CancellationToken ct = default)
+    /// <summary>The last <paramref name="last"/> decisions (of <paramref name="gallery"/>, when given) recorded after audit sequence <paramref name="after"/>, newest first.</summary>
+    public async Task<IReadOnlyList<GateDecisionRecord>> RecentAsync(Principal actor, string? gallery, int last, long after = 0, CancellationToken ct = default)
     {
         var target = gallery is null ? "gates" : $"service-gallery:{gallery}";
         var selected = await context.Audited(
@@ -25,8 +26,9 @@ public sealed class GateMonitor(ServiceContext context)
                 ServiceAccess.Demand(actor, Capability.ManageServiceGalleries);
                 var queue = new Queue<GateDecisionRecord>();
 
-                // A full scan, as the audit list does: the audit has no index by action. Bounded output, not bounded work.
-                await foreach (var r in context.Store.ReadAuditAsync(ct: ct))
+                // The audit has no index by action: the first read scans it all (as the audit list does), later polls
+                // pass the last sequence they saw and read only what is new.
+                await foreach (var r in context.Store.ReadAuditAsync(Math.Max(0, after), ct))
                 {
                     if (r.Action is not ("gate.pass" or "gate.venue") || Parse(r) is not { } d || (gallery is not null && d.Gallery != gallery))
                     {

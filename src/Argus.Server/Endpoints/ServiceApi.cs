@@ -205,9 +205,12 @@ internal static class ServiceApi
         }
     }
 
-    /// <summary>The gate monitor: recent gate decisions from the audit, newest first (<c>gallery</c> filter, <c>last</c> default 50).</summary>
-    private static async Task<Ok<IReadOnlyList<GateDecisionRecord>>> DecisionsAsync(string? gallery, int? last, HttpContext http, ServiceRuntime services, CancellationToken ct) =>
-        TypedResults.Ok(await new GateMonitor(services.Admin()).RecentAsync(http.Actor(), gallery, Math.Clamp(last ?? 50, 1, 1000), ct));
+    /// <summary>
+    /// The gate monitor: recent gate decisions from the audit, newest first (<c>gallery</c> filter, <c>last</c>
+    /// default 50, <c>after</c>: only decisions after this audit sequence, for polling).
+    /// </summary>
+    private static async Task<Ok<IReadOnlyList<GateDecisionRecord>>> DecisionsAsync(string? gallery, int? last, long? after, HttpContext http, ServiceRuntime services, CancellationToken ct) =>
+        TypedResults.Ok(await new GateMonitor(services.Admin()).RecentAsync(http.Actor(), gallery, Math.Clamp(last ?? 50, 1, 1000), after ?? 0, ct));
 
     /// <summary>Steward alerts posted since <c>after</c> (the last id seen; 0 for all kept), oldest first; polled by the gate monitor page.</summary>
     private static async Task<Ok<IReadOnlyList<StewardAlertDto>>> StewardAlertsAsync(long? after, HttpContext http, ArgusRuntime runtime, ServiceRuntime services, CancellationToken ct)
