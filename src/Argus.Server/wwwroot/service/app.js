@@ -25,6 +25,7 @@ function el(tag, props = {}, ...children) {
 }
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+const utc = (iso) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '');
 const money = (cents) => (cents / 100).toFixed(2);
 
 function status(text) {
@@ -72,7 +73,12 @@ function route() {
     else a.removeAttribute('aria-current');
   }
   stopPolling();
+  status('');
   $(`h-${view}`).focus();
+  if (session && !can('ManageServiceGalleries') && !can('VerifyCustomers')) {
+    showError(new Error('This account has no service-gallery role (enrolment clerk or service terminal). Accounts with a police role may not open service galleries.'));
+    return;
+  }
   if (view === 'galleries') guarded(loadGalleries);
   if (['enrol', 'customer', 'ledger', 'gates'].includes(view)) guarded(refreshGallerySelects);
   if (view === 'gates') startPolling();
@@ -84,9 +90,6 @@ function setSession(s) {
   session = s;
   if (s) {
     $('who-name').textContent = `${s.username} (${s.roles.join(', ')})`;
-    if (!can('ManageServiceGalleries') && !can('VerifyCustomers')) {
-      showError(new Error('This account has no service-gallery role (enrolment clerk or service terminal); police roles may not open service galleries.'));
-    }
   }
 }
 
@@ -162,7 +165,7 @@ $('enrol-form').addEventListener('submit', (ev) => {
     const out = $('enrol-result');
     out.replaceChildren(el('div', { class: 'receipt' },
       el('p', {}, el('strong', {}, `Enrolled “${c.reference}”`), ` in ${c.gallery} with ${c.templates} template(s).`),
-      el('p', {}, `Consent given by ${c.consent.given_by} on ${when(c.consent.given_at)} via ${c.consent.channel} for “${c.consent.purpose}”, recorded by ${c.consent.recorded_by}; expires ${when(c.consent.expires_at)}.`)));
+      el('p', {}, `Consent given by ${c.consent.given_by} on ${when(c.consent.given_at)} via ${c.consent.channel} for “${c.consent.purpose}”, recorded by ${c.consent.recorded_by}; valid until ${utc(new Date(c.consent.expires_at).toISOString())}.`)));
     status(`Enrolled ${c.reference}.`);
     ev.target.reset();
     ev.target.querySelector('select').value = gallery;
