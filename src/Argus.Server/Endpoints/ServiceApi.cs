@@ -167,7 +167,17 @@ internal static class ServiceApi
         var frames = await FramesAsync(form, ct);
         try
         {
-            var d = await payGate.PassAsync(http.Actor(), passage, frames, ct);
+            GateDecision d;
+            try
+            {
+                d = await payGate.PassAsync(http.Actor(), passage, frames, ct);
+            }
+            catch (ArgusException refused) when (refused.Code is "gallery.not_found" or "gate.wrong_gallery")
+            {
+                services.Evict(payGate);
+                throw;
+            }
+
             return TypedResults.Ok(new GateDecisionDto(
                 gate, passage.PassageId, d.Outcome.ToString().ToLowerInvariant(), d.Reason, Round(d.BestScore), Round(d.SecondScore), OperatingPointDto.From(d.OperatingPoint),
                 d.Liveness is { } l ? LivenessDto.From(l) : null, d.Ledger is { } e ? LedgerDto.From(e) : null, d.Duplicate));

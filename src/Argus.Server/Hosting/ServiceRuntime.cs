@@ -46,10 +46,24 @@ internal sealed class ServiceRuntime(ArgusRuntime runtime, TimeProvider time) : 
         return new ServiceContext(runtime.Store, runtime.AuditChain, _livenessEngine.Value, cipher, runtime.Paths.DataDirectory, time);
     }
 
+    /// <summary>The gate for this gallery and policy; the operating point must be calibrated, so callers cannot fill the cache with arbitrary rates.</summary>
     public FacePayGate PayGate(string gallery, double targetFmr, LivenessPolicy liveness)
     {
         var context = Faces();
-        return _gates.GetOrAdd((gallery, targetFmr, liveness), key => new FacePayGate(context, key.Gallery, new GateOptions(key.Fmr, Liveness: key.Liveness)));
+        var point = context.OperatingPoints().Select(targetFmr);
+        return _gates.GetOrAdd((gallery, point.TargetFmr, liveness), key => new FacePayGate(context, key.Gallery, new GateOptions(key.Fmr, Liveness: key.Liveness)));
+    }
+
+    /// <summary>Drops a gate whose gallery turned out not to exist or not to be a transit gallery.</summary>
+    public void Evict(FacePayGate gate)
+    {
+        foreach (var (key, value) in _gates)
+        {
+            if (ReferenceEquals(value, gate) && _gates.TryRemove(key, out _))
+            {
+                gate.Dispose();
+            }
+        }
     }
 
     public void Dispose()
