@@ -222,7 +222,7 @@ public abstract class ServiceApiTests
 
         // Bad enrolments: nothing written for any of them.
         await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/bank/customers", Customer("dog", Expires(time, 30), Photo(PersonAProbe), Photo(NoFace))), HttpStatusCode.UnprocessableEntity, "face.none");
-        await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/bank/customers", Customer("junk", Expires(time, 30), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4])), HttpStatusCode.UnprocessableEntity, null);
+        await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/bank/customers", Customer("junk", Expires(time, 30), Photo(PersonAProbe), Photo(PersonB)[..2000])), HttpStatusCode.UnprocessableEntity, "image.truncated");
         await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/bank/customers", Customer("noexpiry", null, Photo(PersonAProbe))), HttpStatusCode.UnprocessableEntity, "consent.invalid");
         await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/bank/customers", Customer("past", Expires(time, -3), Photo(PersonAProbe))), HttpStatusCode.UnprocessableEntity, "consent.invalid");
         await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/nowhere/customers", Customer("x", Expires(time, 30), Photo(PersonAProbe))), HttpStatusCode.NotFound, "gallery.not_found");
@@ -250,7 +250,7 @@ public abstract class ServiceApiTests
 
         await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/verify", Probe("bank", "nobody", Photo(PersonAProbe))), HttpStatusCode.NotFound, "service.person_not_found");
         await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/verify", Probe("bank", "alice", Photo(NoFace))), HttpStatusCode.UnprocessableEntity, "face.none");
-        await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/verify", Probe("bank", "alice", [1, 2, 3, 4, 5, 6, 7, 8])), HttpStatusCode.UnprocessableEntity, null);
+        await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/verify", Probe("bank", "alice", [1, 2, 3, 4, 5, 6, 7, 8])), HttpStatusCode.UnprocessableEntity, "image.unsupported_format");
         await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/verify", Probe("bank", "alice")), HttpStatusCode.BadRequest, "probe.empty");
         var badFmr = new MultipartFormDataContent { { new StringContent("bank"), "gallery" }, { new StringContent("alice"), "claimed_reference" }, { new StringContent("0.5e"), "target_fmr" } };
         await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/verify", badFmr), HttpStatusCode.BadRequest, "argument.invalid");
@@ -303,7 +303,7 @@ public abstract class ServiceApiTests
         Assert.Equal(chargeId, again.GetProperty("ledger").GetProperty("id").GetInt64());
         var stranger = await OkAsync(await term.PostAsync("/api/v1/service/gates/g-1/passages", Passage("metro", "p-2", Photo(Stranger))));
         Assert.Equal(("refused", "no_match"), (stranger.GetProperty("outcome").GetString(), stranger.GetProperty("reason").GetString()));
-        await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/service/gates/g-1/passages", Passage("metro", "p-3", [9, 9, 9, 9, 9, 9])), HttpStatusCode.UnprocessableEntity, null);
+        await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/service/gates/g-1/passages", Passage("metro", "p-3", Photo(PersonAProbe)[..4000])), HttpStatusCode.UnprocessableEntity, "image.truncated");
         var noPassage = new MultipartFormDataContent { { new StringContent("metro"), "gallery" }, { new ByteArrayContent(Photo(PersonAProbe)), "frames", "f.jpg" } };
         await Problems.ExpectProblemAsync(await term.PostAsync("/api/v1/service/gates/g-1/passages", noPassage), HttpStatusCode.BadRequest, "gate.invalid_passage");
 
