@@ -28,7 +28,7 @@ public sealed class GateTests(ServiceFixture f)
 
     private async Task<string> GalleryAsync(ServiceKind kind, params (string Ref, string Image)[] people)
     {
-        var name = $"gate-{ServiceKinds.Name(kind)}-{Interlocked.Increment(ref _galleries)}";
+        var name = $"{ServiceKinds.Name(kind)}-{Interlocked.Increment(ref _galleries)}";
         var service = new ServiceGalleryService(f.Context);
         await service.CreateGalleryAsync(ServiceFixture.Clerk, name, kind);
         foreach (var (reference, image) in people)
