@@ -15,9 +15,12 @@ public sealed class OperationContext
 {
     private readonly Func<FaceEngine> _engine;
     private readonly Func<string, string?> _settings;
+    private readonly Galleries.GalleryIndexCache? _indexes;
 
-    public OperationContext(ArgusStore store, AuditChain auditChain, Func<FaceEngine> engine, string dataDirectory, TimeProvider time, Func<string, string?> settings)
+    public OperationContext(
+        ArgusStore store, AuditChain auditChain, Func<FaceEngine> engine, string dataDirectory, TimeProvider time, Func<string, string?> settings, Galleries.GalleryIndexCache? indexes = null)
     {
+        _indexes = indexes;
         Store = store;
         AuditChain = auditChain;
         _engine = engine;
@@ -37,6 +40,21 @@ public sealed class OperationContext
     public DateTimeOffset Now => Time.GetUtcNow();
 
     public FaceEngine Engine() => _engine();
+
+    /// <summary>A gallery's index: from the process's cache when there is one (the server), else its snapshot or storage.</summary>
+    public Task<Search.ProjectionLoad> LoadIndexAsync(Gallery gallery, CancellationToken ct) =>
+        _indexes is { } cache ? cache.LoadAsync(Store, gallery, DataDirectory, ct) : Search.GalleryIndexProjection.LoadAsync(Store, gallery, DataDirectory, ct);
+
+    /// <summary>Rebuilds a gallery's index from storage now (after an erasure, so no later search can find what was erased).</summary>
+    public Task RebuildIndexAsync(Gallery gallery, CancellationToken ct) =>
+        _indexes is { } cache ? cache.RebuildAsync(Store, gallery, DataDirectory, ct) : Search.GalleryIndexProjection.RebuildAsync(Store, gallery, DataDirectory, ct);
+
+    /// <summary>Drops a deleted gallery's index and snapshot.</summary>
+    public void ForgetIndex(long galleryId)
+    {
+        _indexes?.Forget(galleryId);
+        File.Delete(Search.GalleryIndexProjection.SnapshotPath(DataDirectory, galleryId));
+    }
 
     /// <summary>An ARGUS_* setting (environment for the CLI; configuration plus environment for the server), null when unset or empty.</summary>
     public string? Setting(string name) => _settings(name) is { Length: > 0 } v ? v : null;

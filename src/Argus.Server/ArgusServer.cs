@@ -138,6 +138,18 @@ public static class ArgusServer
         {
             doc.Info.Title = "Argus API";
             doc.Info.Description = "Accountable face recognition. Authenticate with a session (POST /api/v1/session; unsafe requests send X-Argus-CSRF) or an API key (Authorization: Bearer argus_...). Errors are RFC 9457 problem documents with a stable `code`.";
+
+            // API keys as bearer tokens, so the interactive page can send one.
+            doc.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+            doc.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            doc.Components.SecuritySchemes["api_key"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An Argus API key (argus_PREFIX_SECRET), from POST /api/v1/users/{username}/keys or `argus user key create`.",
+            };
+            doc.Security ??= [];
+            doc.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement { [new Microsoft.OpenApi.OpenApiSecuritySchemeReference("api_key", doc)] = [] });
             return Task.CompletedTask;
         }));
 
@@ -147,6 +159,15 @@ public static class ArgusServer
             .AddPrometheusExporter());
 
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            // Nothing of Argus is meant to be framed, sniffed into another type, or leak its URLs (ids) as referrers.
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            return next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseDefaultFiles();

@@ -126,6 +126,27 @@ public abstract class AlertDeskTests(EngineFixture fixture) : IClassFixture<Engi
         Assert.Contains(audit, r => r.Action == "alert.view" && r.Outcome == "ok" && r.Actor == "olly");
     }
 
+    [SkippableFact]
+    public async Task A_live_view_shows_only_alerts_on_the_users_sites_and_watchlists()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync(postgres: Postgres);
+        var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var template = await world.TemplateOfAsync(entry);
+        await using var desk = world.Desk();
+        using var north = await desk.SubscribeAsync(World.User("nora", Core.Access.Role.Operator, sites: "north"));
+        using var south = await desk.SubscribeAsync(World.User("sue", Core.Access.Role.Operator, sites: "south"));
+        using var otherList = await desk.SubscribeAsync(World.User("mo", Core.Access.Role.Operator, watchlists: "missing"));
+        Assert.Equal("access.denied", (await Assert.ThrowsAsync<ArgusException>(() => desk.SubscribeAsync(World.Auditor))).Code);
+
+        var raised = await desk.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
+        Assert.True(north.Reader.TryRead(out var seen));
+        Assert.Equal((raised.Alert.Id, "Sheldon"), (seen.Alert.Id, seen.Label));
+        Assert.False(south.Reader.TryRead(out _));
+        Assert.False(otherList.Reader.TryRead(out _));
+        Assert.Equal(3, (await world.AuditAsync()).Count(r => r.Action == "alert.subscribe" && r.Outcome == "ok"));
+    }
+
     internal static AlertEvent Event(StoredEntry entry, long template, string camera, string? site, int shots = 2, float score = 0.6f)
     {
         var now = DateTimeOffset.UtcNow;

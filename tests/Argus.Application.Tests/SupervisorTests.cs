@@ -118,6 +118,9 @@ public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<Engin
             await supervisor.CompletionOf("good").WaitAsync(TimeSpan.FromSeconds(60));
             await desk.DrainAsync();
             status = supervisor.Status();
+            Assert.Equal(4, supervisor.Status(World.Olly).Count);
+            Assert.Empty(supervisor.Status(World.User("nora", Core.Access.Role.Operator, sites: "north")));
+            Assert.Equal("access.denied", Assert.Throws<Core.ArgusException>(() => supervisor.Status(World.Auditor)).Code);
         }
 
         Assert.Single(await world.Store.ListAlertsAsync(new AlertFilter()));

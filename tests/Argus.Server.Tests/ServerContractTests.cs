@@ -58,11 +58,14 @@ public abstract class ServerContractTests
         Assert.True(ready.GetProperty("store").GetBoolean());
 
         // The console's static files, found through the static web assets manifest when started from a test.
-        var index = await client.GetStringAsync("/");
-        Assert.Contains("<title>Argus</title>", index, StringComparison.Ordinal);
+        using var indexResponse = await client.GetAsync("/");
+        Assert.Contains("<title>Argus</title>", await indexResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("nosniff", indexResponse.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", indexResponse.Headers.GetValues("X-Frame-Options").Single());
 
         var openapi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         Assert.True(openapi.GetProperty("paths").TryGetProperty("/api/v1/searches", out _));
+        Assert.Equal("bearer", openapi.GetProperty("components").GetProperty("securitySchemes").GetProperty("api_key").GetProperty("scheme").GetString());
 
         // The interactive page and its script come from this server: no CDN.
         var page = await client.GetStringAsync("/api/");
@@ -271,6 +274,24 @@ public abstract class ServerContractTests
     }
 
     [SkippableFact]
+    public async Task Logins_are_rate_limited_per_address_with_a_problem_and_retry_after()
+    {
+        await using var server = await StartAsync(new Dictionary<string, string?> { ["Argus:LoginsPerMinute"] = "2" });
+        var client = server.Anonymous();
+        for (var i = 0; i < 2; i++)
+        {
+            await Problems.ExpectProblemAsync(await client.PostAsJsonAsync("/api/v1/session", new { username = "nobody", password = "not a password" }), HttpStatusCode.Unauthorized, "auth.failed");
+        }
+
+        var limited = await client.PostAsJsonAsync("/api/v1/session", new { username = "admin", password = ArgusTestServer.Password });
+        await Problems.ExpectProblemAsync(limited, HttpStatusCode.TooManyRequests, "rate.limited");
+        Assert.True(limited.Headers.RetryAfter is not null, "429 without Retry-After");
+
+        // Other endpoints are not behind the login window.
+        await Problems.ExpectAsync(await server.As("admin").GetAsync("/api/v1/session"), HttpStatusCode.OK);
+    }
+
+    [SkippableFact]
     public async Task A_revoked_api_key_is_refused_at_once()
     {
         await using var server = await StartAsync();
@@ -320,20 +341,22 @@ public abstract class ServerContractTests
         var enrolled = await clerk.PostAsync("/api/v1/galleries/customers/subjects", EnrolForm("cust-1", await File.ReadAllBytesAsync(Img("fr_obama/obama.jpg"))));
         await Problems.ExpectAsync(enrolled, HttpStatusCode.Created);
         var subject = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("subject_id").GetInt64();
-        var identify = await server.As("inv").PostAsync("/api/v1/galleries/customers/identify", SearchForm(null, probe));
-        await Problems.ExpectAsync(identify, HttpStatusCode.OK);
-        var identified = await identify.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(subject, identified.GetProperty("candidates")[0].GetProperty("subject_id").GetInt64());
+        // Concurrent requests share one in-memory index of the gallery (built once, under its gate).
+        var identified = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => IdentifyAsync(server.As("inv"), probe)));
+        Assert.All(identified, r => Assert.Equal(subject, r.GetProperty("candidates")[0].GetProperty("subject_id").GetInt64()));
         var receipt = await clerk.DeleteAsync($"/api/v1/subjects/{subject}");
         await Problems.ExpectAsync(receipt, HttpStatusCode.OK);
         Assert.Equal(1, (await receipt.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("templates_removed").GetInt32());
+
+        // Erased means no longer found, by the very next search.
+        Assert.False((await IdentifyAsync(server.As("inv"), probe)).GetProperty("match").GetBoolean());
 
         // The auditor sees every step in the log, and the chain is intact.
         var records = await server.As("aud").GetFromJsonAsync<JsonElement>("/api/v1/audit/records?last=500");
         var actions = records.EnumerateArray().Select(r => (Actor: r.GetProperty("actor").GetString(), Action: r.GetProperty("action").GetString())).ToList();
         Assert.Contains(("inv", "entry.proposed"), actions);
         Assert.Contains(("appr", "entry.approved"), actions);
-        Assert.Equal(3, actions.Count(a => a is ("inv", "search.performed")));
+        Assert.Equal(7, actions.Count(a => a is ("inv", "search.performed")));
         Assert.Contains(("clerk", "template.enrolled"), actions);
         Assert.Contains(("clerk", "subject.erased"), actions);
         Assert.DoesNotContain(records.EnumerateArray(), r => r.ToString().Contains(Convert.ToBase64String(probe)[..40], StringComparison.Ordinal));
@@ -383,6 +406,34 @@ public abstract class ServerContractTests
         Assert.Contains(await server.AuditAsync(), r => r.Action == "alerts.stream_opened" && r.Actor == "op-north");
     }
 
+    [SkippableFact]
+    public async Task Shutdown_ends_live_streams_and_audits_them_before_the_store_closes()
+    {
+        await using var server = await StartAsync();
+        await server.AddUserAsync("op", [Role.Operator], Scope.Everything);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var response = await server.As("op").GetAsync("/api/v1/alerts/stream", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await Problems.ExpectAsync(response, HttpStatusCode.OK);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.StartsWith(":", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+
+        // A stream never completes by itself: stopping must end it rather than wait out the shutdown timeout.
+        var stopping = server.App.StopAsync(timeout.Token);
+        while (await reader.ReadLineAsync(timeout.Token) is not null)
+        {
+        }
+
+        await stopping;
+        Assert.False(timeout.IsCancellationRequested, "shutdown waited for the stream instead of ending it");
+        var closed = new List<Core.Audit.AuditRecord>();
+        await foreach (var r in server.Store.ReadAuditAsync())
+        {
+            closed.Add(r);
+        }
+
+        Assert.Contains(closed, r => r.Action == "alerts.stream_closed" && r.Actor == "op");
+    }
+
     private static async Task<long> ProposeAsync(HttpClient client, string watchlist, string subject, params string[] photos)
     {
         var form = EntryForm(subject, null);
@@ -399,6 +450,13 @@ public abstract class ServerContractTests
     private static async Task<JsonElement> SearchAsync(HttpClient client, byte[] probe)
     {
         var response = await client.PostAsync("/api/v1/searches", SearchForm("wanted", probe));
+        await Problems.ExpectAsync(response, HttpStatusCode.OK);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static async Task<JsonElement> IdentifyAsync(HttpClient client, byte[] probe)
+    {
+        var response = await client.PostAsync("/api/v1/galleries/customers/identify", SearchForm(null, probe));
         await Problems.ExpectAsync(response, HttpStatusCode.OK);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }

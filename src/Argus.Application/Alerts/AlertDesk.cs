@@ -42,6 +42,50 @@ public sealed record RaisedAlert(StoredAlert Alert, bool Updated);
 /// <summary>What a reviewer sees: the alert, the camera's snapshot, the enrolled photo (when a crop was kept), the entry and its legal basis.</summary>
 public sealed record AlertView(StoredAlert Alert, byte[]? SnapshotPng, byte[]? EnrolledPng, StoredEntry? Entry, string? SubjectName, TemplateDismissals? TemplateDismissals);
 
+/// <summary>An alert as a user's live view shows it: stored, with the matched person's label.</summary>
+public sealed record LiveAlert(StoredAlert Alert, bool Updated, string Label);
+
+/// <summary>
+/// One user's live alerts: only those on their sites and watchlists, in a bounded queue that loses its oldest alerts
+/// (counted) when the user falls behind, never slowing the desk. Dispose to stop.
+/// </summary>
+public sealed class LiveSubscription : IDisposable
+{
+    private readonly Action<LiveSubscription> _remove;
+    private readonly Channel<LiveAlert> _channel;
+    private long _lost;
+
+    internal LiveSubscription(Principal actor, int capacity, Action<LiveSubscription> remove)
+    {
+        Actor = actor;
+        _remove = remove;
+        _channel = Channel.CreateBounded<LiveAlert>(
+            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true }, _ => Interlocked.Increment(ref _lost));
+    }
+
+    public Principal Actor { get; }
+
+    public ChannelReader<LiveAlert> Reader => _channel.Reader;
+
+    public long Lost => Interlocked.Read(ref _lost);
+
+    public void Dispose()
+    {
+        _remove(this);
+        _channel.Writer.TryComplete();
+    }
+
+    internal void Offer(LiveAlert alert)
+    {
+        var scope = Actor.Scope;
+        var site = alert.Alert.Site is { } s ? scope.CoversSite(s) : scope.Sites.Contains(Scope.All);
+        if (site && scope.CoversWatchlist(alert.Alert.Watchlist))
+        {
+            _channel.Writer.TryWrite(alert);
+        }
+    }
+}
+
 /// <summary>The result of a decision; <see cref="Flag"/> is set when the template has just been flagged for review.</summary>
 public sealed record AlertDecisionOutcome(StoredAlert Alert, AlertDecision Decision, TemplateReviewFlag? Flag)
 {
@@ -65,6 +109,8 @@ public sealed class AlertDesk : IAsyncDisposable
     private readonly Channel<Pending> _queue;
     private readonly Task _worker;
     private readonly StoredDeadLetters _deadLetters;
+    private readonly object _liveGate = new();
+    private readonly List<LiveSubscription> _live = [];
     private WebhookDispatcher? _webhooks;
     private TaskCompletionSource _idle = Completed();
     private long _pending;
@@ -159,9 +205,44 @@ public sealed class AlertDesk : IAsyncDisposable
             ("latency_ms", (long)alert.Latency.TotalMilliseconds))), ct);
         var published = alert with { AlertId = stored.Id.ToString(CultureInfo.InvariantCulture), IsUpdate = updated };
         Stream.Publish(published);
+        LiveSubscription[] live;
+        lock (_liveGate)
+        {
+            live = [.. _live];
+        }
+
+        foreach (var subscription in live)
+        {
+            subscription.Offer(new LiveAlert(stored, updated, alert.Match.Label));
+        }
+
         _webhooks?.Publish(published);
         return new RaisedAlert(stored, updated);
     }
+
+    /// <summary>
+    /// A user's live view (the server's hub): alerts stored from now on, only on the user's sites and watchlists.
+    /// Needs the review role; the subscription is audited (<c>alert.subscribe</c>).
+    /// </summary>
+    public Task<LiveSubscription> SubscribeAsync(Principal actor, int capacity = 1000, CancellationToken ct = default) =>
+        _audit.GuardAsync(actor.Id, "alert.subscribe", "alerts", async () =>
+        {
+            AccessPolicy.Demand(actor, Capability.ReviewAlerts);
+            var subscription = new LiveSubscription(actor, capacity, s =>
+            {
+                lock (_liveGate)
+                {
+                    _live.Remove(s);
+                }
+            });
+            lock (_liveGate)
+            {
+                _live.Add(subscription);
+            }
+
+            await _audit.AppendAsync(AuditEvent.Ok(actor.Id, "alert.subscribe", "alerts"), ct);
+            return subscription;
+        }, ct);
 
     /// <summary>Alerts on the user's sites and watchlists, newest first; audited (<c>alert.list</c>).</summary>
     public Task<IReadOnlyList<StoredAlert>> ListAsync(Principal actor, AlertFilter filter, CancellationToken ct = default) =>
@@ -324,9 +405,10 @@ public sealed class AlertDesk : IAsyncDisposable
             {
                 await RaiseAsync(p.Alert, p.Deployment, p.Entry, CancellationToken.None);
             }
-            catch (Exception e) when (e is ArgusException or InvalidOperationException or HttpRequestException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // A storage failure loses this alert's record, not the desk: counted and shown in health.
+                // A failure (storage unavailable, say) loses this alert's record, not the desk: counted and shown in
+                // health, and the next alert is tried; the consumer must never die with alerts still queued.
                 Interlocked.Increment(ref _failed);
                 Volatile.Write(ref _lastError, e.Message);
             }

@@ -1,5 +1,6 @@
 using Argus.Application.Alerts;
 using Argus.Core;
+using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Storage;
 using Argus.Video;
@@ -101,8 +102,23 @@ public sealed class CameraSupervisor : IAsyncDisposable
         }
     }
 
-    /// <summary>Per-camera health, for the console and <c>argus cameras run</c>.</summary>
+    /// <summary>Per-camera health of every camera (trusted callers; front ends use <see cref="Status(Principal)"/>).</summary>
     public IReadOnlyList<CameraStatus> Status() => [.. _workers.Values.OrderBy(w => w.Camera.Id, StringComparer.Ordinal).Select(w => w.Status())];
+
+    /// <summary>
+    /// Health as <paramref name="actor"/> may see it: administrators every camera, operators and approvers those on
+    /// their sites (cameras without a site only with all sites); anyone else <c>access.denied</c>. Health holds no
+    /// personal data, so reading it is not audited.
+    /// </summary>
+    public IReadOnlyList<CameraStatus> Status(Principal actor)
+    {
+        if (actor.Disabled || (!actor.Can(Capability.ManageCameras) && !actor.Can(Capability.ReviewAlerts)))
+        {
+            throw new ArgusException("access.denied", $"User {actor.Name} may not see camera health (administrators and reviewers do).");
+        }
+
+        return [.. Status().Where(s => actor.Can(Capability.ManageCameras) || (s.Site is { } site ? actor.Scope.CoversSite(site) : actor.Scope.Sites.Contains(Scope.All)))];
+    }
 
     /// <summary>Completes when the camera's pipeline has stopped (a replayed file reached its end, or it was stopped).</summary>
     public Task CompletionOf(string cameraId) => _workers.TryGetValue(cameraId, out var w)

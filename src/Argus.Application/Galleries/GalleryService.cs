@@ -86,7 +86,7 @@ public sealed class GalleryService(OperationContext context)
             return (g, await context.Store.DeleteGalleryAsync(g.Id, force, ct));
         });
         await context.AuditAsync(AuditEvent.Ok(actor.Id, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
-        File.Delete(GalleryIndexProjection.SnapshotPath(context.DataDirectory, g.Id));
+        context.ForgetIndex(g.Id);
         return (g, removed);
     }
 
@@ -186,7 +186,7 @@ public sealed class GalleryService(OperationContext context)
             var g = await FindGallery(context.Store, request.Gallery, ct);
             var started = context.Time.GetTimestamp();
             var (probe, probeSha256, _) = FacePreparation.Prepare(context.Engine(), request.Probe, request.Face, keepCrop: false, requireSingle: false);
-            var load = await GalleryIndexProjection.LoadAsync(context.Store, g, context.DataDirectory, ct);
+            var load = await context.LoadIndexAsync(g, ct);
             var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
             ArgusMetrics.SearchDuration.Record(context.Time.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "gallery"));
             ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "gallery"), new KeyValuePair<string, object?>("match", hits.Length > 0));
@@ -222,7 +222,7 @@ public sealed class GalleryService(OperationContext context)
         {
             if (await context.Store.GetGalleryAsync(galleryId, ct) is { } g)
             {
-                await GalleryIndexProjection.RebuildAsync(context.Store, g, context.DataDirectory, ct);
+                await context.RebuildIndexAsync(g, ct);
             }
         }
 

@@ -61,7 +61,7 @@ public sealed class SearchService(OperationContext context)
                     continue;
                 }
 
-                var load = await GalleryIndexProjection.LoadAsync(context.Store, gallery, context.DataDirectory, ct);
+                var load = await context.LoadIndexAsync(gallery, ct);
                 var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, Math.Clamp(load.Index.Count, 1, 1000), t));
                 foreach (var hit in hits)
                 {

@@ -70,6 +70,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(pipeline);
         bench.Subcommands.Add(CameraBenchCommand.Create(output, error));
         bench.Subcommands.Add(Search(output, error));
+        bench.Subcommands.Add(AlertBenchCommand.Create(output, error));
         return bench;
     }
 

@@ -43,7 +43,7 @@ internal static class AlertApi
 
     public static void MapAlertApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGroup("/api/v1/alerts").WithTags("Alerts")
+        routes.ApiGroup("/api/v1/alerts", "Alerts")
             .MapGet("/stream", StreamAsync).RequireCapability(Capability.ReviewAlerts).Produces(StatusCodes.Status200OK, contentType: "text/event-stream").DisableRateLimiting();
     }
 

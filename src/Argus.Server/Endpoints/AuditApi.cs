@@ -16,16 +16,16 @@ internal static class AuditApi
 {
     public static void MapAuditApi(this IEndpointRouteBuilder routes)
     {
-        var audit = routes.MapGroup("/api/v1/audit").WithTags("Audit");
+        var audit = routes.ApiGroup("/api/v1/audit", "Audit");
         audit.MapGet("/records", ListAsync).RequireCapability(Capability.ReadAudit);
         audit.MapGet("/flags", FlagsAsync).RequireCapability(Capability.ReadAudit);
 
         // Like `argus audit verify`: shows only whether the chain is intact and its head, so any user may ask.
         audit.MapGet("/verification", VerifyAsync).RequireAuthorization();
 
-        routes.MapGroup("/api/v1/reports").WithTags("Reports")
+        routes.ApiGroup("/api/v1/reports", "Reports")
             .MapGet("/transparency", ReportAsync).RequireCapability(Capability.ReadReports);
-        routes.MapGroup("/api/v1/retention").WithTags("Retention")
+        routes.ApiGroup("/api/v1/retention", "Retention")
             .MapPost("/runs", RetentionAsync).RequireCapability(Capability.Configure);
     }
 

@@ -12,7 +12,7 @@ internal static class CameraApi
 {
     public static void MapCameraApi(this IEndpointRouteBuilder routes)
     {
-        var cameras = routes.MapGroup("/api/v1/cameras").WithTags("Cameras");
+        var cameras = routes.ApiGroup("/api/v1/cameras", "Cameras");
         cameras.MapGet("/", ListAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
         cameras.MapPost("/", AddAsync).RequireCapability(Capability.ManageCameras);
         cameras.MapGet("/{id}", GetAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);

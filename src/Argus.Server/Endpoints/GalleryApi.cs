@@ -13,7 +13,7 @@ internal static class GalleryApi
 {
     public static void MapGalleryApi(this IEndpointRouteBuilder routes, long uploadLimit)
     {
-        var galleries = routes.MapGroup("/api/v1/galleries").WithTags("Galleries");
+        var galleries = routes.ApiGroup("/api/v1/galleries", "Galleries");
         galleries.MapGet("/", ListAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.Search);
         galleries.MapPost("/", CreateAsync).RequireCapability(Capability.ManageServiceGalleries);
         galleries.MapGet("/{name}", GetAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.Search);
@@ -21,7 +21,7 @@ internal static class GalleryApi
         galleries.MapPost("/{name}/subjects", EnrolAsync).RequireCapability(Capability.ManageServiceGalleries).AcceptsUpload(uploadLimit);
         galleries.MapPost("/{name}/identify", IdentifyAsync).RequireCapability(Capability.Search).AcceptsUpload(uploadLimit);
 
-        routes.MapGroup("/api/v1/subjects").WithTags("Galleries")
+        routes.ApiGroup("/api/v1/subjects", "Galleries")
             .MapDelete("/{id:long}", EraseAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.ManageWatchlists);
     }
 

@@ -13,7 +13,7 @@ internal static class SearchApi
 {
     public static void MapSearchApi(this IEndpointRouteBuilder routes, long uploadLimit)
     {
-        var searches = routes.MapGroup("/api/v1/searches").WithTags("Search");
+        var searches = routes.ApiGroup("/api/v1/searches", "Search");
         searches.MapPost("/", SearchAsync).RequireCapability(Capability.Search).AcceptsUpload(uploadLimit);
         searches.MapPost("/{id:long}/authorisation", AuthoriseAsync).RequireCapability(Capability.Search, Capability.ApproveEntry);
     }

@@ -18,7 +18,7 @@ internal static class SessionApi
 {
     public static RouteGroupBuilder MapSessionApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/session").WithTags("Session");
+        var group = routes.ApiGroup("/api/v1/session", "Session");
 
         group.MapPost("/", LoginAsync).AllowAnonymous().RequireRateLimiting(ArgusServer.LoginRateLimit).WithName("Login");
         group.MapGet("/", GetAsync).RequireAuthorization().WithName("GetSession");
@@ -68,7 +68,7 @@ internal static class SessionApi
     }
 
     private static SessionDto Dto(Principal p, string method, Session? session) => new(
-        p.Id, [.. p.Roles.Select(AccessCodec.Name)], [.. Enum.GetValues<Capability>().Where(p.Can).Select(c => c.ToString())], ScopeDto.From(p.Scope), method,
+        p.Id, [.. p.Roles.Select(AccessCodec.Name)], [.. Enum.GetValues<Capability>().Where(p.Can).Select(c => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(c.ToString()))], ScopeDto.From(p.Scope), method,
         session?.CsrfToken, session?.ExpiresAt);
 }
 

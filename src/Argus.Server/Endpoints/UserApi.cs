@@ -12,7 +12,7 @@ internal static class UserApi
 {
     public static void MapUserApi(this IEndpointRouteBuilder routes)
     {
-        var users = routes.MapGroup("/api/v1/users").WithTags("Users");
+        var users = routes.ApiGroup("/api/v1/users", "Users");
         users.MapGet("/", ListAsync).RequireCapability(Capability.ManageUsers);
         users.MapPost("/", CreateAsync).RequireCapability(Capability.ManageUsers);
         users.MapGet("/{username}", GetAsync).RequireCapability(Capability.ManageUsers);
@@ -27,7 +27,7 @@ internal static class UserApi
         users.MapGet("/{username}/keys", ListKeysAsync).RequireCapability(Capability.ManageUsers);
         users.MapPost("/{username}/keys", CreateKeyAsync).RequireCapability(Capability.ManageUsers);
 
-        var keys = routes.MapGroup("/api/v1/keys").WithTags("Users");
+        var keys = routes.ApiGroup("/api/v1/keys", "Users");
         keys.MapDelete("/{id:long}", RevokeKeyAsync).RequireCapability(Capability.ManageUsers);
     }
 

@@ -15,7 +15,7 @@ internal static class WatchlistApi
 {
     public static void MapWatchlistApi(this IEndpointRouteBuilder routes, long uploadLimit)
     {
-        var watchlists = routes.MapGroup("/api/v1/watchlists").WithTags("Watchlists");
+        var watchlists = routes.ApiGroup("/api/v1/watchlists", "Watchlists");
 
         // Listing shows only the watchlists in the caller's scope: any authenticated user.
         watchlists.MapGet("/", ListAsync).RequireAuthorization();
@@ -23,7 +23,7 @@ internal static class WatchlistApi
         watchlists.MapGet("/{name}/entries", ListEntriesAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit);
         watchlists.MapPost("/{name}/entries", ProposeAsync).RequireCapability(Capability.ProposeEntry).AcceptsUpload(uploadLimit);
 
-        var entries = routes.MapGroup("/api/v1/entries").WithTags("Watchlists");
+        var entries = routes.ApiGroup("/api/v1/entries", "Watchlists");
         entries.MapGet("/{id:long}", HistoryAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit);
         entries.MapPost("/{id:long}/approve", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Approve, r, http, rt, ct))
             .RequireCapability(Capability.ApproveEntry);

@@ -65,7 +65,7 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
         var options = StorageOptions.FromEnvironment(Paths, Setting) with { TimeProvider = _time, Logger = _logger };
         _store = await ArgusStore.OpenAsync(options, cancellationToken);
         var chain = AuditKey.LoadChain(Paths.DataDirectory, Setting, path => Log.AuditKeyGenerated(_logger, path));
-        _context = new OperationContext(_store, chain, Engine, Paths.DataDirectory, _time, Setting);
+        _context = new OperationContext(_store, chain, Engine, Paths.DataDirectory, _time, Setting, new Application.Galleries.GalleryIndexCache());
         Log.StoreOpened(_logger, options.Provider.ToString(), await _store.GetSchemaVersionAsync(cancellationToken));
         await BootstrapAsync(cancellationToken);
 

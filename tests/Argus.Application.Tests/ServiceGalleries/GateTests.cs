@@ -12,8 +12,6 @@ namespace Argus.Application.Tests.ServiceGalleries;
 [Collection(ServiceGroup.Name)]
 public sealed class GateTests(ServiceFixture f)
 {
-    private static int _galleries;
-
     // Enrolled photo and a different probe photo of the same person (faces-dev gallery.csv / probes.csv).
     private const string RiderA = "images/deepface_c05/img16.jpg";
     private const string RiderAProbe = "images/deepface_c05/img17.jpg";
@@ -28,7 +26,7 @@ public sealed class GateTests(ServiceFixture f)
 
     private async Task<string> GalleryAsync(ServiceKind kind, params (string Ref, string Image)[] people)
     {
-        var name = $"{ServiceKinds.Name(kind)}-{Interlocked.Increment(ref _galleries)}";
+        var name = ServiceFixture.UniqueName(ServiceKinds.Name(kind));
         var service = new ServiceGalleryService(f.Context);
         await service.CreateGalleryAsync(ServiceFixture.Clerk, name, kind);
         foreach (var (reference, image) in people)
@@ -100,7 +98,7 @@ public sealed class GateTests(ServiceFixture f)
         var now = f.Time.GetUtcNow();
         var investigator = new Principal("ann", "ann", new HashSet<Role> { Role.Investigator }, Scope.Everything);
         var approver = new Principal("sam", "sam", new HashSet<Role> { Role.Approver }, Scope.Everything);
-        var banList = $"bans-{Interlocked.Increment(ref _galleries)}";
+        var banList = ServiceFixture.UniqueName("bans");
         var w = await f.Store.CreateWatchlistAsync(new NewWatchlist(banList, WatchlistCategory.VenueBan), f.Engine.Contract, "admin");
         var basis = new LegalBasis("BAN-2026-9", "pitch invasion", "PC Smith", "City Magistrates", "Football Banning Order 2026/9", now.AddDays(200),
             [new ImageSource(new string('a', 64), "custody", "CR-9")]);
@@ -149,7 +147,7 @@ public sealed class GateTests(ServiceFixture f)
         Assert.Equal(5, gateRecords.Count);
         Assert.Contains(gateRecords, r => r.Outcome == "refused" && r.Details.Contains("BAN-2026-9", StringComparison.Ordinal));
 
-        var notABanList = $"wanted-{Interlocked.Increment(ref _galleries)}";
+        var notABanList = ServiceFixture.UniqueName("wanted");
         await f.Store.CreateWatchlistAsync(new NewWatchlist(notABanList, WatchlistCategory.WantedPerson), f.Engine.Contract, "admin");
         var misconfigured = new VenueGate(f.Context, venue, [notABanList]);
         using var frame = Frame(RiderAProbe);

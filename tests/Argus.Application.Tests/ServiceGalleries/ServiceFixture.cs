@@ -19,6 +19,11 @@ namespace Argus.Application.Tests.ServiceGalleries;
 /// </summary>
 public sealed class ServiceFixture : IAsyncLifetime
 {
+    private static int _names;
+
+    /// <summary>A gallery or watchlist name unique in the shared store, whichever test class asks.</summary>
+    public static string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref _names)}";
+
     public static readonly Principal Clerk = new("clerk", "clerk", new HashSet<Role> { Role.EnrolmentClerk }, Scope.Everything);
     public static readonly Principal Terminal = new("gate-1", "gate-1", new HashSet<Role> { Role.ServiceTerminal }, Scope.Everything);
     public static readonly Principal Investigator = new("ann", "ann", new HashSet<Role> { Role.Investigator }, Scope.Everything);

@@ -10,11 +10,9 @@ namespace Argus.Application.Tests.ServiceGalleries;
 [Collection(ServiceGroup.Name)]
 public sealed class VerificationTests(ServiceFixture f, ITestOutputHelper log)
 {
-    private static int _galleries;
-
     private async Task<string> BankAsync()
     {
-        var name = $"bank-{Interlocked.Increment(ref _galleries)}";
+        var name = ServiceFixture.UniqueName("bank");
         await new ServiceGalleryService(f.Context).CreateGalleryAsync(ServiceFixture.Clerk, name, ServiceKind.Bank);
         return name;
     }
