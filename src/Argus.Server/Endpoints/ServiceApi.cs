@@ -35,7 +35,7 @@ internal static class ServiceApi
 
     public static void MapServiceApi(this IEndpointRouteBuilder routes, long uploadLimit)
     {
-        var service = routes.MapGroup("/api/v1/service").WithTags("Service galleries").RequireAuthorization(NoPoliceRole);
+        var service = routes.ApiGroup("/api/v1/service", "Service galleries").RequireAuthorization(NoPoliceRole);
         service.MapGet("/galleries", ListGalleriesAsync).RequireCapability(Capability.ManageServiceGalleries);
         service.MapPost("/galleries", CreateGalleryAsync).RequireCapability(Capability.ManageServiceGalleries);
         service.MapPost("/galleries/{gallery}/customers", EnrolAsync).RequireCapability(Capability.ManageServiceGalleries).AcceptsUpload(uploadLimit);
@@ -49,8 +49,8 @@ internal static class ServiceApi
         service.MapGet("/gates/decisions", DecisionsAsync).RequireCapability(Capability.ManageServiceGalleries);
         service.MapGet("/steward-alerts", StewardAlertsAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.VerifyCustomers);
 
-        routes.MapPost("/api/v1/verify", VerifyAsync).WithTags("Service galleries").RequireAuthorization(NoPoliceRole)
-            .RequireCapability(Capability.VerifyCustomers).AcceptsUpload(uploadLimit);
+        routes.ApiGroup("/api/v1", "Service galleries").RequireAuthorization(NoPoliceRole)
+            .MapPost("/verify", VerifyAsync).RequireCapability(Capability.VerifyCustomers).AcceptsUpload(uploadLimit);
     }
 
     private static async Task<Ok<IReadOnlyList<ServiceGalleryDto>>> ListGalleriesAsync(HttpContext http, ArgusRuntime runtime, ServiceRuntime services, CancellationToken ct)

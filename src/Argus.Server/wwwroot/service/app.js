@@ -56,8 +56,10 @@ async function guarded(work) {
   }
 }
 
+// The session lists capabilities in snake_case (manage_service_galleries); compare without case or underscores.
+const plain = (name) => name.replaceAll('_', '').toLowerCase();
 function can(capability) {
-  return session?.capabilities?.includes(capability);
+  return (session?.capabilities ?? []).some((c) => plain(c) === plain(capability));
 }
 
 // ---- routing -------------------------------------------------------------------------------------------------
