@@ -89,6 +89,9 @@ public static class ArgusServer
         builder.Services.AddSingleton<AlertStream>(sp => sp.GetRequiredService<ArgusRuntime>().Desk.Stream);
         builder.Services.AddHttpContextAccessor();
 
+        // Service galleries (issue 7): key, contexts, face-pay gates, stewards' board.
+        builder.Services.AddSingleton<ServiceRuntime>();
+
         builder.Services.AddAuthentication(ArgusAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ArgusAuthenticationHandler>(ArgusAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder(ArgusAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
@@ -194,6 +197,9 @@ public static class ArgusServer
         app.MapAlertReviewApi();
         app.MapDeploymentApi();
         app.MapFaceCheckApi(uploadLimit);
+
+        // Service galleries, verification and gates (issue 7).
+        app.MapServiceApi(uploadLimit);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics").WithTags("Metrics").DisableRateLimiting();
         if (metricsPort > 0)
         {

@@ -52,8 +52,8 @@ public sealed class ArgusTestServer : IAsyncDisposable
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>Starts a server on SQLite, or on PostgreSQL when <paramref name="postgres"/> (the caller skips without a server).</summary>
-    public static async Task<ArgusTestServer> StartAsync(bool postgres, IDictionary<string, string?>? settings = null)
+    /// <summary>Starts a server on SQLite, or on PostgreSQL when <paramref name="postgres"/> (the caller skips without a server); <paramref name="time"/> replaces the clock.</summary>
+    public static async Task<ArgusTestServer> StartAsync(bool postgres, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var home = TestPaths.TempDirectory();
         var schema = postgres ? "argus_srv_" + Guid.NewGuid().ToString("N")[..16] : null;
@@ -80,7 +80,14 @@ public sealed class ArgusTestServer : IAsyncDisposable
             config[k] = v;
         }
 
-        var app = ArgusServer.Build([], b => b.Configuration.AddInMemoryCollection(config));
+        var app = ArgusServer.Build([], b =>
+        {
+            b.Configuration.AddInMemoryCollection(config);
+            if (time is not null)
+            {
+                b.Services.AddSingleton(time);
+            }
+        });
         await app.StartAsync();
 
         // Port 0: the real port is known only once Kestrel listens.

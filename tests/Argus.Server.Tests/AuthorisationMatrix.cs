@@ -81,6 +81,21 @@ internal static class AuthorisationMatrix
         new("GET", "/api/v1/cameras/health", "/api/v1/cameras/health", "inv"),
         new("POST", "/api/v1/faces/quality", "/api/v1/faces/quality", "op"),
         new("*", "/metrics", "/metrics", "aud"),
+
+        // Service galleries (issue 7): police roles are refused at the door; ServiceApiTests proves all three and a mixed account.
+        new("GET", "/api/v1/service/galleries", "/api/v1/service/galleries", "inv"),
+        new("POST", "/api/v1/service/galleries", "/api/v1/service/galleries", "inv"),
+        new("POST", "/api/v1/service/galleries/{gallery}/customers", "/api/v1/service/galleries/bank/customers", "inv"),
+        new("GET", "/api/v1/service/galleries/{gallery}/customers/{reference}/export", "/api/v1/service/galleries/bank/customers/c-1/export", "inv"),
+        new("DELETE", "/api/v1/service/galleries/{gallery}/customers/{reference}", "/api/v1/service/galleries/bank/customers/c-1", "inv"),
+        new("POST", "/api/v1/service/galleries/{gallery}/purge-expired", "/api/v1/service/galleries/bank/purge-expired", "inv"),
+        new("GET", "/api/v1/service/galleries/{gallery}/ledger", "/api/v1/service/galleries/metro/ledger", "inv"),
+        new("POST", "/api/v1/service/ledger/{id:long}/refund", "/api/v1/service/ledger/1/refund", "inv"),
+        new("POST", "/api/v1/service/gates/{gate}/passages", "/api/v1/service/gates/g-1/passages", "inv"),
+        new("POST", "/api/v1/service/gates/{gate}/entries", "/api/v1/service/gates/north-3/entries", "inv"),
+        new("GET", "/api/v1/service/gates/decisions", "/api/v1/service/gates/decisions", "inv"),
+        new("GET", "/api/v1/service/steward-alerts", "/api/v1/service/steward-alerts", "inv"),
+        new("POST", "/api/v1/verify", "/api/v1/verify", "inv"),
     ];
 
     /// <summary>Every route endpoint the server maps, as "METHOD pattern".</summary>

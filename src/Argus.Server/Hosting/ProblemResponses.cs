@@ -25,6 +25,10 @@ internal static class ProblemResponses
         "request.method_not_allowed" => StatusCodes.Status405MethodNotAllowed,
         "models.missing" or "models.tampered" or "storage.busy" or "storage.unavailable" or "service.not_ready" => StatusCodes.Status503ServiceUnavailable,
         "storage.full" => StatusCodes.Status507InsufficientStorage,
+        "service.key_missing" or "service.key_invalid" or "verification.not_calibrated" or "verification.calibration_invalid" or "verification.calibration_mismatch"
+            => StatusCodes.Status503ServiceUnavailable,
+        "service.person_not_found" => StatusCodes.Status404NotFound,
+        "consent.expired" or "consent.invalid" or "gate.wrong_gallery" or "gate.not_a_ban_list" => StatusCodes.Status422UnprocessableEntity,
         _ when code.StartsWith("storage.", StringComparison.Ordinal) => StatusCodes.Status500InternalServerError,
         _ when code.EndsWith(".not_found", StringComparison.Ordinal) || code == "not_found" => StatusCodes.Status404NotFound,
         _ when code.EndsWith(".exists", StringComparison.Ordinal) => StatusCodes.Status409Conflict,
