@@ -46,7 +46,7 @@ public sealed partial class ArgusStore
     {
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(records);
-        return new ArgusStore(this, new PendingAudit(chain, result => result is T typed || (result is null && default(T) is null)
+        return new ArgusStore(this, new PendingAudit(chain, result => result is T || (result is null && default(T) is null)
             ? records((T)result!)
             : throw new InvalidOperationException($"The audited write returned {result?.GetType().Name ?? "null"}, the record expects {typeof(T).Name}.")));
     }
