@@ -65,8 +65,21 @@ public sealed class OperationContext
     public double PositiveDouble(string name, double fallback) =>
         double.TryParse(Setting(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0 ? d : fallback;
 
-    /// <summary>Appends to the audit log; kept even when the data it mentions is erased later.</summary>
+    /// <summary>
+    /// Appends to the audit log on its own: for reads and refusals, which change nothing. A change is audited with
+    /// <see cref="AuditedStore{T}"/> instead, so that it and its record commit together. Records are kept even when
+    /// the data they mention is erased later.
+    /// </summary>
     public Task AuditAsync(AuditEvent e, CancellationToken ct) => Store.AppendAuditAsync(AuditChain, e, ct);
+
+    /// <summary>The store for one change whose audit record <paramref name="e"/> commits in the change's transaction.</summary>
+    public ArgusStore AuditedStore(AuditEvent e) => Store.WithAudit(AuditChain, e);
+
+    /// <summary>The store for one change whose audit record is made from its result (a new id) and commits in the change's transaction.</summary>
+    public ArgusStore AuditedStore<T>(Func<T, AuditEvent> record) => Store.WithAudit(AuditChain, record);
+
+    /// <summary>As <see cref="AuditedStore{T}(Func{T, AuditEvent})"/>, for a change that is several records.</summary>
+    public ArgusStore AuditedStore<T>(Func<T, IEnumerable<AuditEvent>> records) => Store.WithAudit(AuditChain, records);
 
     /// <summary>
     /// Runs <paramref name="body"/>; an <see cref="ArgusException"/> from it (a refusal, not a storage failure) is

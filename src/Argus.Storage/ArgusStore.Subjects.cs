@@ -16,23 +16,23 @@ public sealed partial class ArgusStore
     {
         ValidateSubject(subject);
         var now = _time.GetUtcNow();
+        return WriteAsync((connection, transaction, _) => InsertSubjectAsync(connection, transaction, subject, now, ct), ct);
+    }
+
+    private async Task<Subject> InsertSubjectAsync(DbConnection connection, DbTransaction transaction, NewSubject subject, DateTimeOffset now, CancellationToken ct)
+    {
         var attributes = subject.Attributes?.ToJsonString();
-        return WriteAsync(
-            async (connection, transaction, _) =>
-            {
-                await using var command = connection.Command(
-                    transaction,
-                    $"""
-                    INSERT INTO subjects (display_name, date_of_birth, attributes, external_ref, created_at, updated_at)
-                    VALUES (@name, @dob, {_dialect.Json("@attributes")}, @ref, @now, @now)
-                    RETURNING id
-                    """);
-                command.Add("name", subject.DisplayName).Add("dob", subject.DateOfBirth).Add("attributes", attributes)
-                    .Add("ref", subject.ExternalReference).Add("now", now);
-                var id = await command.ScalarInt64Async(ct);
-                return new Subject(id, subject.DisplayName, subject.DateOfBirth, Parse(attributes), subject.ExternalReference, now, now);
-            },
-            ct);
+        await using var command = connection.Command(
+            transaction,
+            $"""
+            INSERT INTO subjects (display_name, date_of_birth, attributes, external_ref, created_at, updated_at)
+            VALUES (@name, @dob, {_dialect.Json("@attributes")}, @ref, @now, @now)
+            RETURNING id
+            """);
+        command.Add("name", subject.DisplayName).Add("dob", subject.DateOfBirth).Add("attributes", attributes)
+            .Add("ref", subject.ExternalReference).Add("now", now);
+        var id = await command.ScalarInt64Async(ct);
+        return new Subject(id, subject.DisplayName, subject.DateOfBirth, Parse(attributes), subject.ExternalReference, now, now);
     }
 
     /// <summary>Replaces a subject's details (name, date of birth, attributes, external reference); templates are untouched.</summary>

@@ -44,30 +44,70 @@ public sealed partial class ArgusStore
 
         var now = _time.GetUtcNow();
         return WriteAsync<IReadOnlyList<long>>(
+            async (connection, transaction, sequence) => await InsertTemplatesAsync(connection, transaction, sequence, galleryId, templates, rows, now, ct),
+            ct);
+    }
+
+    /// <summary>
+    /// Enrolment of a new subject: creates the subject and its templates (their <see cref="NewTemplate.SubjectId"/>
+    /// replaced by the new subject's id) in one transaction, so a refused template leaves no empty subject behind.
+    /// Refused as <see cref="AddTemplatesAsync"/> refuses, and a subject as <see cref="CreateSubjectAsync"/> does.
+    /// </summary>
+    public Task<SubjectEnrolment> EnrolNewSubjectAsync(long galleryId, NewSubject subject, IReadOnlyList<NewTemplate> templates, CancellationToken ct = default)
+    {
+        ValidateSubject(subject);
+        if (templates.Count == 0)
+        {
+            throw new ArgusException("argument.invalid", "Enrolment needs at least one template.");
+        }
+
+        var rows = new PreparedTemplate[templates.Count];
+        for (var i = 0; i < templates.Count; i++)
+        {
+            rows[i] = Prepare(templates[i], templates.Count == 1 ? "Template" : $"Template {i}");
+        }
+
+        var now = _time.GetUtcNow();
+        return WriteAsync(
             async (connection, transaction, sequence) =>
             {
-                var gallery = await FindGalleryAsync(connection, transaction, "id", galleryId, ct) ?? throw GalleryNotFound(galleryId);
-                for (var i = 0; i < templates.Count; i++)
+                var created = await InsertSubjectAsync(connection, transaction, subject, now, ct);
+                var owned = new NewTemplate[templates.Count];
+                for (var i = 0; i < owned.Length; i++)
                 {
-                    CheckContract(gallery, templates[i], templates.Count == 1 ? "Template" : $"Template {i}");
+                    owned[i] = templates[i] with { SubjectId = created.Id };
                 }
 
-                // Unknown subjects are caught by the foreign key (statement-level on both providers) and named by InsertRefusal.
-                var ids = _dialect.Provider == StorageProvider.Postgres && connection.CanCreateBatch
-                    ? await InsertBatchedAsync(connection, transaction, galleryId, gallery.Name, templates, rows, now, ct)
-                    : await InsertOneByOneAsync(connection, transaction, galleryId, gallery.Name, templates, rows, now, ct);
-
-                await using var update = connection.Command(
-                    transaction,
-                    """
-                    UPDATE galleries SET template_count = template_count + @n,
-                      max_template_id = CASE WHEN max_template_id > @max THEN max_template_id ELSE @max END, change_seq = @seq
-                    WHERE id = @g
-                    """);
-                await update.Add("n", (long)ids.Length).Add("max", ids.Max()).Add("seq", sequence).Add("g", galleryId).ExecuteNonQueryAsync(ct);
-                return ids;
+                var ids = await InsertTemplatesAsync(connection, transaction, sequence, galleryId, owned, rows, now, ct);
+                return new SubjectEnrolment(created, ids);
             },
             ct);
+    }
+
+    private async Task<long[]> InsertTemplatesAsync(
+        DbConnection connection, DbTransaction transaction, long sequence, long galleryId,
+        IReadOnlyList<NewTemplate> templates, PreparedTemplate[] rows, DateTimeOffset now, CancellationToken ct)
+    {
+        var gallery = await FindGalleryAsync(connection, transaction, "id", galleryId, ct) ?? throw GalleryNotFound(galleryId);
+        for (var i = 0; i < templates.Count; i++)
+        {
+            CheckContract(gallery, templates[i], templates.Count == 1 ? "Template" : $"Template {i}");
+        }
+
+        // Unknown subjects are caught by the foreign key (statement-level on both providers) and named by InsertRefusal.
+        var ids = _dialect.Provider == StorageProvider.Postgres && connection.CanCreateBatch
+            ? await InsertBatchedAsync(connection, transaction, galleryId, gallery.Name, templates, rows, now, ct)
+            : await InsertOneByOneAsync(connection, transaction, galleryId, gallery.Name, templates, rows, now, ct);
+
+        await using var update = connection.Command(
+            transaction,
+            """
+            UPDATE galleries SET template_count = template_count + @n,
+              max_template_id = CASE WHEN max_template_id > @max THEN max_template_id ELSE @max END, change_seq = @seq
+            WHERE id = @g
+            """);
+        await update.Add("n", (long)ids.Length).Add("max", ids.Max()).Add("seq", sequence).Add("g", galleryId).ExecuteNonQueryAsync(ct);
+        return ids;
     }
 
     // SQLite runs in-process: one prepared statement per row costs microseconds.

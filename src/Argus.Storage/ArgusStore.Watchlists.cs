@@ -124,28 +124,69 @@ public sealed partial class ArgusStore
 
     /// <summary>Stores a proposed entry (<see cref="WatchlistEntry.Propose"/>, any id) under a new id; returns it rebuilt with that id.</summary>
     public Task<StoredEntry> AddEntryAsync(Watchlist watchlist, long subjectId, WatchlistEntry proposed, CancellationToken ct = default) =>
-        WriteAsync(
-            async (connection, transaction, _) =>
+        WriteAsync((connection, transaction, _) => InsertEntryAsync(connection, transaction, watchlist, subjectId, proposed, ct), ct);
+
+    /// <summary>
+    /// A proposal with its photos in one transaction: the subject (<paramref name="newSubject"/> when given, else the
+    /// existing <paramref name="subjectId"/>), the templates enrolled into the watchlist's gallery (their subject id
+    /// replaced) and the proposed entry. A refused template leaves nothing behind.
+    /// </summary>
+    public Task<StoredEntry> ProposeEntryAsync(
+        Watchlist watchlist, NewSubject? newSubject, long subjectId, IReadOnlyList<NewTemplate> templates, WatchlistEntry proposed, CancellationToken ct = default)
+    {
+        if (newSubject is not null)
+        {
+            ValidateSubject(newSubject);
+        }
+
+        var rows = new PreparedTemplate[templates.Count];
+        for (var i = 0; i < templates.Count; i++)
+        {
+            rows[i] = Prepare(templates[i], templates.Count == 1 ? "Template" : $"Template {i}");
+        }
+
+        var now = _time.GetUtcNow();
+        return WriteAsync(
+            async (connection, transaction, sequence) =>
             {
-                var first = proposed.Current;
-                await using var insert = connection.Command(
-                    transaction,
-                    """
-                    INSERT INTO watchlist_entries (watchlist_id, subject_id, state, version, expires_at_ticks, created_at_ticks, updated_at_ticks)
-                    VALUES (@w, @s, @state, @v, @e, @t, @t) RETURNING id
-                    """);
-                insert.Add("w", watchlist.Id).Add("s", subjectId).Add("state", first.State.ToString()).Add("v", first.Version)
-                    .Add("e", first.LegalBasis.Expiry.UtcTicks).Add("t", first.At.UtcTicks);
-                var id = await insert.ScalarInt64Async(ct);
-                foreach (var version in proposed.Versions)
+                var id = newSubject is null ? subjectId : (await InsertSubjectAsync(connection, transaction, newSubject, now, ct)).Id;
+                if (templates.Count > 0)
                 {
-                    await InsertVersionAsync(connection, transaction, id, version, ct);
+                    var owned = new NewTemplate[templates.Count];
+                    for (var i = 0; i < owned.Length; i++)
+                    {
+                        owned[i] = templates[i] with { SubjectId = id };
+                    }
+
+                    await InsertTemplatesAsync(connection, transaction, sequence, watchlist.GalleryId, owned, rows, now, ct);
                 }
 
-                var entry = WatchlistEntry.Restore(Id(id), watchlist.Name, Id(subjectId), proposed.Versions);
-                return new StoredEntry(id, watchlist, subjectId, entry);
+                return await InsertEntryAsync(connection, transaction, watchlist, id, proposed, ct);
             },
             ct);
+    }
+
+    private async Task<StoredEntry> InsertEntryAsync(
+        DbConnection connection, DbTransaction transaction, Watchlist watchlist, long subjectId, WatchlistEntry proposed, CancellationToken ct)
+    {
+        var first = proposed.Current;
+        await using var insert = connection.Command(
+            transaction,
+            """
+            INSERT INTO watchlist_entries (watchlist_id, subject_id, state, version, expires_at_ticks, created_at_ticks, updated_at_ticks)
+            VALUES (@w, @s, @state, @v, @e, @t, @t) RETURNING id
+            """);
+        insert.Add("w", watchlist.Id).Add("s", subjectId).Add("state", first.State.ToString()).Add("v", first.Version)
+            .Add("e", first.LegalBasis.Expiry.UtcTicks).Add("t", first.At.UtcTicks);
+        var id = await insert.ScalarInt64Async(ct);
+        foreach (var version in proposed.Versions)
+        {
+            await InsertVersionAsync(connection, transaction, id, version, ct);
+        }
+
+        var entry = WatchlistEntry.Restore(Id(id), watchlist.Name, Id(subjectId), proposed.Versions);
+        return new StoredEntry(id, watchlist, subjectId, entry);
+    }
 
     /// <summary>
     /// Applies <paramref name="change"/> (e.g. <c>e =&gt; e.Approve(user, reason, now)</c>) to the entry read inside the

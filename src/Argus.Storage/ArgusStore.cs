@@ -15,11 +15,21 @@ public sealed partial class ArgusStore : IAsyncDisposable
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
 
+    /// <summary>On a view made by <see cref="WithAudit{T}"/>: the record its one write appends in its own transaction.</summary>
+    private readonly PendingAudit? _audit;
+    private int _auditedWrites;
+
     private ArgusStore(SqlDialect dialect, StorageOptions options)
     {
         _dialect = dialect;
         _time = options.TimeProvider;
         Options = options;
+    }
+
+    private ArgusStore(ArgusStore store, PendingAudit audit)
+        : this(store._dialect, store.Options)
+    {
+        _audit = audit;
     }
 
     public StorageOptions Options { get; }
@@ -177,7 +187,8 @@ public sealed partial class ArgusStore : IAsyncDisposable
             },
             ct);
 
-    public ValueTask DisposeAsync() => _dialect.DisposeAsync();
+    /// <summary>Disposes the store and its connections; a view made by <see cref="WithAudit{T}"/> owns nothing and disposes nothing.</summary>
+    public ValueTask DisposeAsync() => _audit is null ? _dialect.DisposeAsync() : ValueTask.CompletedTask;
 
     /// <summary>The provider's translation of a failure, logged once here; null for anything that is not a storage failure.</summary>
     private ArgusException? Translate(Exception exception)
@@ -191,9 +202,18 @@ public sealed partial class ArgusStore : IAsyncDisposable
         return mapped;
     }
 
-    /// <summary>Runs <paramref name="body"/> in a write transaction that commits when it returns; provider failures are translated.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> in a write transaction that commits when it returns; provider failures are
+    /// translated. On a view made by <see cref="WithAudit{T}"/> the view's audit record is appended after the body,
+    /// in the same transaction, so the change and its record commit together or not at all.
+    /// </summary>
     private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, long, Task<T>> body, CancellationToken ct)
     {
+        if (_audit is not null && Interlocked.Exchange(ref _auditedWrites, 1) != 0)
+        {
+            throw new InvalidOperationException("A store view made by WithAudit records one write; make a new view for each audited change.");
+        }
+
         try
         {
             await using var connection = await _dialect.OpenAsync(ct);
@@ -208,6 +228,14 @@ public sealed partial class ArgusStore : IAsyncDisposable
             }
 
             var result = await body(connection, transaction, sequence);
+            if (_audit is { } audit)
+            {
+                foreach (var e in audit.Records(result))
+                {
+                    await AppendAuditAsync(connection, transaction, audit.Chain, e, ct);
+                }
+            }
+
             await transaction.CommitAsync(ct);
             return result;
         }

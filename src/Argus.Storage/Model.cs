@@ -19,6 +19,9 @@ public sealed record Subject(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
 
+/// <summary>A new subject and the ids of its enrolled templates, in input order (<see cref="ArgusStore.EnrolNewSubjectAsync"/>).</summary>
+public sealed record SubjectEnrolment(Subject Subject, IReadOnlyList<long> TemplateIds);
+
 public sealed record NewSubject(string DisplayName, DateOnly? DateOfBirth = null, JsonObject? Attributes = null, string? ExternalReference = null);
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Argus.Core;
 using Argus.Core.Audit;
 using Argus.Tests;
 using Microsoft.Data.Sqlite;
@@ -100,6 +101,137 @@ public abstract class AuditLogTests : IAsyncLifetime
         Assert.True(Chain.Verify(records).Intact);
     }
 
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task An_audited_write_commits_the_change_and_its_record_together()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.WithAudit<Gallery>(Chain, g => AuditEvent.Ok("clerk", "gallery.created", $"gallery:{g.Id}")).CreateGalleryAsync("g", TestData.Wide);
+        var enrolled = await store.WithAudit<SubjectEnrolment>(Chain, e => AuditEvent.Ok("clerk", "template.enrolled", $"subject:{e.Subject.Id}", AuditDetails.Of(("template_ids", Ids(e.TemplateIds)))))
+            .EnrolNewSubjectAsync(gallery.Id, new NewSubject("Ann"), [TestData.Template(0, 1, TestData.Wide), TestData.Template(0, 2, TestData.Wide)]);
+
+        var records = await Read(store);
+        Assert.Equal([$"gallery:{gallery.Id}", $"subject:{enrolled.Subject.Id}"], records.Select(r => r.Target));
+        Assert.Contains($"{enrolled.TemplateIds[1]}", records[1].Details, StringComparison.Ordinal);
+        Assert.Equal(2, (await store.ListTemplatesAsync(enrolled.Subject.Id)).Count);
+        Assert.True(Chain.Verify(records).Intact);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task A_fault_before_the_record_is_appended_leaves_neither_the_change_nor_the_record()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Wide);
+
+        // The record's factory runs inside the transaction, after the change: its failure is a fault before commit.
+        var fault = await Assert.ThrowsAsync<InvalidOperationException>(() => store
+            .WithAudit(Chain, new Func<SubjectEnrolment, AuditEvent>(_ => throw new InvalidOperationException("injected fault")))
+            .EnrolNewSubjectAsync(gallery.Id, new NewSubject("Ann", ExternalReference: "ann-1"), [TestData.Template(0, 1, TestData.Wide)]));
+        Assert.Equal("injected fault", fault.Message);
+
+        Assert.Empty(await store.FindSubjectsByExternalReferenceAsync("ann-1"));
+        Assert.Equal(0, (await store.GetGalleryAsync(gallery.Id))!.TemplateCount);
+        Assert.Empty(await Read(store));
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task A_fault_after_the_record_is_appended_and_before_commit_leaves_neither()
+    {
+        await using var store = await OpenStoreAsync();
+        await store.AppendAuditAsync(Chain, AuditEvent.Ok("admin", "login", "user:admin"));
+
+        // The first record is inserted in the transaction, then the fault: both the change and that record roll back.
+        static IEnumerable<AuditEvent> FirstThenFault(Gallery g)
+        {
+            yield return AuditEvent.Ok("clerk", "gallery.created", $"gallery:{g.Id}");
+            throw new InvalidOperationException("injected fault");
+        }
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WithAudit<Gallery>(Chain, FirstThenFault).CreateGalleryAsync("g", TestData.Wide));
+        Assert.Null(await store.GetGalleryAsync("g"));
+        var records = await Read(store);
+        Assert.Equal(["login"], records.Select(r => r.Action));
+
+        // The chain goes on from the last committed record, with no gap.
+        await store.WithAudit(Chain, AuditEvent.Ok("clerk", "gallery.created", "gallery:g")).CreateGalleryAsync("g", TestData.Wide);
+        records = await Read(store);
+        Assert.Equal([1L, 2], records.Select(r => r.Sequence));
+        Assert.True(Chain.Verify(records).Intact);
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task A_refused_change_leaves_no_record()
+    {
+        await using var store = await OpenStoreAsync();
+        var refused = await Assert.ThrowsAsync<ArgusException>(() => store
+            .WithAudit<IReadOnlyList<long>>(Chain, ids => AuditEvent.Ok("clerk", "template.enrolled", "subject:1"))
+            .AddTemplatesAsync(999, [TestData.Template(1, 1, TestData.Wide)]));
+        Assert.Equal("gallery.not_found", refused.Code);
+        Assert.Empty(await Read(store));
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task An_audited_view_makes_one_write_and_checks_the_result_type()
+    {
+        await using var store = await OpenStoreAsync();
+        var view = store.WithAudit(Chain, AuditEvent.Ok("clerk", "subject.created", "subject"));
+        await view.CreateSubjectAsync(new NewSubject("Ann"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => view.CreateSubjectAsync(new NewSubject("Bob")));
+
+        var mismatch = await Assert.ThrowsAsync<InvalidOperationException>(() => store
+            .WithAudit<Gallery>(Chain, g => AuditEvent.Ok("clerk", "subject.created", $"gallery:{g.Id}"))
+            .CreateSubjectAsync(new NewSubject("Cy")));
+        Assert.Contains("Gallery", mismatch.Message, StringComparison.Ordinal);
+
+        // Disposing a view leaves the store open.
+        await view.DisposeAsync();
+        Assert.Single(await Read(store));
+        Assert.Empty(await store.FindSubjectsByExternalReferenceAsync("none"));
+    }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Concurrent_audited_writes_keep_the_chain_gap_free_and_each_change_has_its_record()
+    {
+        await using var store = await OpenStoreAsync();
+        var gallery = await store.CreateGalleryAsync("g", TestData.Wide);
+        const int writers = 8, each = 5;
+        var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < each; i++)
+            {
+                var seed = (w * each) + i;
+                if (i % 2 == 0)
+                {
+                    await store.WithAudit<SubjectEnrolment>(Chain, e => AuditEvent.Ok($"clerk{w}", "template.enrolled", $"subject:{e.Subject.Id}", AuditDetails.Of(("template_ids", Ids(e.TemplateIds)))))
+                        .EnrolNewSubjectAsync(gallery.Id, new NewSubject($"P{seed}", ExternalReference: $"p-{seed}"), [TestData.Template(0, seed, TestData.Wide, $"img-{seed}")]);
+                }
+                else
+                {
+                    await store.AppendAuditAsync(Chain, AuditEvent.Ok($"clerk{w}", "gallery.get", $"gallery:{gallery.Id}"));
+                }
+            }
+        }));
+        await Task.WhenAll(tasks);
+
+        var records = await Read(store);
+        Assert.Equal(Enumerable.Range(1, writers * each).Select(i => (long)i), records.Select(r => r.Sequence));
+        Assert.True(Chain.Verify(records).Intact);
+        var enrolments = records.Where(r => r.Action == "template.enrolled").ToList();
+        Assert.Equal(writers * ((each + 1) / 2), enrolments.Count);
+        foreach (var r in enrolments)
+        {
+            var subject = await store.GetSubjectAsync(long.Parse(r.Target["subject:".Length..], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.NotNull(subject);
+        }
+
+        Assert.Equal(enrolments.Count, (await store.GetGalleryAsync(gallery.Id))!.TemplateCount);
+    }
+
     private async Task<ArgusStore> Seeded(int count)
     {
         var store = await OpenStoreAsync();
@@ -110,6 +242,8 @@ public abstract class AuditLogTests : IAsyncLifetime
 
         return store;
     }
+
+    private static IEnumerable<string> Ids(IReadOnlyList<long> ids) => ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static async Task<List<AuditRecord>> Read(ArgusStore store)
     {

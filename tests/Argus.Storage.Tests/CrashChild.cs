@@ -1,4 +1,5 @@
 using System.Globalization;
+using Argus.Core.Audit;
 
 namespace Argus.Storage.Tests;
 
@@ -7,10 +8,13 @@ namespace Argus.Storage.Tests;
 /// tests start it as a child process (<c>dotnet exec Argus.Storage.Tests.dll --crash-child sqlite PATH GALLERY SUBJECT</c>,
 /// or <c>postgres SCHEMA</c> with the connection string from <c>ARGUS_TEST_POSTGRES</c>),
 /// which enrols batches for ever and prints "id seed" for each template after its batch committed, until killed.
+/// Each batch is enrolled with its audit record in the same transaction (<see cref="ArgusStore.WithAudit{T}(AuditChain, Func{T, AuditEvent})"/>).
 /// </summary>
 public static class CrashChild
 {
     public const int BatchSize = 20;
+
+    public static readonly AuditChain Chain = new(Enumerable.Range(0, 32).Select(i => (byte)(255 - i)).ToArray());
 
     public static async Task<int> Main(string[] args)
     {
@@ -33,7 +37,9 @@ public static class CrashChild
                 batch[i] = Template(subject, seed + i);
             }
 
-            var ids = await store.AddTemplatesAsync(gallery, batch);
+            var ids = await store.WithAudit<IReadOnlyList<long>>(Chain, ids => AuditEvent.Ok("crash", "template.enrolled", $"subject:{subject}", AuditDetails.Of(
+                ("gallery", gallery), ("template_ids", ids.Select(i => i.ToString(CultureInfo.InvariantCulture))))))
+                .AddTemplatesAsync(gallery, batch);
             for (var i = 0; i < ids.Count; i++)
             {
                 await output.WriteLineAsync($"{ids[i]} {seed + i}");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Argus.Core.Audit;
 using Argus.Tests;
 using Microsoft.Data.Sqlite;
 
@@ -130,6 +131,35 @@ public sealed class DurabilityTests
         }
 
         Assert.Equal(fingerprint.TemplateCount, streamed);
+
+        // Audited to the last template: every stored template is named by exactly one enrolment record, every record
+        // names only stored templates (the batch and its record committed together), and the chain verifies.
+        var audited = new Dictionary<long, long>();
+        var records = new List<AuditRecord>();
+        await foreach (var record in reopened.ReadAuditAsync())
+        {
+            records.Add(record);
+            foreach (var id in System.Text.Json.Nodes.JsonNode.Parse(record.Details)!["template_ids"]!.AsArray())
+            {
+                Assert.True(audited.TryAdd(long.Parse(id!.GetValue<string>(), CultureInfo.InvariantCulture), record.Sequence), $"Template {id} is in two audit records.");
+            }
+        }
+
+        var verification = CrashChild.Chain.Verify(records);
+        Assert.True(verification.Intact, verification.ToString());
+        Assert.Equal(fingerprint.TemplateCount / CrashChild.BatchSize, records.Count);
+        var stored = new HashSet<long>();
+        await foreach (var batch in reopened.StreamTemplatesAsync(galleryId))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var id = batch.TemplateIds[i];
+                stored.Add(id);
+                Assert.True(audited.ContainsKey(id), $"Stored template {id} has no audit record after kill -9.");
+            }
+        }
+
+        Assert.Equal(stored.Count, audited.Count);
 
         // Searchable after restart: the index rebuilt from storage finds each acknowledged template as itself.
         using var indexDirectory = TestPaths.TempDirectory();

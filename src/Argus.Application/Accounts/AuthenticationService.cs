@@ -40,14 +40,16 @@ public sealed class AuthenticationService(OperationContext context)
     public async Task<string> BootstrapAsync(string actor, string username, CancellationToken ct)
     {
         var password = PasswordHasher.Generate();
-        var created = await context.Store.TryBootstrapAdministratorAsync(username, password, ct: ct);
+        // The administrator and its record commit together; a refused bootstrap (users exist) is recorded in the same way.
+        var created = await context.AuditedStore<User?>(u => u is null
+                ? AuditEvent.Refused(actor, "user.bootstrap", $"user:{username}", AuditDetails.Of(("code", "user.bootstrap_done")))
+                : AuditEvent.Ok(actor, "user.bootstrapped", $"user:{username}", AuditDetails.Of(("roles", "administrator"))))
+            .TryBootstrapAdministratorAsync(username, password, ct: ct);
         if (created is null)
         {
-            await context.AuditAsync(AuditEvent.Refused(actor, "user.bootstrap", $"user:{username}", AuditDetails.Of(("code", "user.bootstrap_done"))), ct);
             throw new ArgusException("user.bootstrap_done", "Users already exist: bootstrap runs only on an empty store. Ask an administrator to add you.");
         }
 
-        await context.AuditAsync(AuditEvent.Ok(actor, "user.bootstrapped", $"user:{username}", AuditDetails.Of(("roles", "administrator"))), ct);
         return password;
     }
 

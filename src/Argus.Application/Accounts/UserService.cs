@@ -22,9 +22,9 @@ public sealed class UserService(OperationContext context)
         {
             AccessPolicy.Demand(actor, Capability.ManageUsers);
             var user = new NewUser(username, displayName ?? username, [.. roles.SelectMany(r => r.Split(',')).Select(AccessCodec.ParseRole)], scope);
-            return await context.Store.CreateUserAsync(user, Strong(password()), ct: ct);
+            return await context.AuditedStore<User>(u => AuditEvent.Ok(actor.Id, "user.created", $"user:{username}", Details(u)))
+                .CreateUserAsync(user, Strong(password()), ct: ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "user.created", $"user:{username}", Details(created)), ct);
         return created;
     }
 
@@ -59,9 +59,8 @@ public sealed class UserService(OperationContext context)
                 await KeepAnAdministratorAsync(username, ct);
             }
 
-            return await context.Store.SetUserDisabledAsync(username, disabled, ct);
+            return await context.AuditedStore(AuditEvent.Ok(actor.Id, $"user.{verb}d", $"user:{username}")).SetUserDisabledAsync(username, disabled, ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, $"user.{verb}d", $"user:{username}"), ct);
         return user;
     }
 
@@ -80,9 +79,9 @@ public sealed class UserService(OperationContext context)
                 await KeepAnAdministratorAsync(username, ct);
             }
 
-            return await context.Store.SetUserRolesAsync(username, set, ct);
+            return await context.AuditedStore<User>(u => AuditEvent.Ok(actor.Id, "user.roles_changed", $"user:{username}", AuditDetails.Of(("roles", u.Roles.Select(AccessCodec.Name)))))
+                .SetUserRolesAsync(username, set, ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "user.roles_changed", $"user:{username}", AuditDetails.Of(("roles", changed.Roles.Select(AccessCodec.Name)))), ct);
         return changed;
     }
 
@@ -96,9 +95,8 @@ public sealed class UserService(OperationContext context)
                 AccessPolicy.Demand(actor, Capability.ManageUsers);
             }
 
-            return await context.Store.SetUserPasswordAsync(username, Strong(password()), ct: ct);
+            return await context.AuditedStore(AuditEvent.Ok(actor.Id, "user.password_changed", $"user:{username}")).SetUserPasswordAsync(username, Strong(password()), ct: ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "user.password_changed", $"user:{username}"), ct);
     }
 
     /// <summary>A key acting for <paramref name="username"/>, optionally narrowed to sites and watchlists; the token is returned once.</summary>
@@ -110,10 +108,10 @@ public sealed class UserService(OperationContext context)
             Scope? scope = watchlists is null && sites is null
                 ? null
                 : new Scope(sites ?? new HashSet<string> { Scope.All }, new HashSet<string> { Scope.All }, watchlists ?? new HashSet<string> { Scope.All });
-            return await context.Store.CreateApiKeyAsync(username, scope, ct);
+            return await context.AuditedStore<CreatedApiKey>(created => AuditEvent.Ok(actor.Id, "key.created", $"key:{created.Key.Id}", AuditDetails.Of(
+                ("user", username), ("prefix", created.Key.Prefix), ("scope", created.Key.Scope is { } sc ? AccessCodec.ScopeJson(sc) : null))))
+                .CreateApiKeyAsync(username, scope, ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "key.created", $"key:{created.Key.Id}", AuditDetails.Of(
-            ("user", username), ("prefix", created.Key.Prefix), ("scope", created.Key.Scope is { } sc ? AccessCodec.ScopeJson(sc) : null))), ct);
         return created;
     }
 
@@ -122,9 +120,9 @@ public sealed class UserService(OperationContext context)
         var revoked = await context.AuditedAsync(actor.Id, "key.revoke", $"key:{keyId}", async () =>
         {
             AccessPolicy.Demand(actor, Capability.ManageUsers);
-            return await context.Store.RevokeApiKeyAsync(keyId, ct);
+            return await context.AuditedStore<ApiKey>(revoked => AuditEvent.Ok(actor.Id, "key.revoked", $"key:{keyId}", AuditDetails.Of(("user", revoked.Username))))
+                .RevokeApiKeyAsync(keyId, ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "key.revoked", $"key:{keyId}", AuditDetails.Of(("user", revoked.Username))), ct);
         return revoked;
     }
 

@@ -124,7 +124,7 @@ public sealed class AlertDesk : IAsyncDisposable
         _audit = new AuditTrail(store, chain);
         _options = options ?? new AlertDeskOptions();
         _time = time ?? TimeProvider.System;
-        _deadLetters = new StoredDeadLetters(store, _audit);
+        _deadLetters = new StoredDeadLetters(_audit);
         _queue = Channel.CreateBounded<Pending>(
             new BoundedChannelOptions(_options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => { Interlocked.Increment(ref _lost); Done(); });
@@ -193,16 +193,16 @@ public sealed class AlertDesk : IAsyncDisposable
     public async Task<RaisedAlert> RaiseAsync(AlertEvent alert, string deployment, StoredEntry entry, CancellationToken ct = default)
     {
         var policy = entry.Watchlist.Policy;
-        var (stored, updated) = await _store.RaiseOrUpdateAlertAsync(
+        var (stored, updated) = await _audit.Store<(StoredAlert Alert, bool Updated)>(r => AuditEvent.Ok("system", r.Updated ? "alert.updated" : "alert.raised", $"alert:{r.Alert.Id}", AuditDetails.Of(
+                ("deployment", deployment), ("camera", alert.CameraId), ("site", alert.Site), ("entry", entry.Id), ("watchlist", entry.Watchlist.Name),
+                ("template", alert.Match.TemplateId), ("score", Math.Round(alert.Match.Score, 4)), ("supporting_shots", alert.SupportingShots),
+                ("latency_ms", (long)alert.Latency.TotalMilliseconds))))
+            .RaiseOrUpdateAlertAsync(
             new NewAlert(
                 deployment, alert.CameraId, alert.Site, alert.TrackId, entry.Id, alert.Match.SubjectId, alert.Match.TemplateId, entry.Watchlist.Name,
                 policy.Category, policy.Severity, policy.Colour, alert.Match.Score, alert.SupportingShots, alert.FirstSeenAt, alert.RaisedAt, alert.SnapshotPng),
             _options.CoolDown,
             ct);
-        await _audit.AppendAsync(AuditEvent.Ok("system", updated ? "alert.updated" : "alert.raised", $"alert:{stored.Id}", AuditDetails.Of(
-            ("deployment", deployment), ("camera", alert.CameraId), ("site", alert.Site), ("entry", entry.Id), ("watchlist", entry.Watchlist.Name),
-            ("template", alert.Match.TemplateId), ("score", Math.Round(alert.Match.Score, 4)), ("supporting_shots", alert.SupportingShots),
-            ("latency_ms", (long)alert.Latency.TotalMilliseconds))), ct);
         var published = alert with { AlertId = stored.Id.ToString(CultureInfo.InvariantCulture), IsUpdate = updated };
         Stream.Publish(published);
         LiveSubscription[] live;
@@ -325,7 +325,20 @@ public sealed class AlertDesk : IAsyncDisposable
             AccessPolicy.Demand(actor, Capability.ReviewAlerts);
             var monitor = new DismissalMonitor(_options.FlagMinDismissals, _options.FlagMinDismissedShare);
             var now = _time.GetUtcNow();
-            var (alert, decision, flag) = await _store.DecideAlertAsync(
+            // The decision, its record and (when it tips the template over) the flag's record commit together.
+            IEnumerable<AuditEvent> Records((StoredAlert Alert, AlertDecision Decision, TemplateReviewFlag? Flag) r)
+            {
+                yield return AuditEvent.Ok(actor.Id, verdict == AlertVerdict.Confirm ? "alert.confirmed" : "alert.dismissed", $"alert:{id}", AuditDetails.Of(
+                    ("reason", r.Decision.Reason), ("status", r.Alert.Status.ToString()), ("decision", r.Alert.Decisions.Count), ("entry", r.Alert.EntryId),
+                    ("template", r.Alert.TemplateId)));
+                if (r.Flag is { } flag)
+                {
+                    yield return AuditEvent.Ok("system", "template.flagged", $"template:{flag.TemplateId}", AuditDetails.Of(
+                        ("dismissed", flag.Dismissed), ("decided", flag.Decided), ("alert", id), ("entry", r.Alert.EntryId)));
+                }
+            }
+
+            var (alert, decision, flag) = await _audit.Store<(StoredAlert, AlertDecision, TemplateReviewFlag?)>(Records).DecideAlertAsync(
                 id,
                 a =>
                 {
@@ -341,15 +354,6 @@ public sealed class AlertDesk : IAsyncDisposable
                 },
                 monitor,
                 ct);
-            await _audit.AppendAsync(AuditEvent.Ok(actor.Id, verdict == AlertVerdict.Confirm ? "alert.confirmed" : "alert.dismissed", $"alert:{id}", AuditDetails.Of(
-                ("reason", decision.Reason), ("status", alert.Status.ToString()), ("decision", alert.Decisions.Count), ("entry", alert.EntryId),
-                ("template", alert.TemplateId))), ct);
-            if (flag is not null)
-            {
-                await _audit.AppendAsync(AuditEvent.Ok("system", "template.flagged", $"template:{flag.TemplateId}", AuditDetails.Of(
-                    ("dismissed", flag.Dismissed), ("decided", flag.Decided), ("alert", id), ("entry", alert.EntryId))), ct);
-            }
-
             return new AlertDecisionOutcome(alert, decision, flag);
         }, ct);
     }
@@ -439,7 +443,7 @@ public sealed class AlertDesk : IAsyncDisposable
     }
 
     /// <summary>Dead letters written to the store (and audited) off the delivery thread; <see cref="FlushAsync"/> waits for them.</summary>
-    private sealed class StoredDeadLetters(ArgusStore store, AuditTrail audit) : IDeadLetterStore
+    private sealed class StoredDeadLetters(AuditTrail audit) : IDeadLetterStore
     {
         private readonly object _gate = new();
         private readonly List<Task> _writes = [];
@@ -449,9 +453,9 @@ public sealed class AlertDesk : IAsyncDisposable
             var write = Task.Run(async () =>
             {
                 var webhookId = long.Parse(letter.EndpointId, CultureInfo.InvariantCulture);
-                var stored = await store.AddDeadLetterAsync(webhookId, letter.DeliveryId, letter.Body, letter.Attempts, letter.LastError, letter.At);
-                await audit.AppendAsync(AuditEvent.Ok("system", "webhook.dead_lettered", $"webhook:{webhookId}", AuditDetails.Of(
-                    ("dead_letter", stored.Id), ("delivery", letter.DeliveryId), ("attempts", letter.Attempts), ("error", letter.LastError))), CancellationToken.None);
+                await audit.Store<StoredDeadLetter>(stored => AuditEvent.Ok("system", "webhook.dead_lettered", $"webhook:{webhookId}", AuditDetails.Of(
+                        ("dead_letter", stored.Id), ("delivery", letter.DeliveryId), ("attempts", letter.Attempts), ("error", letter.LastError))))
+                    .AddDeadLetterAsync(webhookId, letter.DeliveryId, letter.Body, letter.Attempts, letter.LastError, letter.At);
             });
             lock (_gate)
             {

@@ -44,10 +44,9 @@ public sealed class WebhookService(ArgusStore store, AuditChain chain)
             }
 
             var scope = sites.Count == 0 ? [Scope.All] : sites.Distinct(StringComparer.Ordinal).ToList();
-            var added = await store.AddWebhookAsync(uri.ToString(), secretVariable, kinds, scope, actor.Id, ct);
-            await _audit.AppendAsync(AuditEvent.Ok(actor.Id, "webhook.added", $"webhook:{added.Id}", AuditDetails.Of(
-                ("url", added.Url), ("secret_variable", secretVariable), ("events", kinds), ("sites", scope))), ct);
-            return added;
+            return await _audit.Store<WebhookSubscription>(added => AuditEvent.Ok(actor.Id, "webhook.added", $"webhook:{added.Id}", AuditDetails.Of(
+                    ("url", added.Url), ("secret_variable", secretVariable), ("events", kinds), ("sites", scope))))
+                .AddWebhookAsync(uri.ToString(), secretVariable, kinds, scope, actor.Id, ct);
         }, ct);
 
     public Task<IReadOnlyList<WebhookSubscription>> ListAsync(Principal actor, CancellationToken ct = default) =>
@@ -62,8 +61,7 @@ public sealed class WebhookService(ArgusStore store, AuditChain chain)
         _audit.GuardAsync(actor.Id, "webhook.remove", $"webhook:{id}", async () =>
         {
             AccessPolicy.Demand(actor, Capability.Configure);
-            await store.RemoveWebhookAsync(id, ct);
-            await _audit.AppendAsync(AuditEvent.Ok(actor.Id, "webhook.removed", $"webhook:{id}"), ct);
+            await _audit.Store(AuditEvent.Ok(actor.Id, "webhook.removed", $"webhook:{id}")).RemoveWebhookAsync(id, ct);
             return 0;
         }, ct);
 

@@ -23,11 +23,10 @@ public sealed class CameraService(OperationContext context)
                 await context.Store.GetWatchlistAsync(w, ct);
             }
 
-            return await context.Store.AddCameraAsync(
-                new CameraRecord(spec.Id, spec.Name ?? spec.Id, spec.Site, parsed.Uri, spec.AnalysisFps, spec.Tiling, lists, actor.Id, default), ct);
+            return await context.AuditedStore<CameraRecord>(added => AuditEvent.Ok(actor.Id, "camera.added", $"camera:{added.Id}", AuditDetails.Of(
+                    ("site", added.Site), ("source", Redacted(added)), ("analysis_fps", added.AnalysisFps), ("watchlists", added.Watchlists))))
+                .AddCameraAsync(new CameraRecord(spec.Id, spec.Name ?? spec.Id, spec.Site, parsed.Uri, spec.AnalysisFps, spec.Tiling, lists, actor.Id, default), ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "camera.added", $"camera:{added.Id}", AuditDetails.Of(
-            ("site", added.Site), ("source", Redacted(added)), ("analysis_fps", added.AnalysisFps), ("watchlists", added.Watchlists))), ct);
         return added;
     }
 
@@ -62,10 +61,9 @@ public sealed class CameraService(OperationContext context)
         await context.AuditedAsync(actor.Id, "camera.remove", $"camera:{id}", async () =>
         {
             AccessPolicy.Demand(actor, Capability.ManageCameras);
-            await context.Store.RemoveCameraAsync(id, ct);
+            await context.AuditedStore(AuditEvent.Ok(actor.Id, "camera.removed", $"camera:{id}")).RemoveCameraAsync(id, ct);
             return 0;
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "camera.removed", $"camera:{id}"), ct);
     }
 
     public static string Redacted(CameraRecord c) => CameraSource.Parse(c.Source).Redacted;

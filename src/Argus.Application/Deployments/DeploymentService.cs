@@ -81,11 +81,10 @@ public sealed class DeploymentService
                 }
             }
 
-            var stored = await _store.AddDeploymentAsync(deployment, actor.Id, ct);
-            await _audit.AppendAsync(AuditEvent.Ok(actor.Id, "deployment.created", $"deployment:{stored.Id}", AuditDetails.Of(
-                ("name", deployment.Name), ("cameras", deployment.Cameras), ("site", deployment.Site), ("watchlists", deployment.Watchlists),
-                ("authorisation", deployment.AuthorisationReference), ("start", deployment.Start), ("end", deployment.End))), ct);
-            return stored;
+            return await _audit.Store<StoredDeployment>(stored => AuditEvent.Ok(actor.Id, "deployment.created", $"deployment:{stored.Id}", AuditDetails.Of(
+                    ("name", deployment.Name), ("cameras", deployment.Cameras), ("site", deployment.Site), ("watchlists", deployment.Watchlists),
+                    ("authorisation", deployment.AuthorisationReference), ("start", deployment.Start), ("end", deployment.End))))
+                .AddDeploymentAsync(deployment, actor.Id, ct);
         }, ct);
 
     /// <summary>Deployments the user may see (administrators all; others those without a site or on a site in their scope), newest first.</summary>
@@ -127,10 +126,9 @@ public sealed class DeploymentService
                 throw new ArgusException("access.denied", $"Site {site} is outside the scope of user {actor.Name}.");
             }
 
-            var stored = await _store.EndDeploymentAsync(id, actor.Id, reason.Trim(), ct);
-            await _audit.AppendAsync(AuditEvent.Ok(actor.Id, "deployment.ended", $"deployment:{id}", AuditDetails.Of(
-                ("reason", stored.EndReason), ("scheduled_end", stored.Deployment.End), ("working_copy", "discarded"))), ct);
-            return stored;
+            return await _audit.Store<StoredDeployment>(stored => AuditEvent.Ok(actor.Id, "deployment.ended", $"deployment:{id}", AuditDetails.Of(
+                    ("reason", stored.EndReason), ("scheduled_end", stored.Deployment.End), ("working_copy", "discarded"))))
+                .EndDeploymentAsync(id, actor.Id, reason.Trim(), ct);
         }, ct);
         Ended?.Invoke(id);
         return ended;

@@ -42,9 +42,9 @@ public sealed class GalleryService(OperationContext context)
                 throw new ArgusException("gallery.invalid_name", "Gallery names starting with 'watchlist.' are reserved for watchlists (argus watchlist create).");
             }
 
-            return await context.Store.CreateGalleryAsync(name, context.Engine().Contract, description, ct);
+            return await context.AuditedStore<Gallery>(g => AuditEvent.Ok(actor.Id, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))))
+                .CreateGalleryAsync(name, context.Engine().Contract, description, ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "gallery.created", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("contract", g.Contract.Id))), ct);
         return g;
     }
 
@@ -83,9 +83,9 @@ public sealed class GalleryService(OperationContext context)
         {
             AccessPolicy.DemandWatchlist(actor, Capability.ManageServiceGalleries, name);
             var g = await FindGallery(context.Store, name, ct);
-            return (g, await context.Store.DeleteGalleryAsync(g.Id, force, ct));
+            return (g, await context.AuditedStore<long>(removed => AuditEvent.Ok(actor.Id, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))))
+                .DeleteGalleryAsync(g.Id, force, ct));
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "gallery.deleted", $"gallery:{g.Id}", AuditDetails.Of(("name", g.Name), ("templates_removed", removed))), ct);
         context.ForgetIndex(g.Id);
         return (g, removed);
     }
@@ -143,29 +143,27 @@ public sealed class GalleryService(OperationContext context)
             throw new ArgusException("subject.ambiguous", $"{existing.Count} subjects have the reference '{reference}'; enrol by a unique reference.");
         }
 
-        var created = existing.Count == 0;
-        var s = created
-            ? await context.Store.CreateSubjectAsync(new NewSubject(request.SubjectName ?? reference, ExternalReference: reference), ct)
-            : existing[0];
-        var templates = prepared
-            .Select(p => NewTemplate.From(p.Embedding, s.Id, p.Sha256, enrolledBy) with { FaceCropPng = p.Crop is { } crop ? new ReadOnlyMemory<byte>(crop) : default(ReadOnlyMemory<byte>?) })
+        // The subject (when new), its templates and the audit record commit in one transaction: all or nothing.
+        AuditEvent Enrolled(long subjectId, IReadOnlyList<long> ids) => AuditEvent.Ok(actor.Id, "template.enrolled", $"subject:{subjectId}", AuditDetails.Of(
+            ("gallery", g.Id), ("template_ids", ids.Select(i => i.ToString(CultureInfo.InvariantCulture))),
+            ("source_sha256", prepared.Select(p => p.Sha256)), ("enrolled_by", enrolledBy)));
+        List<NewTemplate> Templates(long subjectId) => prepared
+            .Select(p => NewTemplate.From(p.Embedding, subjectId, p.Sha256, enrolledBy) with { FaceCropPng = p.Crop is { } crop ? new ReadOnlyMemory<byte>(crop) : default(ReadOnlyMemory<byte>?) })
             .ToList();
+        Subject s;
         IReadOnlyList<long> ids;
-        try
+        if (existing.Count == 0)
         {
-            ids = await context.Store.AddTemplatesAsync(g.Id, templates, ct);
+            (s, ids) = await context.AuditedStore<SubjectEnrolment>(e => Enrolled(e.Subject.Id, e.TemplateIds))
+                .EnrolNewSubjectAsync(g.Id, new NewSubject(request.SubjectName ?? reference, ExternalReference: reference), Templates(0), ct);
         }
-        catch (ArgusException) when (created)
+        else
         {
-            // The templates were refused (e.g. a duplicate image): leave no empty subject behind.
-            await context.Store.DeleteSubjectAsync(s.Id, CancellationToken.None);
-            throw;
+            s = existing[0];
+            ids = await context.AuditedStore<IReadOnlyList<long>>(ids => Enrolled(s.Id, ids)).AddTemplatesAsync(g.Id, Templates(s.Id), ct);
         }
 
         ArgusMetrics.TemplatesEnrolled.Add(ids.Count);
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "template.enrolled", $"subject:{s.Id}", AuditDetails.Of(
-            ("gallery", g.Id), ("template_ids", ids.Select(i => i.ToString(CultureInfo.InvariantCulture))),
-            ("source_sha256", prepared.Select(p => p.Sha256)), ("enrolled_by", enrolledBy))), ct);
         return new EnrolmentResult(g, s, ids, []);
     }
 
@@ -190,7 +188,10 @@ public sealed class GalleryService(OperationContext context)
             var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
             ArgusMetrics.SearchDuration.Record(context.Time.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "gallery"));
             ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "gallery"), new KeyValuePair<string, object?>("match", hits.Length > 0));
-            var record = await PurposeBinding.RecordAsync(context.Store, actor, declaration, approval, probeSha256, hits.Length, now, ct);
+            // The search's record and its audit record (the declaration, the probe's hash, what was returned) commit together.
+            var audited = context.AuditedStore<SearchRecord>(record => AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"gallery:{g.Id}", PurposeBinding.AuditDetails(
+                record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)));
+            var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, probeSha256, hits.Length, now, ct);
             return (record, g, load, hits);
         });
         var candidates = new List<IdentifyCandidate>();
@@ -199,9 +200,6 @@ public sealed class GalleryService(OperationContext context)
             candidates.Add(new IdentifyCandidate(hit, await context.Store.GetSubjectAsync(hit.SubjectId, ct)));
         }
 
-        // The declaration, the probe's hash and what was returned, never the image.
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"gallery:{g.Id}", PurposeBinding.AuditDetails(
-            record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)), ct);
         return new IdentifyResult(record, g, t, load.Index.Count, load.FromSnapshot, load.Elapsed, candidates);
     }
 
@@ -212,10 +210,10 @@ public sealed class GalleryService(OperationContext context)
         {
             // Erasure is for those who keep galleries or watchlists: enrolment clerks and administrators.
             AccessPolicy.Demand(actor, actor.Can(Capability.ManageWatchlists) ? Capability.ManageWatchlists : Capability.ManageServiceGalleries);
-            return await context.Store.DeleteSubjectAsync(subjectId, ct);
+            return await context.AuditedStore<DeletionReceipt>(receipt => AuditEvent.Ok(actor.Id, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
+                ("receipt_sha256", receipt.ReceiptSha256), ("templates_removed", receipt.TemplatesRemoved))))
+                .DeleteSubjectAsync(subjectId, ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "subject.erased", $"subject:{receipt.SubjectId}", AuditDetails.Of(
-            ("receipt_sha256", receipt.ReceiptSha256), ("templates_removed", receipt.TemplatesRemoved))), ct);
 
         // Storage is done; bring every affected index up to date before returning, so no search can still find them.
         foreach (var galleryId in receipt.GalleryIds)

@@ -35,14 +35,10 @@ public sealed class RetentionService(OperationContext context)
         }
 
         var alertDays = context.PositiveInt(AlertRetentionVariable, DefaultAlertRetentionDays);
-        var expired = await context.Store.DeactivateExpiredEntriesAsync(context.Now, ct);
-        foreach (var e in expired)
-        {
-            await context.AuditAsync(AuditEvent.Ok("system", "entry.expired", $"entry:{e.Id}", AuditDetails.Of(
-                ("watchlist", e.Watchlist.Name), ("version", e.Entry.Current.Version), ("expiry", e.Entry.LegalBasis.Expiry), ("run_by", actor.Id))), ct);
-        }
-
-        var deleted = await context.Store.DeleteAlertsBeforeAsync(context.Now.AddDays(-alertDays), ct);
+        // Each change commits with its records: the deactivated entries with one record each, the deleted alerts with the run's record.
+        var expired = await context.AuditedStore<IReadOnlyList<StoredEntry>>(entries => entries.Select(e => AuditEvent.Ok("system", "entry.expired", $"entry:{e.Id}", AuditDetails.Of(
+                ("watchlist", e.Watchlist.Name), ("version", e.Entry.Current.Version), ("expiry", e.Entry.LegalBasis.Expiry), ("run_by", actor.Id)))))
+            .DeactivateExpiredEntriesAsync(context.Now, ct);
         long count = 0;
         DateTimeOffset? oldest = null;
         await foreach (var r in context.Store.ReadAuditAsync(ct: ct))
@@ -51,10 +47,11 @@ public sealed class RetentionService(OperationContext context)
             count++;
         }
 
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "retention.ran", "retention", AuditDetails.Of(
-            ("entries_deactivated", expired.Count), ("alert_retention_days", alertDays), ("audit_retention_days", auditDays),
-            ("audit_records_deleted", 0), ("alerts_deleted", deleted.Alerts), ("snapshots_deleted", deleted.Snapshots),
-            ("decisions_deleted", deleted.Decisions), ("dead_letters_deleted", deleted.DeadLetters))), ct);
+        var deleted = await context.AuditedStore<AlertRetentionResult>(deleted => AuditEvent.Ok(actor.Id, "retention.ran", "retention", AuditDetails.Of(
+                ("entries_deactivated", expired.Count), ("alert_retention_days", alertDays), ("audit_retention_days", auditDays),
+                ("audit_records_deleted", 0), ("alerts_deleted", deleted.Alerts), ("snapshots_deleted", deleted.Snapshots),
+                ("decisions_deleted", deleted.Decisions), ("dead_letters_deleted", deleted.DeadLetters))))
+            .DeleteAlertsBeforeAsync(context.Now.AddDays(-alertDays), ct);
         return new RetentionResult(expired, deleted, alertDays, auditDays, count, oldest);
     }
 }

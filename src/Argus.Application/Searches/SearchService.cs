@@ -75,12 +75,13 @@ public sealed class SearchService(OperationContext context)
             var best = found.OrderByDescending(f => f.Hit.Score).Take(k).ToList();
             ArgusMetrics.SearchDuration.Record(context.Time.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "watchlist"));
             ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "watchlist"), new KeyValuePair<string, object?>("match", best.Count > 0));
-            var record = await PurposeBinding.RecordAsync(context.Store, actor, declaration, approval, probeSha256, best.Count, now, ct);
+            // The search's record and its audit record (the declaration, the probe's hash, what was returned) commit together.
+            var audited = context.AuditedStore<SearchRecord>(record => AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"search:{record.Id}", PurposeBinding.AuditDetails(
+                record, best.Select(c => $"entry:{c.Entry.Id}@{c.Hit.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)));
+            var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, probeSha256, best.Count, now, ct);
             return (record, best);
         });
 
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"search:{record.Id}", PurposeBinding.AuditDetails(
-            record, candidates.Select(c => $"entry:{c.Entry.Id}@{c.Hit.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)), ct);
         var result = new List<WatchlistCandidate>();
         foreach (var (entry, hit) in candidates)
         {
@@ -101,11 +102,10 @@ public sealed class SearchService(OperationContext context)
                 throw new ArgusException("access.denied", $"Only the user who searched or an approver may file the authorisation of search {searchId}.");
             }
 
-            return await context.Store.AuthoriseSearchAsync(searchId, reference, actor.Id, ct);
+            return await context.AuditedStore<SearchRecord>(s => AuditEvent.Ok(actor.Id, "search.authorised", $"search:{s.Id}", AuditDetails.Of(
+                    ("authorisation_ref", s.AuthorisationReference), ("due", s.AuthorisationDue), ("late", s.AuthorisedAt > s.AuthorisationDue))))
+                .AuthoriseSearchAsync(searchId, reference, actor.Id, ct);
         });
-        var late = s.AuthorisedAt > s.AuthorisationDue;
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "search.authorised", $"search:{s.Id}", AuditDetails.Of(
-            ("authorisation_ref", s.AuthorisationReference), ("due", s.AuthorisationDue), ("late", late))), ct);
         return s;
     }
 }

@@ -132,10 +132,15 @@ public sealed class FacePayGate(ServiceContext context, string gallery, GateOpti
         }
         else
         {
+            // The charge and the passage's record commit together.
+            var liveness = probe.Liveness;
+            GateDecision Charged(LedgerOutcome charge) =>
+                new(GateOutcome.Open, charge.Duplicate ? "already_charged" : "charged", best, second, loaded.Point, liveness, charge.Entry, charge.Duplicate);
             try
             {
-                var charge = await context.Store.ChargeFareAsync(gate, loaded.Gallery.Id, passage.GateId, passage.PassageId, hits[0].SubjectId, _options.Fare, ct);
-                decision = new GateDecision(GateOutcome.Open, charge.Duplicate ? "already_charged" : "charged", best, second, loaded.Point, probe.Liveness, charge.Entry, charge.Duplicate);
+                var charge = await context.AuditedStore<LedgerOutcome>(c => Record(gate, passage, Charged(c)))
+                    .ChargeFareAsync(gate, loaded.Gallery.Id, passage.GateId, passage.PassageId, hits[0].SubjectId, _options.Fare, ct);
+                return Charged(charge);
             }
             catch (ArgusException e) when (e.Code is "consent.expired" or "service.person_not_found")
             {
@@ -147,12 +152,12 @@ public sealed class FacePayGate(ServiceContext context, string gallery, GateOpti
         return decision;
     }
 
-    private Task AuditAsync(Principal gate, GatePassage passage, GateDecision d, CancellationToken ct) =>
-        context.AppendAsync(
-            new AuditEvent(gate.Id, "gate.pass", $"gate:{passage.GateId}", d.Outcome == GateOutcome.Open ? "ok" : "refused", AuditDetails.Of(
-                ("gallery", gallery), ("passage", passage.PassageId), ("reason", d.Reason), ("ledger", d.Ledger?.Id), ("amount_cents", d.Duplicate ? null : d.Ledger?.AmountCents),
-                ("target_fmr", d.OperatingPoint.TargetFmr.ToString("0e0", CultureInfo.InvariantCulture)), ("liveness", d.Liveness?.Verdict))),
-            ct);
+    private Task AuditAsync(Principal gate, GatePassage passage, GateDecision d, CancellationToken ct) => context.AppendAsync(Record(gate, passage, d), ct);
+
+    private AuditEvent Record(Principal gate, GatePassage passage, GateDecision d) =>
+        new(gate.Id, "gate.pass", $"gate:{passage.GateId}", d.Outcome == GateOutcome.Open ? "ok" : "refused", AuditDetails.Of(
+            ("gallery", gallery), ("passage", passage.PassageId), ("reason", d.Reason), ("ledger", d.Ledger?.Id), ("amount_cents", d.Duplicate ? null : d.Ledger?.AmountCents),
+            ("target_fmr", d.OperatingPoint.TargetFmr.ToString("0e0", CultureInfo.InvariantCulture)), ("liveness", d.Liveness?.Verdict)));
 
     public void Dispose() => _load.Dispose();
 

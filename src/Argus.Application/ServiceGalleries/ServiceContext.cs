@@ -43,7 +43,14 @@ public sealed class ServiceContext
     /// <summary>The calibrated operating points (<c>argus calibrate --save</c>) for this engine's contract.</summary>
     public OperatingPointTable OperatingPoints() => OperatingPointTable.Load(OperatingPointTable.PathIn(DataDirectory), Engine.Contract);
 
+    /// <summary>A record of its own: for reads and refusals, which change nothing.</summary>
     internal Task AppendAsync(AuditEvent e, CancellationToken ct) => Store.AppendAuditAsync(Audit, e, ct);
+
+    /// <summary>The store for one change whose record, made from its result, commits in the change's transaction.</summary>
+    internal ArgusStore AuditedStore<T>(Func<T, AuditEvent> record) => Store.WithAudit(Audit, record);
+
+    /// <inheritdoc cref="AuditedStore{T}(Func{T, AuditEvent})"/>
+    internal ArgusStore AuditedStore<T>(Func<T, IEnumerable<AuditEvent>> records) => Store.WithAudit(Audit, records);
 
     /// <summary>Runs <paramref name="body"/>; a refusal (an <see cref="ArgusException"/> other than a storage failure) is audited with its code before it propagates.</summary>
     internal async Task<T> Audited<T>(Principal actor, string action, string target, Func<Task<T>> body, CancellationToken ct)

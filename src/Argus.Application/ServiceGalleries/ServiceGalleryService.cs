@@ -30,11 +30,11 @@ public sealed class ServiceGalleryService(ServiceContext context)
             () =>
             {
                 ServiceAccess.Demand(actor, Capability.ManageServiceGalleries);
-                return context.Store.CreateServiceGalleryAsync(actor, name, kind, context.Engine.Contract, description, ct);
+                return context.AuditedStore<ServiceGallery>(gallery => AuditEvent.Ok(
+                        actor.Id, "service.gallery.created", $"service-gallery:{gallery.Id}", AuditDetails.Of(("name", name), ("kind", ServiceKinds.Name(kind)), ("contract", gallery.Contract.Id))))
+                    .CreateServiceGalleryAsync(actor, name, kind, context.Engine.Contract, description, ct);
             },
             ct);
-        await context.AppendAsync(
-            AuditEvent.Ok(actor.Id, "service.gallery.created", $"service-gallery:{gallery.Id}", AuditDetails.Of(("name", name), ("kind", ServiceKinds.Name(kind)), ("contract", gallery.Contract.Id))), ct);
         return gallery;
     }
 
@@ -73,14 +73,13 @@ public sealed class ServiceGalleryService(ServiceContext context)
 
                 var details = request.DisplayName is { Length: > 0 } n ? context.Cipher.Seal(Encoding.UTF8.GetBytes(n), aad) : null;
                 var consent = new ConsentRecord(request.ConsentGivenBy, request.ConsentGivenAt, request.ConsentPurpose, request.ConsentChannel, actor.Name);
-                return (await context.Store.EnrolServicePeopleAsync(actor, gallery.Id, [new NewServicePerson(request.ExternalRef, details, consent, request.ExpiresAt, templates)], ct))[0];
+                var audited = context.AuditedStore<IReadOnlyList<ServicePerson>>(people => people.Select(person => AuditEvent.Ok(
+                    actor.Id, "service.enrolled", $"service-person:{person.Id}", AuditDetails.Of(
+                        ("gallery", request.Gallery), ("templates", request.Images.Count), ("consent_purpose", person.Consent.Purpose),
+                        ("consent_channel", person.Consent.Channel), ("expires", person.ExpiresAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+                        ("key_id", context.Cipher.KeyId)))));
+                return (await audited.EnrolServicePeopleAsync(actor, gallery.Id, [new NewServicePerson(request.ExternalRef, details, consent, request.ExpiresAt, templates)], ct))[0];
             },
-            ct);
-        await context.AppendAsync(
-            AuditEvent.Ok(actor.Id, "service.enrolled", $"service-person:{person.Id}", AuditDetails.Of(
-                ("gallery", request.Gallery), ("templates", request.Images.Count), ("consent_purpose", person.Consent.Purpose),
-                ("consent_channel", person.Consent.Channel), ("expires", person.ExpiresAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
-                ("key_id", context.Cipher.KeyId))),
             ct);
         return person;
     }
@@ -140,12 +139,11 @@ public sealed class ServiceGalleryService(ServiceContext context)
             () =>
             {
                 ServiceAccess.Demand(actor, Capability.ManageServiceGalleries);
-                return context.Store.EraseServicePersonAsync(actor, gallery, externalRef, ct);
+                return context.AuditedStore<ServiceErasureReceipt>(receipt => AuditEvent.Ok(
+                        actor.Id, "service.erased", $"service-person:{receipt.PersonId}", AuditDetails.Of(
+                            ("gallery", gallery), ("templates_removed", receipt.TemplatesRemoved), ("ledger_unlinked", receipt.LedgerEntriesUnlinked), ("receipt_sha256", receipt.ReceiptSha256))))
+                    .EraseServicePersonAsync(actor, gallery, externalRef, ct);
             },
-            ct);
-        await context.AppendAsync(
-            AuditEvent.Ok(actor.Id, "service.erased", $"service-person:{receipt.PersonId}", AuditDetails.Of(
-                ("gallery", gallery), ("templates_removed", receipt.TemplatesRemoved), ("ledger_unlinked", receipt.LedgerEntriesUnlinked), ("receipt_sha256", receipt.ReceiptSha256))),
             ct);
         return receipt;
     }
@@ -158,18 +156,13 @@ public sealed class ServiceGalleryService(ServiceContext context)
             () =>
             {
                 ServiceAccess.Demand(actor, Capability.ManageServiceGalleries);
-                return context.Store.PurgeExpiredServicePeopleAsync(actor, gallery, ct);
+                return context.AuditedStore<IReadOnlyList<ServiceErasureReceipt>>(receipts => receipts.Select(receipt => AuditEvent.Ok(
+                        actor.Id, "service.erased", $"service-person:{receipt.PersonId}", AuditDetails.Of(
+                            ("gallery", gallery), ("reason", "consent_expired"), ("templates_removed", receipt.TemplatesRemoved), ("ledger_unlinked", receipt.LedgerEntriesUnlinked),
+                            ("receipt_sha256", receipt.ReceiptSha256)))))
+                    .PurgeExpiredServicePeopleAsync(actor, gallery, ct);
             },
             ct);
-        foreach (var receipt in receipts)
-        {
-            await context.AppendAsync(
-                AuditEvent.Ok(actor.Id, "service.erased", $"service-person:{receipt.PersonId}", AuditDetails.Of(
-                    ("gallery", gallery), ("reason", "consent_expired"), ("templates_removed", receipt.TemplatesRemoved), ("ledger_unlinked", receipt.LedgerEntriesUnlinked),
-                    ("receipt_sha256", receipt.ReceiptSha256))),
-                ct);
-        }
-
         return receipts;
     }
 
@@ -181,11 +174,10 @@ public sealed class ServiceGalleryService(ServiceContext context)
             () =>
             {
                 ServiceAccess.Demand(actor, Capability.ManageServiceGalleries);
-                return context.Store.RefundAsync(actor, chargeId, reason, ct);
+                return context.AuditedStore<LedgerOutcome>(outcome => AuditEvent.Ok(
+                        actor.Id, "service.refunded", $"ledger:{chargeId}", AuditDetails.Of(("refund", outcome.Entry.Id), ("amount_cents", outcome.Entry.AmountCents), ("duplicate", outcome.Duplicate), ("reason", reason))))
+                    .RefundAsync(actor, chargeId, reason, ct);
             },
-            ct);
-        await context.AppendAsync(
-            AuditEvent.Ok(actor.Id, "service.refunded", $"ledger:{chargeId}", AuditDetails.Of(("refund", outcome.Entry.Id), ("amount_cents", outcome.Entry.AmountCents), ("duplicate", outcome.Duplicate), ("reason", reason))),
             ct);
         return outcome;
     }

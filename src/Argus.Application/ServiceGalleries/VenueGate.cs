@@ -51,14 +51,20 @@ public sealed class VenueGate(ServiceContext context, string gallery, IReadOnlyL
             throw;
         }
 
-        await context.AppendAsync(
-            new AuditEvent(gate.Id, "gate.venue", $"gate:{passage.GateId}", decision.Outcome == GateOutcome.Open ? "ok" : "refused", AuditDetails.Of(
-                ("gallery", gallery), ("passage", passage.PassageId), ("reason", decision.Reason), ("ledger", decision.Ledger?.Id),
-                ("watchlist", decision.Alert?.Watchlist), ("entry", decision.Alert?.EntryId), ("case", decision.Alert?.LegalBasis.CaseNumber),
-                ("target_fmr", point.TargetFmr.ToString("0e0", CultureInfo.InvariantCulture)), ("liveness", decision.Liveness?.Verdict))),
-            ct);
+        // An admission was recorded with its ledger line in one transaction (DecideAsync); every other decision changed nothing.
+        if (decision.Ledger is null)
+        {
+            await context.AppendAsync(Record(gate, passage, decision, point), ct);
+        }
+
         return decision;
     }
+
+    private AuditEvent Record(Principal gate, GatePassage passage, VenueDecision decision, OperatingPoint point) =>
+        new(gate.Id, "gate.venue", $"gate:{passage.GateId}", decision.Outcome == GateOutcome.Open ? "ok" : "refused", AuditDetails.Of(
+            ("gallery", gallery), ("passage", passage.PassageId), ("reason", decision.Reason), ("ledger", decision.Ledger?.Id),
+            ("watchlist", decision.Alert?.Watchlist), ("entry", decision.Alert?.EntryId), ("case", decision.Alert?.LegalBasis.CaseNumber),
+            ("target_fmr", point.TargetFmr.ToString("0e0", CultureInfo.InvariantCulture)), ("liveness", decision.Liveness?.Verdict)));
 
     private async Task<VenueDecision> DecideAsync(Principal gate, GatePassage passage, string ticketRef, IReadOnlyList<DecodedImage> frames, OperatingPoint point, CancellationToken ct)
     {
@@ -132,7 +138,10 @@ public sealed class VenueGate(ServiceContext context, string gallery, IReadOnlyL
             return new VenueDecision(GateOutcome.Refused, "liveness_failed", ticketScore, point, probe.Liveness, null, null);
         }
 
-        var entryLine = await context.Store.RecordEntryAsync(gate, record.Gallery.Id, passage.GateId, passage.PassageId, record.Person.Id, ct);
-        return new VenueDecision(GateOutcome.Open, entryLine.Duplicate ? "already_admitted" : "admitted", ticketScore, point, probe.Liveness, entryLine.Entry, null);
+        var report = probe.Liveness;
+        VenueDecision Admitted(LedgerOutcome line) => new(GateOutcome.Open, line.Duplicate ? "already_admitted" : "admitted", ticketScore, point, report, line.Entry, null);
+        var entryLine = await context.AuditedStore<LedgerOutcome>(line => Record(gate, passage, Admitted(line), point))
+            .RecordEntryAsync(gate, record.Gallery.Id, passage.GateId, passage.PassageId, record.Person.Id, ct);
+        return Admitted(entryLine);
     }
 }

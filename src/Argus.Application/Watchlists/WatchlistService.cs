@@ -41,10 +41,10 @@ public sealed class WatchlistService(OperationContext context)
         {
             AccessPolicy.Demand(actor, Capability.ManageWatchlists);
             var parsed = new NewWatchlist(spec.Name, ParseCategory(spec.Category), spec.Severity is { } s ? ParseSeverity(s) : null, spec.MaxDays);
-            return await context.Store.CreateWatchlistAsync(parsed, context.Engine().Contract, actor.Id, ct);
+            return await context.AuditedStore<Storage.Watchlist>(w => AuditEvent.Ok(actor.Id, "watchlist.created", $"watchlist:{w.Id}", AuditDetails.Of(
+                ("name", w.Name), ("category", w.Category.ToString()), ("severity", w.Severity.ToString()), ("max_entry_days", w.MaxEntryDays), ("gallery", w.GalleryId))))
+                .CreateWatchlistAsync(parsed, context.Engine().Contract, actor.Id, ct);
         });
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "watchlist.created", $"watchlist:{w.Id}", AuditDetails.Of(
-            ("name", w.Name), ("category", w.Category.ToString()), ("severity", w.Severity.ToString()), ("max_entry_days", w.MaxEntryDays), ("gallery", w.GalleryId))), ct);
         return w;
     }
 
@@ -106,14 +106,18 @@ public sealed class WatchlistService(OperationContext context)
                 throw new ArgusException("subject.ambiguous", $"{existing.Count} subjects have the reference '{reference}'.");
             }
 
-            var s = existing.Count == 1 ? existing[0] : await context.Store.CreateSubjectAsync(new NewSubject(p.SubjectName ?? reference, ExternalReference: reference), ct);
-            await context.Store.AddTemplatesAsync(w.GalleryId, [.. prepared.Select(x => NewTemplate.From(x.Embedding, s.Id, x.Sha256, actor.Id) with { FaceCropPng = x.Crop })], ct);
-            return await context.Store.AddEntryAsync(w, s.Id, proposed, ct);
+            // The subject (when new), its templates, the entry and the audit record commit in one transaction.
+            var subjectId = existing.Count == 1 ? existing[0].Id : 0;
+            var newSubject = existing.Count == 1 ? null : new NewSubject(p.SubjectName ?? reference, ExternalReference: reference);
+            return await context.AuditedStore<StoredEntry>(stored =>
+                {
+                    var b = stored.Entry.LegalBasis;
+                    return AuditEvent.Ok(actor.Id, "entry.proposed", $"entry:{stored.Id}", AuditDetails.Of(
+                        ("watchlist", stored.Watchlist.Name), ("subject", stored.SubjectId), ("case", b.CaseNumber), ("instrument", b.LegalInstrument), ("expires", b.Expiry),
+                        ("images", b.ImageSources.Select(i => $"{i.ImageSha256}:{i.Source}:{i.Reference}"))));
+                })
+                .ProposeEntryAsync(w, newSubject, subjectId, [.. prepared.Select(x => NewTemplate.From(x.Embedding, subjectId, x.Sha256, actor.Id) with { FaceCropPng = x.Crop })], proposed, ct);
         });
-        var b = stored.Entry.LegalBasis;
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "entry.proposed", $"entry:{stored.Id}", AuditDetails.Of(
-            ("watchlist", stored.Watchlist.Name), ("subject", stored.SubjectId), ("case", b.CaseNumber), ("instrument", b.LegalInstrument), ("expires", b.Expiry),
-            ("images", b.ImageSources.Select(i => $"{i.ImageSha256}:{i.Source}:{i.Reference}")))), ct);
         return stored;
     }
 
@@ -121,7 +125,12 @@ public sealed class WatchlistService(OperationContext context)
     public async Task<StoredEntry> DecideAsync(Principal actor, long entryId, EntryDecision decision, string reason, CancellationToken ct)
     {
         var verb = decision.ToString().ToLowerInvariant();
-        var stored = await context.AuditedAsync(actor.Id, $"entry.{verb}", $"entry:{entryId}", () => context.Store.ChangeEntryAsync(
+        var stored = await context.AuditedAsync(actor.Id, $"entry.{verb}", $"entry:{entryId}", () => context.AuditedStore<StoredEntry>(stored =>
+            {
+                var v = stored.Entry.Current;
+                return AuditEvent.Ok(actor.Id, $"entry.{v.Change}", $"entry:{stored.Id}", AuditDetails.Of(
+                    ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("state", v.State.ToString()), ("reason", v.Reason)));
+            }).ChangeEntryAsync(
             entryId,
             e => decision switch
             {
@@ -130,16 +139,19 @@ public sealed class WatchlistService(OperationContext context)
                 _ => e.Entry.Remove(actor, reason, context.Now),
             },
             ct));
-        var v = stored.Entry.Current;
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, $"entry.{v.Change}", $"entry:{stored.Id}", AuditDetails.Of(
-            ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("state", v.State.ToString()), ("reason", v.Reason))), ct);
         return stored;
     }
 
     /// <summary>Changes an entry's legal basis; it needs approval again.</summary>
     public async Task<StoredEntry> AmendAsync(Principal actor, long entryId, EntryAmendment a, CancellationToken ct)
     {
-        var stored = await context.AuditedAsync(actor.Id, "entry.amend", $"entry:{entryId}", () => context.Store.ChangeEntryAsync(
+        var stored = await context.AuditedAsync(actor.Id, "entry.amend", $"entry:{entryId}", () => context.AuditedStore<StoredEntry>(stored =>
+            {
+                var v = stored.Entry.Current;
+                return AuditEvent.Ok(actor.Id, "entry.amended", $"entry:{stored.Id}", AuditDetails.Of(
+                    ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("case", v.LegalBasis.CaseNumber), ("instrument", v.LegalBasis.LegalInstrument),
+                    ("expires", v.LegalBasis.Expiry), ("reason", v.Reason)));
+            }).ChangeEntryAsync(
             entryId,
             e =>
             {
@@ -156,10 +168,6 @@ public sealed class WatchlistService(OperationContext context)
                 return e.Entry.Amend(actor, e.Watchlist.Policy, basis, a.Reason, context.Now);
             },
             ct));
-        var v = stored.Entry.Current;
-        await context.AuditAsync(AuditEvent.Ok(actor.Id, "entry.amended", $"entry:{stored.Id}", AuditDetails.Of(
-            ("watchlist", stored.Watchlist.Name), ("version", v.Version), ("case", v.LegalBasis.CaseNumber), ("instrument", v.LegalBasis.LegalInstrument),
-            ("expires", v.LegalBasis.Expiry), ("reason", v.Reason))), ct);
         return stored;
     }
 
