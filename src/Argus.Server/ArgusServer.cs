@@ -158,7 +158,7 @@ public static class ArgusServer
         }));
 
         builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("argus")).WithMetrics(m => m
-            .AddMeter(ArgusMetrics.MeterName, "Argus.Server")
+            .AddMeter(ArgusMetrics.MeterName, "Argus.Server", CameraMetrics.MeterName)
             .AddAspNetCoreInstrumentation()
             .AddPrometheusExporter());
 

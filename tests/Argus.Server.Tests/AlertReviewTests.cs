@@ -135,6 +135,11 @@ public abstract class AlertReviewTests
         Assert.Equal("gate-1", gate.GetProperty("camera_id").GetString());
         Assert.Empty((await server.As("op-south").GetFromJsonAsync<JsonElement>("/api/v1/cameras/health", ct)).GetProperty("cameras").EnumerateArray());
 
+        // The same health reaches the Prometheus scrape as per-camera series (counts only).
+        var metrics = await server.As("admin").GetStringAsync("/metrics", ct);
+        Assert.Contains("argus_camera_faces_seen", metrics, StringComparison.Ordinal);
+        Assert.Contains("camera=\"gate-1\"", metrics, StringComparison.Ordinal);
+
         var deployments = await server.As("op").GetFromJsonAsync<JsonElement>("/api/v1/deployments", ct);
         Assert.Single(deployments.EnumerateArray());
         var deploymentId = deployment.GetProperty("id").GetInt64();

@@ -22,6 +22,7 @@ internal sealed class CameraHost : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly object _wakeGate = new();
+    private readonly CameraMetrics _metrics;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CameraSupervisor? _supervisor;
     private string _signature = "";
@@ -33,6 +34,7 @@ internal sealed class CameraHost : IHostedService, IAsyncDisposable
         _configuration = configuration;
         _time = time;
         _logger = logger;
+        _metrics = new CameraMetrics(() => Volatile.Read(ref _supervisor)?.Status() ?? []);
     }
 
     public bool Enabled => _configuration.GetValue("Argus:Cameras", true);
@@ -82,6 +84,7 @@ internal sealed class CameraHost : IHostedService, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopSupervisorAsync();
+        _metrics.Dispose();
         _stop.Dispose();
     }
 
