@@ -62,6 +62,8 @@ public sealed class CameraPipeline : IAsyncDisposable
     private long _tracksUnmatched;
     private long _alertsRaised;
     private long _alertsUpdated;
+    private byte[]? _preview;
+    private long _previewAt;
 
     public CameraPipeline(CameraSettings settings, FaceEngine engine, IAlertSink sink, IFaceMatcher? matcher = null, TimeProvider? time = null)
     {
@@ -149,6 +151,7 @@ public sealed class CameraPipeline : IAsyncDisposable
 
             using (frame)
             {
+                KeepPreview(frame);
                 Analyse(frame);
             }
 
@@ -165,6 +168,28 @@ public sealed class CameraPipeline : IAsyncDisposable
                 next = Stopwatch.GetTimestamp();
             }
         }
+    }
+
+    /// <summary>
+    /// The latest analysed frame as a JPEG at most 480 px wide, for the operators' camera grid: refreshed at most once a
+    /// second, held in memory only (replaced by the next, gone with the pipeline), never stored or sent anywhere else.
+    /// </summary>
+    public byte[]? LatestFrameJpeg => Volatile.Read(ref _preview);
+
+    private void KeepPreview(Frame frame)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (_preview is not null && Stopwatch.GetElapsedTime(_previewAt, now) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+
+        _previewAt = now;
+        var image = frame.Image;
+        var scale = Math.Min(1.0, 480.0 / Math.Max(1, image.Width));
+        using var small = new Mat();
+        Cv2.Resize(image, small, new Size(Math.Max(1, (int)(image.Width * scale)), Math.Max(1, (int)(image.Height * scale))), interpolation: InterpolationFlags.Area);
+        Volatile.Write(ref _preview, small.ImEncode(".jpg", new ImageEncodingParam(ImwriteFlags.JpegQuality, 70)));
     }
 
     private void Analyse(Frame frame)

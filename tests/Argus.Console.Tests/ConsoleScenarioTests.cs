@@ -136,6 +136,7 @@ public sealed class ConsoleScenarioTests
         await deploy.GetByLabel("Authorisation reference").FillAsync("Order 55");
         await deploy.GetByRole(AriaRole.Button, new() { Name = "Create deployment" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Article, new() { Name = "Camera gate-1" })).ToContainTextAsync("deployment 1", new() { Timeout = 30_000 });
+        await Assertions.Expect(admin.GetByRole(AriaRole.Img, new() { Name = "Latest analysed frame of camera gate-1" })).ToBeVisibleAsync(Live);
         await Shot(admin, "camera-deployed");
 
         // 6. The alert appears on the operator's wall live; snapshot beside the enrolled photo, legal basis, warning.

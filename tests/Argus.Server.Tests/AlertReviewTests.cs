@@ -135,6 +135,13 @@ public abstract class AlertReviewTests
         Assert.Equal("gate-1", gate.GetProperty("camera_id").GetString());
         Assert.Empty((await server.As("op-south").GetFromJsonAsync<JsonElement>("/api/v1/cameras/health", ct)).GetProperty("cameras").EnumerateArray());
 
+        // The grid's latest analysed frame: a JPEG for the site's operators, not found for another site's.
+        var frame = await server.As("op").GetAsync("/api/v1/cameras/gate-1/frame.jpg", ct);
+        Assert.Equal(HttpStatusCode.OK, frame.StatusCode);
+        Assert.Equal("image/jpeg", frame.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([0xFF, 0xD8], (await frame.Content.ReadAsByteArrayAsync(ct))[..2]);
+        await Problems.ExpectProblemAsync(await server.As("op-south").GetAsync("/api/v1/cameras/gate-1/frame.jpg", ct), HttpStatusCode.NotFound, "camera.not_found");
+
         // The same health reaches the Prometheus scrape as per-camera series (counts only).
         var metrics = await server.As("admin").GetStringAsync("/metrics", ct);
         Assert.Contains("argus_camera_faces_seen", metrics, StringComparison.Ordinal);

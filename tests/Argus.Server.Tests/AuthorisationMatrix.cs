@@ -79,6 +79,7 @@ internal static class AuthorisationMatrix
         new("POST", "/api/v1/deployments/", "/api/v1/deployments", "op"),
         new("POST", "/api/v1/deployments/{id:long}/end", "/api/v1/deployments/1/end", "op"),
         new("GET", "/api/v1/cameras/health", "/api/v1/cameras/health", "inv"),
+        new("GET", "/api/v1/cameras/{id}/frame.jpg", "/api/v1/cameras/gate-1/frame.jpg", "inv"),
         new("POST", "/api/v1/faces/quality", "/api/v1/faces/quality", "op"),
         new("*", "/metrics", "/metrics", "aud"),
 

@@ -120,6 +120,17 @@ public sealed class CameraSupervisor : IAsyncDisposable
         return [.. Status().Where(s => actor.Can(Capability.ManageCameras) || (s.Site is { } site ? actor.Scope.CoversSite(site) : actor.Scope.Sites.Contains(Scope.All)))];
     }
 
+    /// <summary>
+    /// The camera's latest analysed frame (JPEG, at most 480 px wide, at most a second old while it runs) for
+    /// <paramref name="actor"/>, under the same rule as <see cref="Status(Principal)"/>; null when it has none yet.
+    /// </summary>
+    public byte[]? LatestFrame(Principal actor, string cameraId)
+    {
+        var status = Status(actor).FirstOrDefault(s => s.CameraId == cameraId)
+            ?? throw new ArgusException("camera.not_found", $"No camera with id '{cameraId}' is running where {actor.Name} may see it.");
+        return _workers.TryGetValue(status.CameraId, out var w) ? w.LatestFrame : null;
+    }
+
     /// <summary>Completes when the camera's pipeline has stopped (a replayed file reached its end, or it was stopped).</summary>
     public Task CompletionOf(string cameraId) => _workers.TryGetValue(cameraId, out var w)
         ? w.Completion
@@ -321,6 +332,8 @@ public sealed class CameraSupervisor : IAsyncDisposable
         public string? AssignmentError { get; set; }
 
         public Task Completion => _pipeline?.Completion ?? Task.CompletedTask;
+
+        public byte[]? LatestFrame => _pipeline?.LatestFrameJpeg;
 
         public void Start() => _pipeline?.Start();
 

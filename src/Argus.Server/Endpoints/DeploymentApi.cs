@@ -23,8 +23,9 @@ internal static class DeploymentApi
         deployments.MapPost("/{id:long}/end", EndAsync).RequireCapability(Capability.ManageCameras, Capability.ApproveEntry);
 
         // A literal segment: routing prefers it to /api/v1/cameras/{id}.
-        routes.ApiGroup("/api/v1/cameras", "Cameras")
-            .MapGet("/health", HealthAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
+        var cameras = routes.ApiGroup("/api/v1/cameras", "Cameras");
+        cameras.MapGet("/health", HealthAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
+        cameras.MapGet("/{id}/frame.jpg", FrameAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
     }
 
     private static DeploymentService Service(ArgusRuntime runtime) => new(runtime.Store, runtime.Operations.AuditChain, runtime.Operations.Time);
@@ -68,6 +69,20 @@ internal static class DeploymentApi
     /// Each camera on the caller's sites (administrators: all): state, deployment, frame rates, drops, reconnects,
     /// faces seen, alerts, last error. Counts only; audited (<c>cameras.health</c>).
     /// </summary>
+    /// <summary>
+    /// The latest analysed frame of a running camera (JPEG, at most 480 px wide, refreshed about once a second), for
+    /// administrators and reviewers of its site; 404 <c>camera.not_found</c> otherwise, 204 before its first frame.
+    /// Each view is audited: it is live video of a public place.
+    /// </summary>
+    private static async Task<IResult> FrameAsync(string id, HttpContext http, ArgusRuntime runtime, CameraHost cameras, CancellationToken ct)
+    {
+        var actor = http.Actor();
+        var jpeg = cameras.LatestFrame(actor, id);
+        await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "camera.frame_viewed", $"camera:{id}", AuditDetails.Of(("available", jpeg is not null))), ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return jpeg is null ? TypedResults.NoContent() : TypedResults.File(jpeg, "image/jpeg");
+    }
+
     private static async Task<Ok<CameraHealthListDto>> HealthAsync(HttpContext http, ArgusRuntime runtime, CameraHost cameras, CancellationToken ct)
     {
         var actor = http.Actor();

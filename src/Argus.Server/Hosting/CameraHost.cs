@@ -48,6 +48,10 @@ internal sealed class CameraHost : IHostedService, IAsyncDisposable
     /// </summary>
     public IReadOnlyList<CameraStatus> Status(Core.Access.Principal actor) => Volatile.Read(ref _supervisor)?.Status(actor) ?? [];
 
+    /// <summary>The camera's latest analysed frame as <paramref name="actor"/> may see it (<c>camera.not_found</c> when it is not running).</summary>
+    public byte[]? LatestFrame(Core.Access.Principal actor, string cameraId) =>
+        (Volatile.Read(ref _supervisor) ?? throw new ArgusException("camera.not_found", $"Camera '{cameraId}' is not running ({Problem ?? "cameras are starting"}).")).LatestFrame(actor, cameraId);
+
     /// <summary>A deployment or camera changed in this process: re-read now instead of at the next poll.</summary>
     public void Wake()
     {

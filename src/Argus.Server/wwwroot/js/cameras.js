@@ -20,7 +20,7 @@ export async function render(container) {
     try {
       const health = await api('/api/v1/cameras/health');
       note.textContent = health.running
-        ? 'Live state from the cameras this server runs. No frame is shown: cameras keep only counters, and nothing about people who match nothing.'
+        ? 'Live state from the cameras this server runs, with the latest analysed frame (held in memory only; each view is audited).'
         : `Cameras are not running: ${health.problem ?? 'starting'}.`;
       grid.replaceChildren(...(health.cameras.length ? health.cameras.map(card) : [h('p', { text: 'No cameras are running.' })]));
     } catch (e) {
@@ -54,6 +54,12 @@ function card(c) {
   return h('article', { class: `camera state-${c.state}`, 'aria-label': `Camera ${c.camera_id}` },
     h('h2', { text: `${c.name} (${c.camera_id})` }),
     h('p', { class: 'state', text: `${c.state}${c.deployment ? ` · deployment ${c.deployment}` : ' · no deployment: compares nothing'}` }),
+    h('img', {
+      class: 'frame', width: 240, height: 135, loading: 'lazy',
+      alt: `Latest analysed frame of camera ${c.camera_id}`,
+      src: `/api/v1/cameras/${encodeURIComponent(c.camera_id)}/frame.jpg?t=${Date.now()}`,
+      onerror: (e) => { e.target.hidden = true; },
+    }),
     dl([
       ['Site', c.site ?? '–'],
       ['Watchlists', c.watchlists.length ? `${c.watchlists.join(', ')} (${c.entries} entries)` : '–'],
