@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using Argus.Application.Alerts;
 using Argus.Core;
 using Argus.Tests;
@@ -19,9 +16,9 @@ public sealed class WebhookTests(EngineFixture fixture) : IClassFixture<EngineFi
         await using var world = await World.CreateAsync();
         var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", "images/faceapi_sheldon/sheldon1.png");
         var template = await world.TemplateOfAsync(entry);
-        await using var good = new Receiver(200);
-        await using var failing = new Receiver(500);
-        await using var otherSite = new Receiver(200);
+        await using var good = new WebhookReceiver(200);
+        await using var failing = new WebhookReceiver(500);
+        await using var otherSite = new WebhookReceiver(200);
         var service = new WebhookService(world.Store, world.Chain);
         await service.AddAsync(World.Admin, good.Url.ToString(), "GOOD_SECRET", [], []);
         var bad = await service.AddAsync(World.Admin, failing.Url.ToString(), "BAD_SECRET", ["alert.raised"], ["north"]);
@@ -73,56 +70,4 @@ public sealed class WebhookTests(EngineFixture fixture) : IClassFixture<EngineFi
         Assert.DoesNotContain(audit, r => r.Details.Contains("hunter2", StringComparison.Ordinal) && r.Outcome == "ok");
     }
 
-    private sealed record Received(string Body, string Signature, string Timestamp);
-
-    /// <summary>A webhook receiver on loopback answering every request with one status.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<Received> _requests = new();
-        private readonly Task _loop;
-
-        public Receiver(int status)
-        {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                Url = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/hook/");
-            }
-
-            _listener.Prefixes.Add(Url.ToString());
-            _listener.Start();
-            _loop = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try
-                    {
-                        context = await _listener.GetContextAsync();
-                    }
-                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                    {
-                        return;
-                    }
-
-                    using var reader = new StreamReader(context.Request.InputStream);
-                    _requests.Enqueue(new Received(await reader.ReadToEndAsync(), context.Request.Headers["X-Argus-Signature"]!, context.Request.Headers["X-Argus-Timestamp"]!));
-                    context.Response.StatusCode = status;
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public Uri Url { get; }
-
-        public IReadOnlyList<Received> Requests => [.. _requests];
-
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            _listener.Close();
-            await _loop;
-        }
-    }
 }

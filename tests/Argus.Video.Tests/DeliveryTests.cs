@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
+using Argus.Tests;
 using Argus.Video.Delivery;
 
 namespace Argus.Video.Tests;
@@ -13,7 +12,7 @@ public sealed class DeliveryTests
     [Fact]
     public async Task A_webhook_receives_a_signed_alert_it_can_verify()
     {
-        await using var receiver = new Receiver(_ => 200);
+        await using var receiver = new WebhookReceiver(_ => 200);
         var dead = new DeadLetters();
         await using (var dispatcher = new WebhookDispatcher([new WebhookEndpoint("post-1", receiver.Url, "s3cret")], dead, Fast))
         {
@@ -33,9 +32,9 @@ public sealed class DeliveryTests
     [Fact]
     public async Task A_webhook_receives_only_its_sites_and_event_kinds()
     {
-        await using var north = new Receiver(_ => 200);
-        await using var south = new Receiver(_ => 200);
-        await using var updatesOnly = new Receiver(_ => 200);
+        await using var north = new WebhookReceiver(_ => 200);
+        await using var south = new WebhookReceiver(_ => 200);
+        await using var updatesOnly = new WebhookReceiver(_ => 200);
         var dead = new DeadLetters();
         await using (var dispatcher = new WebhookDispatcher(
             [
@@ -59,7 +58,7 @@ public sealed class DeliveryTests
     public async Task Server_errors_are_retried_with_backoff_until_delivered()
     {
         var calls = 0;
-        await using var receiver = new Receiver(_ => Interlocked.Increment(ref calls) <= 2 ? 503 : 200);
+        await using var receiver = new WebhookReceiver(_ => Interlocked.Increment(ref calls) <= 2 ? 503 : 200);
         var dead = new DeadLetters();
         await using var dispatcher = new WebhookDispatcher([new WebhookEndpoint("post-1", receiver.Url, "k")], dead, Fast);
         dispatcher.Publish(Alert());
@@ -75,8 +74,8 @@ public sealed class DeliveryTests
     [Fact]
     public async Task A_receiver_that_keeps_failing_gets_a_dead_letter_and_a_refusal_is_not_retried()
     {
-        await using var failing = new Receiver(_ => 500);
-        await using var refusing = new Receiver(_ => 400);
+        await using var failing = new WebhookReceiver(_ => 500);
+        await using var refusing = new WebhookReceiver(_ => 400);
         var dead = new DeadLetters();
         await using var dispatcher = new WebhookDispatcher(
             [new WebhookEndpoint("failing", failing.Url, "k"), new WebhookEndpoint("refusing", refusing.Url, "k")], dead, Fast);
@@ -95,7 +94,7 @@ public sealed class DeliveryTests
     public async Task An_unreachable_receiver_is_dead_lettered_after_the_attempts()
     {
         var dead = new DeadLetters();
-        await using var dispatcher = new WebhookDispatcher([new WebhookEndpoint("gone", new Uri($"http://127.0.0.1:{ClosedPort()}/hook"), "k")], dead, Fast);
+        await using var dispatcher = new WebhookDispatcher([new WebhookEndpoint("gone", new Uri($"http://127.0.0.1:{WebhookReceiver.FreePort()}/hook"), "k")], dead, Fast);
         dispatcher.Publish(Alert());
         await dispatcher.DrainAsync();
         Assert.Equal(3, Assert.Single(dead.Letters).Attempts);
@@ -135,13 +134,6 @@ public sealed class DeliveryTests
     private static AlertEvent Alert(long trackId = 1) => new(
         "a1", "cam1", "north", trackId, new FaceMatch(7, 70, "Sheldon", 0.62f), 2, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1), [0xFF, 0xD8], false);
 
-    private static int ClosedPort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     private sealed class DeadLetters : IDeadLetterStore
     {
         private readonly ConcurrentQueue<DeadLetter> _letters = new();
@@ -151,53 +143,4 @@ public sealed class DeliveryTests
         public void Add(DeadLetter letter) => _letters.Enqueue(letter);
     }
 
-    private sealed record Received(string Body, string Signature, string Timestamp, string DeliveryId);
-
-    /// <summary>A webhook receiver on loopback answering with the status the test chooses.</summary>
-    private sealed class Receiver : IAsyncDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentQueue<Received> _requests = new();
-        private readonly Task _loop;
-
-        public Receiver(Func<int, int> status)
-        {
-            var port = ClosedPort();
-            Url = new Uri($"http://127.0.0.1:{port}/hook/");
-            _listener.Prefixes.Add(Url.ToString());
-            _listener.Start();
-            _loop = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try
-                    {
-                        context = await _listener.GetContextAsync();
-                    }
-                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                    {
-                        return;
-                    }
-
-                    using var reader = new StreamReader(context.Request.InputStream);
-                    var body = await reader.ReadToEndAsync();
-                    _requests.Enqueue(new Received(body, context.Request.Headers["X-Argus-Signature"]!, context.Request.Headers["X-Argus-Timestamp"]!, context.Request.Headers["X-Argus-Delivery"]!));
-                    context.Response.StatusCode = status(_requests.Count);
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public Uri Url { get; }
-
-        public IReadOnlyList<Received> Requests => [.. _requests];
-
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            _listener.Close();
-            await _loop;
-        }
-    }
 }
