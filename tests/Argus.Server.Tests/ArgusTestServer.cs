@@ -174,6 +174,18 @@ public sealed class ArgusTestServer : IAsyncDisposable
 /// <summary>Assertions on problem documents.</summary>
 public static class Problems
 {
+    /// <summary>
+    /// Sends a body the server must refuse for its size the way a careful client does, with <c>Expect: 100-continue</c>:
+    /// the server answers 413 from the declared length without reading the body. Without it the server may answer and
+    /// close while the client is still writing, and the client sees a broken pipe instead of the 413.
+    /// </summary>
+    public static Task<HttpResponseMessage> PostOversizedAsync(HttpClient client, string url, HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
+        request.Headers.ExpectContinue = true;
+        return client.SendAsync(request);
+    }
+
     /// <summary>Asserts the status; on a mismatch the message carries the body, so a failure says what the server said.</summary>
     public static async Task ExpectAsync(HttpResponseMessage response, HttpStatusCode status)
     {

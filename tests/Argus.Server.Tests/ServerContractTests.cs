@@ -178,9 +178,9 @@ public abstract class ServerContractTests
         await Problems.ExpectProblemAsync(await admin.PostAsync("/api/v1/watchlists", new StringContent("name=wanted", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "request.unsupported_media_type");
         await Problems.ExpectProblemAsync(await server.As("inv").PostAsJsonAsync("/api/v1/searches", new { watchlist = "wanted" }), HttpStatusCode.UnsupportedMediaType, "request.unsupported_media_type");
         await Problems.ExpectProblemAsync(
-            await admin.PostAsync("/api/v1/watchlists", new StringContent($"{{\"name\": \"{new string('w', 300_000)}\", \"category\": \"wanted\"}}", Encoding.UTF8, "application/json")),
+            await Problems.PostOversizedAsync(admin, "/api/v1/watchlists", new StringContent($"{{\"name\": \"{new string('w', 300_000)}\", \"category\": \"wanted\"}}", Encoding.UTF8, "application/json")),
             HttpStatusCode.RequestEntityTooLarge, "request.too_large");
-        await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/galleries/customers/subjects", EnrolForm("big", new byte[3 * 1024 * 1024])), HttpStatusCode.RequestEntityTooLarge, "request.too_large");
+        await Problems.ExpectProblemAsync(await Problems.PostOversizedAsync(clerk, "/api/v1/galleries/customers/subjects", EnrolForm("big", new byte[3 * 1024 * 1024])), HttpStatusCode.RequestEntityTooLarge, "request.too_large");
         Assert.Empty(await server.Store.ListWatchlistsAsync());
 
         // A corrupt upload: refused per image, nothing enrolled, no subject left behind.

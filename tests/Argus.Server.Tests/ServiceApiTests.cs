@@ -227,7 +227,7 @@ public abstract class ServiceApiTests
         await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/bank/customers", Customer("past", Expires(time, -3), Photo(PersonAProbe))), HttpStatusCode.UnprocessableEntity, "consent.invalid");
         await Problems.ExpectProblemAsync(await clerk.PostAsync("/api/v1/service/galleries/nowhere/customers", Customer("x", Expires(time, 30), Photo(PersonAProbe))), HttpStatusCode.NotFound, "gallery.not_found");
         await Problems.ExpectProblemAsync(
-            await clerk.PostAsync("/api/v1/service/galleries/bank/customers", Customer("huge", Expires(time, 30), new byte[3 * 1024 * 1024])), HttpStatusCode.RequestEntityTooLarge, "request.too_large");
+            await Problems.PostOversizedAsync(clerk, "/api/v1/service/galleries/bank/customers", Customer("huge", Expires(time, 30), new byte[3 * 1024 * 1024])), HttpStatusCode.RequestEntityTooLarge, "request.too_large");
         foreach (var reference in (string[])["dog", "junk", "noexpiry", "past", "huge"])
         {
             await Problems.ExpectProblemAsync(await clerk.GetAsync($"/api/v1/service/galleries/bank/customers/{reference}/export"), HttpStatusCode.NotFound, "service.person_not_found");
