@@ -67,7 +67,7 @@ public sealed class OperationContext
 
     /// <summary>
     /// Appends to the audit log on its own: for reads and refusals, which change nothing. A change is audited with
-    /// <see cref="AuditedStore{T}"/> instead, so that it and its record commit together. Records are kept even when
+    /// <c>AuditedStore</c> instead, so that it and its record commit together. Records are kept even when
     /// the data they mention is erased later.
     /// </summary>
     public Task AuditAsync(AuditEvent e, CancellationToken ct) => Store.AppendAuditAsync(AuditChain, e, ct);
