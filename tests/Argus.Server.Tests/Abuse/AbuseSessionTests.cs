@@ -128,7 +128,9 @@ public abstract class AbuseSessionTests : AbuseTestBase
         // As under systemd or a container (standard output is the log): the password goes to a file only.
         await using var server = await StartAsync(new Dictionary<string, string?>
         {
-            ["Argus:Bootstrap"] = "true", ["Argus:BootstrapUsername"] = "root", ["Argus:BootstrapPasswordTo"] = "file",
+            ["Argus:Bootstrap"] = "true",
+            ["Argus:BootstrapUsername"] = "root",
+            ["Argus:BootstrapPasswordTo"] = "file",
         });
         var file = server.Runtime.BootstrapPasswordFile;
         Assert.True(File.Exists(file), "no password file");
