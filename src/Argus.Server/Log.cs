@@ -34,6 +34,9 @@ internal static partial class Log
     [LoggerMessage(6009, LogLevel.Information, "First administrator created; credentials were printed once to the console")]
     public static partial void Bootstrapped(ILogger logger);
 
+    [LoggerMessage(6090, LogLevel.Warning, "First administrator created; its password is in {Path} (mode 0600): read it, store it, delete the file")]
+    public static partial void BootstrappedToFile(ILogger logger, string path);
+
     [LoggerMessage(6010, LogLevel.Warning, "Audit write failed while refusing a request ({Code})")]
     public static partial void AuditFailed(ILogger logger, string code);
 }

@@ -16,7 +16,8 @@ public sealed record User(
     int FailedAttempts,
     DateTimeOffset? LockedUntil,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    long SecurityStamp = 0)
 {
     /// <summary>The acting identity; the username is the id recorded in entry versions and the audit log.</summary>
     public Principal ToPrincipal() => new(Username, Username, Roles, Scope, Disabled);
@@ -24,10 +25,16 @@ public sealed record User(
 
 public sealed record NewUser(string Username, string DisplayName, IReadOnlyCollection<Role> Roles, Scope Scope);
 
-/// <summary>An API key for an integration, acting for its user within the key's scope (never wider than the user's).</summary>
-public sealed record ApiKey(long Id, long UserId, string Username, string Prefix, Scope? Scope, bool Revoked, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt);
+/// <summary>
+/// An API key for an integration, acting for its user within the key's scope (never wider than the user's). A
+/// <see cref="Pending"/> key was prepared by an administrator (<see cref="CreatedBy"/>) and acts for nobody until its
+/// own user claims it with their password.
+/// </summary>
+public sealed record ApiKey(
+    long Id, long UserId, string Username, string Prefix, Scope? Scope, bool Revoked, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt,
+    bool Pending = false, string? CreatedBy = null);
 
-/// <summary>A new key with its secret token, shown once and stored only as its SHA-256.</summary>
+/// <summary>A new key with its secret token, shown once and stored only as its SHA-256 (empty for a pending key: it has none yet).</summary>
 public sealed record CreatedApiKey(ApiKey Key, string Token);
 
 public enum LoginStatus
@@ -43,7 +50,8 @@ public enum LoginStatus
 }
 
 /// <summary>The result of a password or API-key check; <see cref="Principal"/> is set only for <see cref="LoginStatus.Ok"/>.</summary>
-public sealed record LoginOutcome(LoginStatus Status, string Username, Principal? Principal, int FailedAttempts = 0, DateTimeOffset? LockedUntil = null, long? KeyId = null);
+public sealed record LoginOutcome(
+    LoginStatus Status, string Username, Principal? Principal, int FailedAttempts = 0, DateTimeOffset? LockedUntil = null, long? KeyId = null, long SecurityStamp = 0);
 
 /// <summary>Lockout after repeated failures: <see cref="MaxFailures"/> wrong passwords lock the account for <see cref="Duration"/>.</summary>
 public sealed record LockoutPolicy(int MaxFailures, TimeSpan Duration)

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Argus.Core;
+using Argus.Core.Watchlists;
 using Argus.Storage.Sql;
 
 namespace Argus.Storage;
@@ -73,6 +74,34 @@ public sealed partial class ArgusStore
             },
             ct);
 
+    /// <summary>
+    /// Where a subject is held: the names of the galleries with its templates and the watchlists with its entries (any
+    /// state), so that a caller can tell whether attaching something to it stays inside its own scope.
+    /// </summary>
+    public Task<(IReadOnlyList<string> Galleries, IReadOnlyList<string> Watchlists)> GetSubjectHoldingsAsync(long subjectId, CancellationToken ct = default) =>
+        ReadAsync<(IReadOnlyList<string>, IReadOnlyList<string>)>(
+            async (connection, transaction, ct) =>
+            {
+                async Task<IReadOnlyList<string>> NamesAsync(string sql)
+                {
+                    await using var command = connection.Command(transaction, sql);
+                    command.Add("s", subjectId);
+                    await using var reader = await command.ExecuteReaderAsync(ct);
+                    var names = new List<string>();
+                    while (await reader.ReadAsync(ct))
+                    {
+                        names.Add(reader.GetString(0));
+                    }
+
+                    return names;
+                }
+
+                return (
+                    await NamesAsync("SELECT DISTINCT g.name FROM templates t JOIN galleries g ON g.id = t.gallery_id WHERE t.subject_id = @s ORDER BY g.name"),
+                    await NamesAsync("SELECT DISTINCT w.name FROM watchlist_entries e JOIN watchlists w ON w.id = e.watchlist_id WHERE e.subject_id = @s ORDER BY w.name"));
+            },
+            ct);
+
     /// <summary>Subjects carrying this external reference (the integrator's own id for the person), oldest first.</summary>
     public Task<IReadOnlyList<Subject>> FindSubjectsByExternalReferenceAsync(string externalReference, CancellationToken ct = default) =>
         ReadAsync((connection, transaction, ct) => QuerySubjectsAsync(connection, transaction, "external_ref = @key", externalReference, ct), ct);
@@ -92,6 +121,27 @@ public sealed partial class ArgusStore
                 if (found.Count == 0)
                 {
                     throw SubjectNotFound(subjectId);
+                }
+
+                // An entry that is proposed or active ends only through its own removal (an approver or its proposer,
+                // with a reason, audited); erasing the person underneath it would take it off the list by the back door.
+                await using (var live = connection.Command(
+                    transaction, "SELECT id FROM watchlist_entries WHERE subject_id = @s AND state IN (@proposed, @active) ORDER BY id"))
+                {
+                    live.Add("s", subjectId).Add("proposed", nameof(EntryState.Proposed)).Add("active", nameof(EntryState.Active));
+                    await using var reader = await live.ExecuteReaderAsync(ct);
+                    var entries = new List<long>();
+                    while (await reader.ReadAsync(ct))
+                    {
+                        entries.Add(reader.GetInt64(0));
+                    }
+
+                    if (entries.Count > 0)
+                    {
+                        throw new ArgusException(
+                            "subject.in_watchlist",
+                            $"Subject {subjectId} is on a watchlist (entry {string.Join(", ", entries)}): remove the entry first (POST /api/v1/entries/{{id}}/remove or `argus entry remove`), then erase the subject.");
+                    }
                 }
 
                 var templateIds = new List<long>();

@@ -17,7 +17,7 @@ namespace Argus.Storage;
 public sealed partial class ArgusStore
 {
     private const string UserColumns =
-        "id, username, display_name, roles, scope, disabled, failed_attempts, locked_until_ticks, created_at, updated_at";
+        "id, username, display_name, roles, scope, disabled, failed_attempts, locked_until_ticks, created_at, updated_at, security_stamp";
 
     private const string KeyPrefix = "argus_";
 
@@ -79,10 +79,22 @@ public sealed partial class ArgusStore
     public Task<User> SetUserRolesAsync(string username, IReadOnlyCollection<Role> roles, CancellationToken ct = default) =>
         UpdateUserAsync(username, "roles = @v", AccessCodec.Roles(roles), ct);
 
-    public Task<User> SetUserPasswordAsync(string username, string password, Argon2Parameters? hashing = null, CancellationToken ct = default)
+    public Task<User> SetUserScopeAsync(string username, Scope scope, CancellationToken ct = default) =>
+        UpdateUserAsync(username, $"scope = {_dialect.Json("@v")}", AccessCodec.ScopeJson(scope), ct);
+
+    /// <summary>
+    /// Sets a password and clears a lockout; with <paramref name="revokeKeys"/> every API key of the user is revoked in
+    /// the same transaction (a password change after a suspected compromise must not leave a key working).
+    /// </summary>
+    public Task<User> SetUserPasswordAsync(string username, string password, Argon2Parameters? hashing = null, bool revokeKeys = false, CancellationToken ct = default)
     {
         PasswordHasher.RequireStrong(password);
-        return UpdateUserAsync(username, "password_hash = @v, failed_attempts = 0, locked_until_ticks = NULL", PasswordHasher.Hash(password, hashing), ct);
+        return UpdateUserAsync(
+            username,
+            "password_hash = @v, failed_attempts = 0, locked_until_ticks = NULL",
+            PasswordHasher.Hash(password, hashing),
+            revokeKeys ? "UPDATE api_keys SET revoked = 1 WHERE user_id = (SELECT id FROM users WHERE username = @u)" : null,
+            ct);
     }
 
     /// <summary>
@@ -98,7 +110,7 @@ public sealed partial class ArgusStore
                 await using var command = connection.Command(transaction, $"SELECT {UserColumns}, password_hash FROM users WHERE username = @u");
                 command.Add("u", username);
                 await using var reader = await command.ExecuteReaderAsync(ct);
-                return await reader.ReadAsync(ct) ? (ReadUser(reader), reader.GetString(10)) : null;
+                return await reader.ReadAsync(ct) ? (ReadUser(reader), reader.GetString(11)) : null;
             },
             ct);
         var now = _time.GetUtcNow();
@@ -110,6 +122,8 @@ public sealed partial class ArgusStore
 
         if (f.User.LockedUntil is { } until && until > now)
         {
+            // Verified against nothing, so that a locked account takes as long to refuse as a wrong password.
+            PasswordHasher.Verify(password, DummyHash.Value);
             return new LoginOutcome(LoginStatus.Locked, username, null, f.User.FailedAttempts, until);
         }
 
@@ -124,7 +138,7 @@ public sealed partial class ArgusStore
                     await reset.ExecuteNonQueryAsync(ct);
                     return f.User.Disabled
                         ? new LoginOutcome(LoginStatus.Disabled, username, null)
-                        : new LoginOutcome(LoginStatus.Ok, username, f.User.ToPrincipal());
+                        : new LoginOutcome(LoginStatus.Ok, username, f.User.ToPrincipal(), SecurityStamp: f.User.SecurityStamp);
                 }
 
                 // Count in SQL so that concurrent failures are all counted.
@@ -146,10 +160,54 @@ public sealed partial class ArgusStore
     }
 
     /// <summary>Creates an API key for <paramref name="username"/>, optionally narrowed to <paramref name="scope"/>; the token is returned once.</summary>
-    public Task<CreatedApiKey> CreateApiKeyAsync(string username, Scope? scope = null, CancellationToken ct = default)
+    public Task<CreatedApiKey> CreateApiKeyAsync(string username, Scope? scope = null, CancellationToken ct = default) =>
+        InsertApiKeyAsync(username, scope, pending: false, createdBy: username, ct);
+
+    /// <summary>
+    /// A key prepared by <paramref name="createdBy"/> for <paramref name="username"/> that acts for nobody until its user
+    /// claims it (<see cref="ClaimApiKeyAsync"/>): its stored secret is the hash of a token nobody was ever given.
+    /// </summary>
+    public async Task<ApiKey> CreatePendingApiKeyAsync(string username, Scope? scope, string createdBy, CancellationToken ct = default) =>
+        (await InsertApiKeyAsync(username, scope, pending: true, createdBy, ct)).Key;
+
+    /// <summary>
+    /// Turns the pending key <paramref name="keyId"/> of <paramref name="username"/> into a working key with a fresh
+    /// token, returned once (<c>key.not_found</c> for another user's key, <c>key.not_pending</c> when already claimed or revoked).
+    /// </summary>
+    public Task<CreatedApiKey> ClaimApiKeyAsync(long keyId, string username, CancellationToken ct = default)
     {
-        var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var token = $"{KeyPrefix}{prefix}_{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_')}";
+        var (prefix, token) = NewToken();
+        return WriteAsync(
+            async (connection, transaction, _) =>
+            {
+                var key = await FindKeyAsync(connection, transaction, keyId, ct);
+                if (key is null || key.Username != username)
+                {
+                    throw new ArgusException("key.not_found", $"You have no API key with id {keyId}.");
+                }
+
+                if (!key.Pending || key.Revoked)
+                {
+                    throw new ArgusException("key.not_pending", $"API key {keyId} is {(key.Revoked ? "revoked" : "already claimed")}: only a pending key can be claimed.");
+                }
+
+                await using (var update = connection.Command(transaction, "UPDATE api_keys SET pending = 0, prefix = @p, secret_sha256 = @s WHERE id = @id AND pending = 1"))
+                {
+                    update.Add("p", prefix).Add("s", Sha256(token)).Add("id", keyId);
+                    if (await update.ExecuteNonQueryAsync(ct) != 1)
+                    {
+                        throw new ArgusException("key.not_pending", $"API key {keyId} was claimed at the same time by another request.");
+                    }
+                }
+
+                return new CreatedApiKey((await FindKeyAsync(connection, transaction, keyId, ct))!, token);
+            },
+            ct);
+    }
+
+    private Task<CreatedApiKey> InsertApiKeyAsync(string username, Scope? scope, bool pending, string createdBy, CancellationToken ct)
+    {
+        var (prefix, token) = NewToken();
         var now = _time.GetUtcNow();
         return WriteAsync(
             async (connection, transaction, _) =>
@@ -157,12 +215,31 @@ public sealed partial class ArgusStore
                 var user = await FindUserAsync(connection, transaction, username, ct) ?? throw UserNotFound(username);
                 await using var insert = connection.Command(
                     transaction,
-                    $"INSERT INTO api_keys (user_id, prefix, secret_sha256, scope, created_at) VALUES (@u, @p, @s, {_dialect.Json("@scope")}, @t) RETURNING id");
-                insert.Add("u", user.Id).Add("p", prefix).Add("s", Sha256(token)).Add("scope", scope is null ? null : AccessCodec.ScopeJson(scope)).Add("t", now);
+                    $"INSERT INTO api_keys (user_id, prefix, secret_sha256, scope, created_at, pending, created_by) VALUES (@u, @p, @s, {_dialect.Json("@scope")}, @t, @pending, @by) RETURNING id");
+                insert.Add("u", user.Id).Add("p", prefix).Add("s", Sha256(token)).Add("scope", scope is null ? null : AccessCodec.ScopeJson(scope)).Add("t", now)
+                    .Add("pending", pending ? 1 : 0).Add("by", createdBy);
                 var id = await insert.ScalarInt64Async(ct);
-                return new CreatedApiKey(new ApiKey(id, user.Id, user.Username, prefix, scope, false, now, null), token);
+                return new CreatedApiKey(new ApiKey(id, user.Id, user.Username, prefix, scope, false, now, null, pending, createdBy), pending ? "" : token);
             },
             ct);
+    }
+
+    private static (string Prefix, string Token) NewToken()
+    {
+        var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        return (prefix, $"{KeyPrefix}{prefix}_{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_')}");
+    }
+
+    /// <summary>The key with this id, or null.</summary>
+    public Task<ApiKey?> GetApiKeyAsync(long keyId, CancellationToken ct = default) =>
+        ReadAsync((connection, transaction, ct) => FindKeyAsync(connection, transaction, keyId, ct), ct);
+
+    private static async Task<ApiKey?> FindKeyAsync(DbConnection connection, DbTransaction transaction, long keyId, CancellationToken ct)
+    {
+        await using var read = connection.Command(transaction, $"{KeyColumns} WHERE k.id = @id");
+        read.Add("id", keyId);
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadKey(reader) : null;
     }
 
     public Task<IReadOnlyList<ApiKey>> ListApiKeysAsync(string username, CancellationToken ct = default) =>
@@ -226,7 +303,7 @@ public sealed partial class ArgusStore
                     }
                 }
 
-                if (found is not { } f || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(f.Secret), Encoding.ASCII.GetBytes(Sha256(token))))
+                if (found is not { } f || f.Key.Pending || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(f.Secret), Encoding.ASCII.GetBytes(Sha256(token))))
                 {
                     return new LoginOutcome(LoginStatus.UnknownUser, $"key:{prefix}", null);
                 }
@@ -260,7 +337,7 @@ public sealed partial class ArgusStore
     }
 
     private const string KeyColumns =
-        "SELECT k.id, k.user_id, u.username, k.prefix, k.scope, k.revoked, k.created_at, k.last_used_at, k.secret_sha256 FROM api_keys k JOIN users u ON u.id = k.user_id";
+        "SELECT k.id, k.user_id, u.username, k.prefix, k.scope, k.revoked, k.created_at, k.last_used_at, k.secret_sha256, k.pending, k.created_by FROM api_keys k JOIN users u ON u.id = k.user_id";
 
     private async Task<User> InsertUserAsync(DbConnection connection, DbTransaction transaction, NewUser user, string hash, CancellationToken ct)
     {
@@ -276,7 +353,7 @@ public sealed partial class ArgusStore
         try
         {
             var id = await insert.ScalarInt64Async(ct);
-            return new User(id, user.Username, user.DisplayName, user.Roles.ToHashSet(), user.Scope, false, 0, null, now, now);
+            return new User(id, user.Username, user.DisplayName, user.Roles.ToHashSet(), user.Scope, false, 0, null, now, now, 0);
         }
         catch (DbException e) when (_dialect.IsUniqueViolation(e))
         {
@@ -284,17 +361,32 @@ public sealed partial class ArgusStore
         }
     }
 
+    /// <summary>
+    /// Every change to a user's standing (enabled, roles, scope, password) moves its security stamp on: sessions opened
+    /// under an older stamp end at their next request, in this process or any other sharing the store.
+    /// </summary>
     private Task<User> UpdateUserAsync(string username, string assignment, object value, CancellationToken ct) =>
+        UpdateUserAsync(username, assignment, value, null, ct);
+
+    /// <summary>As the other overload, also running <paramref name="alsoSql"/> (parameter <c>@u</c>: the username) in the same transaction.</summary>
+    private Task<User> UpdateUserAsync(string username, string assignment, object value, string? alsoSql, CancellationToken ct) =>
         WriteAsync(
             async (connection, transaction, _) =>
             {
-                await using (var update = connection.Command(transaction, $"UPDATE users SET {assignment}, updated_at = @t WHERE username = @u"))
+                await using (var update = connection.Command(transaction, $"UPDATE users SET {assignment}, security_stamp = security_stamp + 1, updated_at = @t WHERE username = @u"))
                 {
                     update.Add("v", value).Add("t", _time.GetUtcNow()).Add("u", username);
                     if (await update.ExecuteNonQueryAsync(ct) == 0)
                     {
                         throw UserNotFound(username);
                     }
+                }
+
+                if (alsoSql is not null)
+                {
+                    await using var also = connection.Command(transaction, alsoSql);
+                    also.Add("u", username);
+                    await also.ExecuteNonQueryAsync(ct);
                 }
 
                 return (await FindUserAsync(connection, transaction, username, ct))!;
@@ -319,7 +411,8 @@ public sealed partial class ArgusStore
         Convert.ToInt32(r.GetValue(6)),
         r.IsDBNull(7) ? null : new DateTimeOffset(r.GetInt64(7), TimeSpan.Zero),
         r.GetTimestamp(8),
-        r.GetTimestamp(9));
+        r.GetTimestamp(9),
+        Convert.ToInt64(r.GetValue(10)));
 
     private static ApiKey ReadKey(DbDataReader r) => new(
         r.GetInt64(0),
@@ -329,7 +422,9 @@ public sealed partial class ArgusStore
         r.IsDBNull(4) ? null : AccessCodec.ParseScope(r.GetString(4)),
         Convert.ToInt64(r.GetValue(5)) != 0,
         r.GetTimestamp(6),
-        r.IsDBNull(7) ? null : r.GetTimestamp(7));
+        r.IsDBNull(7) ? null : r.GetTimestamp(7),
+        Convert.ToInt64(r.GetValue(9)) != 0,
+        r.IsDBNull(10) ? null : r.GetString(10));
 
     private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

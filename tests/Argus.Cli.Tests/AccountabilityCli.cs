@@ -24,12 +24,17 @@ internal sealed class AccountabilityCli : IDisposable
 
     public void Dispose() => Data.Dispose();
 
-    /// <summary>Bootstraps the administrator and adds users (username, roles, watchlists) with <see cref="Password"/>.</summary>
+    /// <summary>
+    /// Bootstraps the administrator, adds a second administrator <c>admin2</c> (operational roles need two), and adds
+    /// users (username, roles, watchlists) with <see cref="Password"/>, their role grants approved by <c>admin2</c>.
+    /// </summary>
     public async Task SetUpAsync(params (string Name, string Roles, string Watchlists)[] users)
     {
         var (code, stdout, stderr) = await RunAsync(null, "user", "bootstrap");
         Assert.True(code == 0, stderr);
         AdminPassword = stdout.Split('\n').Single(l => l.StartsWith("password: ", StringComparison.Ordinal))["password: ".Length..].Trim();
+        var second = await AsAdminAsync("user", "add", "admin2", "--role", "administrator", "--sites", "*", "--watchlists", "*");
+        Assert.True(second.Code == 0, second.Stderr);
 
         // The tests read the audit log as this auditor: reading it is the auditor's alone.
         foreach (var (name, roles, watchlists) in users.Prepend(("auditor", "auditor", "*")))
@@ -41,8 +46,20 @@ internal sealed class AccountabilityCli : IDisposable
                 args.Add(role);
             }
 
-            var added = await AsAdminAsync([.. args]);
-            Assert.True(added.Code == 0, added.Stderr);
+            await AddUserAsync([.. args]);
+        }
+    }
+
+    /// <summary>Runs <c>user add</c> (or <c>user role</c>) as admin and has admin2 approve the role grant it requested, if any.</summary>
+    public async Task AddUserAsync(params string[] args)
+    {
+        var added = await AsAdminAsync(args);
+        Assert.True(added.Code == 0, added.Stderr);
+        if (added.Stdout.Split('\n').FirstOrDefault(l => l.StartsWith("role grant #", StringComparison.Ordinal)) is { } line)
+        {
+            var id = line["role grant #".Length..].Split(' ')[0];
+            var approved = await AsAsync("admin2", "user", "grant", "approve", id, "--reason", "test set-up");
+            Assert.True(approved.Code == 0, approved.Stderr);
         }
     }
 

@@ -43,7 +43,7 @@ public sealed class PostgresCliTests : IAsyncLifetime, IDisposable
             await _cli.RunAsync(wrong, "--user", "ann", "user", "list");
         }
 
-        Assert.Contains("is locked", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("Wrong username or password", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal); // locked, not said
         var created = await _cli.AsAdminAsync("user", "key", "create", "admin");
         var token = created.Stdout.Split('\n').Single(l => l.StartsWith("token: ", StringComparison.Ordinal))["token: ".Length..].Trim();
         Assert.Equal(0, (await _cli.RunAsync(new Dictionary<string, string?> { ["ARGUS_API_KEY"] = token }, "user", "list")).Code);

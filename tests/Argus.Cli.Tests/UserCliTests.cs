@@ -16,17 +16,26 @@ public sealed class UserCliTests : IDisposable
         Assert.Contains("bootstrap runs only on an empty store", again.Stderr, StringComparison.Ordinal);
 
         var users = (await _cli.JsonAsync("admin", "user", "list", "--json")).GetProperty("users").EnumerateArray().ToArray();
-        Assert.Equal(["admin", "ann", "auditor", "sam"], users.Select(u => u.GetProperty("username").GetString()));
-        Assert.Equal("wanted", users[1].GetProperty("scope").GetProperty("watchlists")[0].GetString());
+        Assert.Equal(["admin", "admin2", "ann", "auditor", "sam"], users.Select(u => u.GetProperty("username").GetString()));
+        Assert.Equal("wanted", users[2].GetProperty("scope").GetProperty("watchlists")[0].GetString());
 
-        Assert.Equal(0, (await _cli.AsAdminAsync("user", "role", "ann", "--add", "approver", "--remove", "investigator")).Code);
+        // The removal applies at once; the operational role waits for the second administrator.
+        var role = await _cli.AsAdminAsync("user", "role", "ann", "--add", "approver", "--remove", "investigator");
+        Assert.Equal(0, role.Code);
+        Assert.Contains("user 'ann': no roles", role.Stdout, StringComparison.Ordinal);
+        var grant = role.Stdout.Split('\n').Single(l => l.StartsWith("role grant #", StringComparison.Ordinal))["role grant #".Length..].Split(' ')[0];
+        Assert.Contains("A role grant needs a second administrator", (await _cli.AsAdminAsync("user", "grant", "approve", grant)).Stderr, StringComparison.Ordinal);
+        Assert.Contains($"#{grant}", (await _cli.AsAsync("admin2", "user", "grant", "list")).Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, (await _cli.AsAsync("admin2", "user", "grant", "approve", grant, "--reason", "promoted")).Code);
         users = (await _cli.JsonAsync("admin", "user", "list", "--json")).GetProperty("users").EnumerateArray().ToArray();
-        Assert.Equal("approver", users[1].GetProperty("roles")[0].GetString());
+        Assert.Equal("approver", users[2].GetProperty("roles")[0].GetString());
+        Assert.Contains("may not also hold", (await _cli.AsAdminAsync("user", "role", "admin", "--add", "auditor")).Stderr, StringComparison.Ordinal);
 
         var audit = await _cli.AuditAsync();
         var actions = audit.Where(r => r.GetProperty("outcome").GetString() == "ok").Select(r => r.GetProperty("action").GetString()).ToArray();
         Assert.Contains("user.bootstrapped", actions);
-        Assert.Equal(3, actions.Count(a => a == "user.created")); // with the tests' auditor
+        Assert.Equal(4, actions.Count(a => a == "user.created")); // with the tests' auditor and second administrator
+        Assert.Contains("grant.approved", actions);
         Assert.Contains("user.roles_changed", actions);
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "user.bootstrap" && r.GetProperty("outcome").GetString() == "refused");
         Assert.DoesNotContain(AccountabilityCli.Password, string.Join("", audit.Select(r => r.ToString())), StringComparison.Ordinal);
@@ -67,10 +76,11 @@ public sealed class UserCliTests : IDisposable
             Assert.Contains("Wrong username or password", r.Stderr, StringComparison.Ordinal);
         }
 
+        // Locked: the same answer as a wrong password (no account enumeration); the audit says "Locked".
         var fifth = await _cli.RunAsync(wrong, "--user", "ann", "user", "list");
-        Assert.Contains("locked after repeated failed logins", fifth.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Wrong username or password", fifth.Stderr, StringComparison.Ordinal);
         var locked = await _cli.AsAsync("ann", "user", "list");
-        Assert.Contains("is locked", locked.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Wrong username or password", locked.Stderr, StringComparison.Ordinal);
 
         var logins = (await _cli.AuditAsync()).Where(r => r.GetProperty("action").GetString() == "auth.login" && r.GetProperty("actor").GetString() == "ann").ToArray();
         Assert.Equal(["WrongPassword", "WrongPassword", "WrongPassword", "WrongPassword", "Locked", "Locked"], logins.Select(r => r.GetProperty("details").GetProperty("status").GetString()));
@@ -78,14 +88,14 @@ public sealed class UserCliTests : IDisposable
 
         // The lockout ends on its own after 15 minutes.
         _cli.Time.Advance(TimeSpan.FromMinutes(14));
-        Assert.Contains("is locked", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("Wrong username or password", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal);
         _cli.Time.Advance(TimeSpan.FromMinutes(1));
         Assert.Contains("may not manage users", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal); // logged in
 
         Assert.Contains("no user named 'nobody'", (await _cli.AsAdminAsync("user", "disable", "nobody")).Stderr, StringComparison.Ordinal);
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "add", "bob", "--role", "auditor")).Code);
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "disable", "bob")).Code);
-        Assert.Contains("'bob' is disabled", (await _cli.AsAsync("bob", "user", "list")).Stderr, StringComparison.Ordinal);
+        Assert.Contains("Wrong username or password", (await _cli.AsAsync("bob", "user", "list")).Stderr, StringComparison.Ordinal); // disabled, not said
 
         // An administrator resets ann's password, which also lifts her lockout.
         var reset = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = _cli.AdminPassword, ["ARGUS_NEW_PASSWORD"] = "a brand new passphrase" };
@@ -99,8 +109,14 @@ public sealed class UserCliTests : IDisposable
     public async Task Api_keys_act_for_their_user_until_revoked_and_the_token_is_shown_once()
     {
         await _cli.SetUpAsync(("ops", "administrator", "*"));
-        var created = await _cli.AsAdminAsync("user", "key", "create", "ops");
-        Assert.Equal(0, created.Code);
+        // An administrator prepares a key for ops: no token for the administrator; ops claims it with their own password.
+        var prepared = await _cli.AsAdminAsync("user", "key", "create", "ops");
+        Assert.Equal(0, prepared.Code);
+        Assert.DoesNotContain("token:", prepared.Stdout, StringComparison.Ordinal);
+        Assert.Contains("pending", (await _cli.AsAdminAsync("user", "key", "list", "ops")).Stdout, StringComparison.Ordinal);
+        Assert.Contains("You have no API key with id 1", (await _cli.AsAdminAsync("user", "key", "claim", "1")).Stderr, StringComparison.Ordinal);
+        var created = await _cli.AsAsync("ops", "user", "key", "claim", "1");
+        Assert.True(created.Code == 0, created.Stderr);
         var token = created.Stdout.Split('\n').Single(l => l.StartsWith("token: ", StringComparison.Ordinal))["token: ".Length..].Trim();
         var withKey = new Dictionary<string, string?> { ["ARGUS_API_KEY"] = token };
         Assert.Equal(0, (await _cli.RunAsync(withKey, "user", "list")).Code);
@@ -115,10 +131,12 @@ public sealed class UserCliTests : IDisposable
         Assert.Contains("no API key with id 9", (await _cli.AsAdminAsync("user", "key", "revoke", "9")).Stderr, StringComparison.Ordinal);
 
         Assert.Equal(0, (await _cli.AsAdminAsync("user", "disable", "ops")).Code);
+        Assert.Equal(0, (await _cli.AsAdminAsync("user", "disable", "admin2")).Code);
         Assert.Contains("last enabled administrator", (await _cli.AsAdminAsync("user", "disable", "admin")).Stderr, StringComparison.Ordinal);
         Assert.Contains("last enabled administrator", (await _cli.AsAdminAsync("user", "role", "admin", "--remove", "administrator")).Stderr, StringComparison.Ordinal);
         var audit = await _cli.AuditAsync();
-        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "key.created");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "key.prepared");
+        Assert.Contains(audit, r => r.GetProperty("action").GetString() == "key.claimed");
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "key.revoked");
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "user.disabled");
         Assert.Contains(audit, r => r.GetProperty("details").TryGetProperty("status", out var s) && s.GetString() == "RevokedKey");

@@ -55,6 +55,25 @@ public sealed class WatchlistEntryTests
     }
 
     [Fact]
+    public void Neither_the_proposer_nor_an_amender_approves_the_pending_version_even_when_the_amendment_changed_nothing()
+    {
+        var third = People.User("sup3", Role.Approver);
+        var entry = WatchlistEntry.Propose("e1", "wl1", Wanted, "s1", People.Basis(), People.Approver, "new warrant", People.Now);
+        entry.Amend(People.SecondApprover, Wanted, entry.LegalBasis, "looked at it", People.Now);
+        Assert.Equal(new HashSet<string> { "sup1", "sup2" }, entry.PendingAuthors);
+        Assert.Equal("entry.self_approval", Assert.Throws<ArgusException>(() => entry.Approve(People.Approver, "mine", People.Now)).Code);
+        Assert.Equal("entry.self_approval", Assert.Throws<ArgusException>(() => entry.Approve(People.SecondApprover, "amended only", People.Now)).Code);
+        Assert.Equal(2, entry.Versions.Count);
+
+        // After a decision the run starts again: a renewal amended by sup2 may be approved by sup1, not by sup2.
+        entry.Approve(third, "checked", People.Now);
+        entry.Amend(People.SecondApprover, Wanted, entry.LegalBasis with { LegalInstrument = "Arrest warrant W-5531-R" }, "renewed", People.Now);
+        Assert.Equal(new HashSet<string> { "sup2" }, entry.PendingAuthors);
+        entry.Approve(People.Approver, "renewal checked", People.Now);
+        Assert.Equal(EntryState.Active, entry.State);
+    }
+
+    [Fact]
     public void Only_the_approver_role_approves()
     {
         var entry = Propose();

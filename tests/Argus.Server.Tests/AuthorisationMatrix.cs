@@ -34,12 +34,18 @@ internal static class AuthorisationMatrix
         new("POST", "/api/v1/users/{username}/disable", "/api/v1/users/admin/disable", "aud"),
         new("POST", "/api/v1/users/{username}/enable", "/api/v1/users/admin/enable", "aud"),
         new("PUT", "/api/v1/users/{username}/roles", "/api/v1/users/admin/roles", "aud"),
+        new("PUT", "/api/v1/users/{username}/scope", "/api/v1/users/admin/scope", "aud"),
 
         // Your own password needs no role: someone else's is refused by the service (audited) for non-administrators.
         new("PUT", "/api/v1/users/{username}/password", "/api/v1/users/admin/password", "inv", Body: """{"password":"another long password 123"}"""),
         new("GET", "/api/v1/users/{username}/keys", "/api/v1/users/admin/keys", "aud"),
         new("POST", "/api/v1/users/{username}/keys", "/api/v1/users/admin/keys", "aud"),
+        // Keys: your own need no role; someone else's (key 1 is admin's) are refused by the service. Claiming needs only your own password.
         new("DELETE", "/api/v1/keys/{id:long}", "/api/v1/keys/1", "aud"),
+        new("POST", "/api/v1/keys/{id:long}/claim", "/api/v1/keys/1/claim", null),
+        new("GET", "/api/v1/role-grants/", "/api/v1/role-grants", "aud"),
+        new("POST", "/api/v1/role-grants/{id:long}/approve", "/api/v1/role-grants/1/approve", "aud"),
+        new("POST", "/api/v1/role-grants/{id:long}/reject", "/api/v1/role-grants/1/reject", "aud"),
         new("GET", "/api/v1/galleries/", "/api/v1/galleries", "op"),
         new("POST", "/api/v1/galleries/", "/api/v1/galleries", "inv"),
         new("GET", "/api/v1/galleries/{name}", "/api/v1/galleries/customers", "op"),

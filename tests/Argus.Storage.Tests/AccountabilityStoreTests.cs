@@ -116,6 +116,37 @@ public abstract partial class AccountabilityStoreTests : IAsyncLifetime
         Assert.Equal(2, (await store.ListApiKeysAsync("svc")).Count);
         Assert.Equal("user.not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.CreateApiKeyAsync("nobody"))).Code);
     }
+
+    [SkippableFact]
+    [Trait("Category", "Integration")]
+    public async Task Pending_keys_act_for_nobody_until_claimed_and_account_changes_move_the_stamp_and_can_revoke_keys()
+    {
+        await using var store = await OpenStoreAsync();
+        await store.CreateUserAsync(Investigator("svc", "*"), Password, Cheap);
+        await store.CreateUserAsync(Investigator("eve", "*"), Password, Cheap);
+        var pending = await store.CreatePendingApiKeyAsync("svc", null, "admin");
+        Assert.True(pending.Pending);
+        Assert.Equal("admin", (await store.GetApiKeyAsync(pending.Id))!.CreatedBy);
+        Assert.Equal("key.not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.ClaimApiKeyAsync(pending.Id, "eve"))).Code);
+        var claimed = await store.ClaimApiKeyAsync(pending.Id, "svc");
+        Assert.False(claimed.Key.Pending);
+        Assert.Equal(LoginStatus.Ok, (await store.AuthenticateApiKeyAsync(claimed.Token)).Status);
+        Assert.Equal("key.not_pending", (await Assert.ThrowsAsync<ArgusException>(() => store.ClaimApiKeyAsync(pending.Id, "svc"))).Code);
+
+        var stamp = (await store.GetUserAsync("svc"))!.SecurityStamp;
+        Assert.True((await store.SetUserScopeAsync("svc", Scope.Nothing)).SecurityStamp > stamp);
+        var changed = await store.SetUserPasswordAsync("svc", "another long password", Cheap, revokeKeys: true);
+        Assert.True(changed.SecurityStamp > stamp + 1);
+        Assert.Equal(LoginStatus.RevokedKey, (await store.AuthenticateApiKeyAsync(claimed.Token)).Status);
+
+        // A role grant changes nothing until decided, and only once.
+        var grant = await store.CreateRoleGrantAsync("eve", [Role.Approver], "admin");
+        Assert.Equal([Role.Investigator], (await store.GetUserAsync("eve"))!.Roles);
+        var (decided, eve) = await store.DecideRoleGrantAsync(grant.Id, approve: true, "admin2", "ok", (_, _) => { });
+        Assert.Equal(RoleGrantState.Approved, decided.State);
+        Assert.Contains(Role.Approver, eve.Roles);
+        Assert.Equal("grant.not_pending", (await Assert.ThrowsAsync<ArgusException>(() => store.DecideRoleGrantAsync(grant.Id, true, "admin2", null, (_, _) => { }))).Code);
+    }
 }
 
 public sealed class PasswordHasherTests

@@ -92,6 +92,11 @@ public abstract partial class AccountabilityStoreTests
         Assert.Equal("access.denied", Refused(() => WatchlistEntry.Propose("x", w.Name, w.Policy, "1", Basis(), outOfScope, "r", now)));
 
         var stored = await store.AddEntryAsync(w, subject, WatchlistEntry.Propose("x", w.Name, w.Policy, "1", Basis(), Ann, "r", now));
+
+        // A proposed (or active) entry holds its subject: erasure is refused in its own transaction and nothing goes.
+        Assert.Equal("subject.in_watchlist", (await Assert.ThrowsAsync<ArgusException>(() => store.DeleteSubjectAsync(subject))).Code);
+        Assert.NotNull(await store.GetSubjectAsync(subject));
+        Assert.Single(await store.ListEntriesAsync(w.Id));
         var operatorRole = new Principal("olly", "olly", new HashSet<Role> { Role.Operator }, Scope.Everything);
         Assert.Equal("access.denied", (await Assert.ThrowsAsync<ArgusException>(() => store.ChangeEntryAsync(stored.Id, e => e.Entry.Approve(operatorRole, "r", now)))).Code);
         Assert.Equal("entry.not_found", (await Assert.ThrowsAsync<ArgusException>(() => store.ChangeEntryAsync(999, e => e.Entry.Approve(Sam, "r", now)))).Code);

@@ -17,11 +17,21 @@ public sealed class AuthenticationService(OperationContext context)
     public const string LockoutFailuresVariable = "ARGUS_LOCKOUT_FAILURES";
     public const string LockoutMinutesVariable = "ARGUS_LOCKOUT_MINUTES";
 
-    /// <summary>The principal for a password, or <c>auth.failed</c>, <c>auth.locked</c>, <c>auth.disabled</c>.</summary>
-    public async Task<Principal> LoginAsync(string username, string password, CancellationToken ct, string method = "password") =>
-        await CompleteAsync(await context.Store.LoginAsync(username, password, Lockout(), ct), method, ct);
+    /// <summary>The one answer to every failed password login: unknown user, wrong password, locked or disabled account.</summary>
+    public const string WrongCredentials = "Wrong username or password.";
 
-    /// <summary>The principal an API key acts for, or <c>auth.failed</c>, <c>auth.disabled</c>, <c>auth.key_revoked</c>.</summary>
+    /// <summary>The principal for a password, or <c>auth.failed</c> (unknown user, wrong password, locked or disabled: indistinguishable).</summary>
+    public async Task<Principal> LoginAsync(string username, string password, CancellationToken ct, string method = "password") =>
+        (await LoginWithStampAsync(username, password, ct, method)).Principal;
+
+    /// <summary>As <see cref="LoginAsync"/>, with the user's security stamp at the moment the password was checked (a session keeps it).</summary>
+    public async Task<(Principal Principal, long SecurityStamp)> LoginWithStampAsync(string username, string password, CancellationToken ct, string method = "password")
+    {
+        var outcome = await context.Store.LoginAsync(username, password, Lockout(), ct);
+        return (await CompleteAsync(outcome, method, ct), outcome.SecurityStamp);
+    }
+
+    /// <summary>The principal an API key acts for, or <c>auth.failed</c> (unknown key or disabled user), <c>auth.key_revoked</c>.</summary>
     public async Task<Principal> AuthenticateApiKeyAsync(string token, CancellationToken ct) =>
         await CompleteAsync(await context.Store.AuthenticateApiKeyAsync(token, ct), "api_key", ct);
 
@@ -69,20 +79,15 @@ public sealed class AuthenticationService(OperationContext context)
             return outcome.Principal!;
         }
 
-        var code = outcome.Status switch
-        {
-            LoginStatus.Locked => "auth.locked",
-            LoginStatus.Disabled => "auth.disabled",
-            LoginStatus.RevokedKey => "auth.key_revoked",
-            _ => "auth.failed",
-        };
+        // Locked and disabled accounts answer exactly as a wrong password does (same code, status and text), so a caller
+        // cannot learn which usernames exist, are locked or are disabled; the audit record above keeps the truth.
+        // A revoked key says so: only the holder of the key's secret can see it.
         await context.AuditAsync(new AuditEvent(outcome.Username, LoginAction, $"user:{outcome.Username}", "refused", details), ct);
-        throw new ArgusException(code, outcome.Status switch
+        if (outcome.Status == LoginStatus.RevokedKey)
         {
-            LoginStatus.Locked => $"Account '{outcome.Username}' is locked after repeated failed logins until {outcome.LockedUntil:yyyy-MM-dd HH:mm} UTC.",
-            LoginStatus.Disabled => $"Account '{outcome.Username}' is disabled.",
-            LoginStatus.RevokedKey => "This API key has been revoked.",
-            _ => method == "api_key" ? "Unknown API key." : "Wrong username or password.",
-        });
+            throw new ArgusException("auth.key_revoked", "This API key has been revoked.");
+        }
+
+        throw new ArgusException("auth.failed", method == "api_key" ? "Unknown API key." : WrongCredentials);
     }
 }

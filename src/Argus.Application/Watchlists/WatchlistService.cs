@@ -106,6 +106,11 @@ public sealed class WatchlistService(OperationContext context)
                 throw new ArgusException("subject.ambiguous", $"{existing.Count} subjects have the reference '{reference}'.");
             }
 
+            if (existing.Count == 1)
+            {
+                await RequireSubjectInScopeAsync(actor, existing[0].Id, reference, ct);
+            }
+
             // The subject (when new), its templates, the entry and the audit record commit in one transaction.
             var subjectId = existing.Count == 1 ? existing[0].Id : 0;
             var newSubject = existing.Count == 1 ? null : new NewSubject(p.SubjectName ?? reference, ExternalReference: reference);
@@ -198,6 +203,27 @@ public sealed class WatchlistService(OperationContext context)
         });
         await context.AuditAsync(AuditEvent.Ok(actor.Id, "entry.history", $"entry:{stored.Id}"), ct);
         return stored;
+    }
+
+    /// <summary>
+    /// A proposal may add photos to an existing subject only when everything that subject is held in lies within the
+    /// proposer's scope: watchlists the proposer may propose to, and no other gallery (consenting customers are not
+    /// suspects). Otherwise a reference typed into one watchlist would attach a photo to a person of another
+    /// (<c>subject.out_of_scope</c>).
+    /// </summary>
+    private async Task RequireSubjectInScopeAsync(Principal actor, long subjectId, string reference, CancellationToken ct)
+    {
+        var (galleries, watchlists) = await context.Store.GetSubjectHoldingsAsync(subjectId, ct);
+        var prefix = Storage.Watchlist.GalleryName("");
+        var outside = watchlists.Where(w => !actor.Scope.CoversWatchlist(w))
+            .Concat(galleries.Where(g => !g.StartsWith(prefix, StringComparison.Ordinal) || !actor.Scope.CoversWatchlist(g[prefix.Length..])))
+            .Any();
+        if (outside)
+        {
+            throw new ArgusException(
+                "subject.out_of_scope",
+                $"The subject with reference '{reference}' is held outside your scope: use a reference of your own for this person.");
+        }
     }
 
     /// <summary>Reading entries needs a role that works with them (or the auditor's) and the watchlist in scope.</summary>

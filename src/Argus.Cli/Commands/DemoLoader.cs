@@ -61,6 +61,11 @@ internal static class DemoLoader
         var passwords = new Dictionary<string, string>(StringComparer.Ordinal) { ["admin"] = await auth.BootstrapAsync("argus-demo", "admin", ct) };
         var admin = await auth.LoginAsync("admin", passwords["admin"], ct);
         var users = new UserService(ops);
+
+        // Operational roles need a second administrator's approval: the demonstration has two administrators.
+        passwords["ada"] = PasswordHasher.Generate();
+        await users.CreateAsync(admin, "ada", "Ada (second administrator, demo)", ["administrator"], Scope.Everything, () => passwords["ada"], ct);
+        var ada = await auth.LoginAsync("ada", passwords["ada"], ct);
         foreach (var (name, display, role, scope) in new[]
         {
             ("alex", "Alex (approver, demo)", "approver", Scope.Everything),
@@ -69,7 +74,8 @@ internal static class DemoLoader
         })
         {
             passwords[name] = PasswordHasher.Generate();
-            await users.CreateAsync(admin, name, display, [role], scope, () => passwords[name], ct);
+            var created = await users.CreateAsync(admin, name, display, [role], scope, () => passwords[name], ct);
+            await users.DecideGrantAsync(ada, created.PendingGrant!.Id, approve: true, "demonstration account", ct);
         }
 
         var ivy = await auth.LoginAsync("ivy", passwords["ivy"], ct);
@@ -120,6 +126,7 @@ internal static class DemoLoader
               olly   {passwords["olly"]}   operator at site '{Site}': alert wall (first of two confirmations)
               ivy    {passwords["ivy"]}   investigator: propose entries, search
               admin  {passwords["admin"]}   administrator: cameras, users, watchlists
+              ada    {passwords["ada"]}   second administrator: approves the role grants admin requests
 
             """);
         return ArgusCli.Ok;

@@ -14,7 +14,7 @@ internal static class Identity
     public const string PasswordVariable = "ARGUS_PASSWORD";
     public const string ApiKeyVariable = "ARGUS_API_KEY";
 
-    /// <summary>The authenticated principal, or <c>auth.required</c>, <c>auth.failed</c>, <c>auth.locked</c>, <c>auth.disabled</c>, <c>auth.key_revoked</c>.</summary>
+    /// <summary>The authenticated principal, or <c>auth.required</c>, <c>auth.failed</c> (also for locked or disabled accounts), <c>auth.key_revoked</c>.</summary>
     public static async Task<Principal> RequireAsync(CliHost host, ArgusStore store, ParseResult parse, CancellationToken ct)
     {
         var auth = new AuthenticationService(host.Operations(store));

@@ -60,6 +60,13 @@ public static class RoleCapabilities
 
     public static IReadOnlyList<Capability> Of(Role role) => Map[role];
 
+    /// <summary>
+    /// Every role but administrator acts on people's data or on the field (search, approve, review, enrol, audit,
+    /// verify). Administrators manage accounts and may neither hold one of these nor give one without a second
+    /// administrator's approval.
+    /// </summary>
+    public static bool IsOperational(Role role) => role != Role.Administrator;
+
     public static bool Grants(IEnumerable<Role> roles, Capability capability) => roles.Any(r => Map[r].Contains(capability));
 }
 

@@ -47,6 +47,25 @@ public sealed class WatchlistEntry
     /// <summary>Who proposed the current version (the approver must be someone else).</summary>
     public string ProposedBy { get; private set; }
 
+    /// <summary>
+    /// Everyone who proposed or changed the version now awaiting approval: the authors of the trailing run of proposed
+    /// versions (a proposal and every amendment since the last decision). None of them may approve it, so that
+    /// "A proposes, B amends nothing, A approves" is still two people's work, not one.
+    /// </summary>
+    public IReadOnlySet<string> PendingAuthors
+    {
+        get
+        {
+            var authors = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = _versions.Count - 1; i >= 0 && _versions[i].State == EntryState.Proposed; i--)
+            {
+                authors.Add(_versions[i].By);
+            }
+
+            return authors;
+        }
+    }
+
     public IReadOnlyList<EntryVersion> Versions => _versions;
 
     public EntryVersion Current => _versions[^1];
@@ -84,9 +103,10 @@ public sealed class WatchlistEntry
     {
         AccessPolicy.DemandWatchlist(approver, Capability.ApproveEntry, WatchlistId);
         RequireState(EntryState.Proposed, "approved");
-        if (approver.Id == ProposedBy)
+        if (approver.Id == ProposedBy || PendingAuthors.Contains(approver.Id))
         {
-            throw new ArgusException("entry.self_approval", "Nobody may approve an entry they proposed: a second person with the approver role must approve it.");
+            throw new ArgusException(
+                "entry.self_approval", "Nobody may approve an entry they proposed or amended: a second person with the approver role who did neither must approve this version.");
         }
 
         if (LegalBasis.Expiry <= now)

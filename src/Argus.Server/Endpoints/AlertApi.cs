@@ -25,7 +25,8 @@ public sealed record AlertDto(
 /// <c>GET /api/v1/alerts/stream</c>: server-sent events relaying the in-process <see cref="AlertStream"/>, only alerts
 /// of cameras at sites in the caller's scope (a camera without a site only to users scoped to all sites). Events:
 /// <c>alert</c> (id = alert id, data = <see cref="AlertDto"/> JSON), <c>lost</c> (data <c>{"lost":N}</c>: alerts
-/// dropped because this client was too slow), <c>heartbeat</c> every 15 s. Ends at shutdown.
+/// dropped because this client was too slow), <c>heartbeat</c> every 15 s. Ends at shutdown, and at once when the
+/// account behind it is disabled, loses a role or scope, or changes its password.
 /// </summary>
 internal static class AlertApi
 {
@@ -48,11 +49,17 @@ internal static class AlertApi
     }
 
     private static async Task StreamAsync(
-        HttpContext http, ArgusRuntime runtime, AlertStream stream, IHostApplicationLifetime lifetime, IOptions<JsonOptions> json, ILogger<AlertStream> logger)
+        HttpContext http, ArgusRuntime runtime, AlertStream stream, SessionStore sessions, IHostApplicationLifetime lifetime, IOptions<JsonOptions> json, ILogger<AlertStream> logger)
     {
         var actor = http.Actor();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+
+        // The stream lives as long as the account stays as it was: a change made in this process (disabled, a role or
+        // scope taken away, a new password) cancels it at once; one made by another process (the CLI) moves the
+        // user's security stamp, which is checked before every alert and every heartbeat.
+        var stamp = http.ArgusSession()?.Stamp ?? (await runtime.Store.GetUserAsync(actor.Id, http.RequestAborted))?.SecurityStamp ?? -1;
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping, sessions.Watch(actor.Id));
         var ct = cts.Token;
+        var endedBy = "client";
         var id = Guid.NewGuid().ToString("N")[..12];
         await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "alerts.stream_opened", $"stream:{id}"), ct);
         Log.StreamOpened(logger, id);
@@ -82,6 +89,12 @@ internal static class AlertApi
                         break;
                     }
 
+                    if (!await StillEntitledAsync(runtime, actor, stamp, ct))
+                    {
+                        endedBy = "account_changed";
+                        break;
+                    }
+
                     await WriteAsync(http, "heartbeat", null, "{}", ct);
                     continue;
                 }
@@ -95,6 +108,12 @@ internal static class AlertApi
 
                 while (subscription.Reader.TryRead(out var alert))
                 {
+                    if (!await StillEntitledAsync(runtime, actor, stamp, ct))
+                    {
+                        endedBy = "account_changed";
+                        break;
+                    }
+
                     if (!actor.Scope.CoversSite(alert.Site ?? "") || !await CoversWatchlistAsync(runtime, actor, alert, ct))
                     {
                         continue;
@@ -103,6 +122,11 @@ internal static class AlertApi
                     await WriteAsync(http, "alert", alert.AlertId, JsonSerializer.Serialize(AlertDto.From(alert), json.Value.SerializerOptions), ct);
                     delivered++;
                     Delivered.Add(1);
+                }
+
+                if (endedBy == "account_changed")
+                {
+                    break;
                 }
 
                 if (subscription.Lost is var lost && lost > lostSeen)
@@ -115,16 +139,21 @@ internal static class AlertApi
         }
         catch (OperationCanceledException)
         {
-            // The client went away or the server is stopping.
+            // The client went away, the server is stopping, or the account changed (SessionStore.EndAll).
+            endedBy = http.RequestAborted.IsCancellationRequested ? "client" : lifetime.ApplicationStopping.IsCancellationRequested ? "shutdown" : "account_changed";
         }
         finally
         {
             Subscribers.Add(-1);
             Open.TryRemove(subscription, out _);
             Log.StreamClosed(logger, id, delivered, lostSeen);
-            await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "alerts.stream_closed", $"stream:{id}", AuditDetails.Of(("delivered", delivered), ("lost", lostSeen))), CancellationToken.None);
+            await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "alerts.stream_closed", $"stream:{id}", AuditDetails.Of(("delivered", delivered), ("lost", lostSeen), ("ended_by", endedBy))), CancellationToken.None);
         }
     }
+
+    /// <summary>The account behind the stream is still enabled and unchanged since it opened (same security stamp).</summary>
+    private static async Task<bool> StillEntitledAsync(ArgusRuntime runtime, Principal actor, long stamp, CancellationToken ct) =>
+        await runtime.Store.GetUserAsync(actor.Id, ct) is { Disabled: false } user && user.SecurityStamp == stamp;
 
     /// <summary>
     /// A user scoped to some watchlists sees only their alerts (the event names the person): the stored alert says

@@ -24,26 +24,51 @@ public sealed record LoginRequest(string? Username, string? Password);
 
 public sealed record SessionDto(string Username, IReadOnlyList<string> Roles, IReadOnlyList<string> Capabilities, ScopeDto Scope, string Method, string? CsrfToken, DateTimeOffset? ExpiresAt);
 
-public sealed record UserDto(string Username, string DisplayName, IReadOnlyList<string> Roles, ScopeDto Scope, bool Disabled, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt)
+/// <summary>A user; <see cref="PendingGrant"/> is set on the answer to a change that requested operational roles (they apply once a second administrator approves).</summary>
+public sealed record UserDto(
+    string Username, string DisplayName, IReadOnlyList<string> Roles, ScopeDto Scope, bool Disabled, DateTimeOffset? LockedUntil, DateTimeOffset CreatedAt,
+    RoleGrantDto? PendingGrant = null)
 {
     public static UserDto From(User u) => new(u.Username, u.DisplayName, [.. u.Roles.Select(AccessCodec.Name)], ScopeDto.From(u.Scope), u.Disabled, u.LockedUntil, u.CreatedAt);
+
+    public static UserDto From(Application.Accounts.UserChange c) => From(c.User) with { PendingGrant = c.PendingGrant is { } g ? RoleGrantDto.From(g) : null };
 }
 
 public sealed record CreateUserRequest(string? Username, string? DisplayName, IReadOnlyList<string>? Roles, ScopeDto? Scope, string? Password);
 
 public sealed record RolesRequest(IReadOnlyList<string>? Add, IReadOnlyList<string>? Remove);
 
-public sealed record PasswordRequest(string? Password);
+/// <summary>A new password; your own needs <see cref="CurrentPassword"/>. <see cref="RevokeKeys"/> (default true) revokes every API key of the user.</summary>
+public sealed record PasswordRequest(string? Password, string? CurrentPassword = null, bool? RevokeKeys = null);
+
+/// <summary>The password of the user claiming a pending key (checked again, even inside a session).</summary>
+public sealed record ClaimKeyRequest(string? Password);
+
+/// <summary>Why a role grant is approved or rejected (optional, recorded).</summary>
+public sealed record GrantDecisionRequest(string? Reason);
+
+/// <summary>A decided grant and the user as it is now.</summary>
+public sealed record GrantDecisionDto(RoleGrantDto Grant, UserDto User);
+
+/// <summary>A request that <see cref="Username"/> get operational <see cref="Roles"/>: pending until a second administrator decides it.</summary>
+public sealed record RoleGrantDto(
+    long Id, string Username, IReadOnlyList<string> Roles, string RequestedBy, DateTimeOffset RequestedAt, string State, string? DecidedBy, DateTimeOffset? DecidedAt, string? Reason)
+{
+    public static RoleGrantDto From(RoleGrant g) => new(
+        g.Id, g.Username, [.. g.Roles.Order().Select(AccessCodec.Name)], g.RequestedBy, g.RequestedAt, g.State.ToString().ToLowerInvariant(), g.DecidedBy, g.DecidedAt, g.Reason);
+}
 
 public sealed record CreateKeyRequest(IReadOnlyList<string>? Sites, IReadOnlyList<string>? Watchlists);
 
-public sealed record ApiKeyDto(long Id, string Username, string Prefix, ScopeDto? Scope, bool Revoked, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
+/// <summary>An API key, never its token. A <see cref="Pending"/> key was prepared by <see cref="CreatedBy"/> and works only once its user claims it.</summary>
+public sealed record ApiKeyDto(long Id, string Username, string Prefix, ScopeDto? Scope, bool Revoked, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, bool Pending, string? CreatedBy)
 {
-    public static ApiKeyDto From(ApiKey k) => new(k.Id, k.Username, k.Prefix, k.Scope is { } s ? ScopeDto.From(s) : null, k.Revoked, k.CreatedAt, k.LastUsedAt);
+    public static ApiKeyDto From(ApiKey k) => new(k.Id, k.Username, k.Prefix, k.Scope is { } s ? ScopeDto.From(s) : null, k.Revoked, k.CreatedAt, k.LastUsedAt, k.Pending, k.CreatedBy);
 }
 
 /// <summary>The token is returned once, here; only its SHA-256 is stored.</summary>
-public sealed record CreatedKeyDto(ApiKeyDto Key, string Token);
+/// <summary>A new key; <see cref="Token"/> is shown once, to the key's own user only (null for a pending key).</summary>
+public sealed record CreatedKeyDto(ApiKeyDto Key, string? Token);
 
 public sealed record GalleryDto(long Id, string Name, string? Description, string Contract, long Templates, DateTimeOffset CreatedAt)
 {

@@ -33,8 +33,8 @@ internal static class SessionApi
             throw new ArgusException("request.invalid", "Give username and password.");
         }
 
-        var principal = await new AuthenticationService(runtime.Operations).LoginAsync(request.Username, request.Password, ct, method: "session");
-        var session = sessions.Create(principal.Id);
+        var (principal, stamp) = await new AuthenticationService(runtime.Operations).LoginWithStampAsync(request.Username, request.Password, ct, method: "session");
+        var session = sessions.Create(principal.Id, stamp);
         http.Response.Cookies.Append(SessionStore.CookieName, session.Id, new CookieOptions
         {
             HttpOnly = true,

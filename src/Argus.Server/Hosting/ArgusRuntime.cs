@@ -98,12 +98,30 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
             CancellationToken.None);
     }
 
-    /// <summary>Where the first administrator's credentials are printed (the console, never the log).</summary>
+    /// <summary>Where the first administrator's credentials are printed when a person is watching (a terminal), never the log.</summary>
     public TextWriter BootstrapOutput { get; set; } = Console.Out;
 
     /// <summary>
-    /// First run (no users at all, and <c>Argus:Bootstrap</c> not false): creates administrator <c>admin</c> and prints
-    /// its generated password once. Later runs find users and print nothing.
+    /// Whether <see cref="BootstrapOutput"/> is a person's terminal. When standard output is redirected it is usually
+    /// the log stream (systemd, a container runtime, a file), so the password goes to a 0600 file instead.
+    /// </summary>
+    public bool BootstrapToTerminal { get; set; } = !Console.IsOutputRedirected;
+
+    /// <summary><c>Argus:BootstrapPasswordTo</c>: <c>console</c>, <c>file</c>, or <c>auto</c> (default: the console when it is a terminal, else the file).</summary>
+    private bool PasswordToTerminal() => _configuration["Argus:BootstrapPasswordTo"] switch
+    {
+        "console" => true,
+        "file" => false,
+        _ => BootstrapToTerminal,
+    };
+
+    /// <summary>The file that holds the first administrator's password when nobody watches the console: readable by the server's user only.</summary>
+    public string BootstrapPasswordFile => Path.Combine(Paths.DataDirectory, "initial-admin-password");
+
+    /// <summary>
+    /// First run (no users at all, and <c>Argus:Bootstrap</c> not false): creates administrator <c>admin</c> and shows
+    /// its generated password once: on the terminal when there is one (./run.sh), else in
+    /// <see cref="BootstrapPasswordFile"/> (mode 0600), whose path alone is logged. Later runs find users and do nothing.
     /// </summary>
     private async Task BootstrapAsync(CancellationToken ct)
     {
@@ -116,15 +134,35 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
         try
         {
             var password = await new Application.Accounts.AuthenticationService(Operations).BootstrapAsync("argus-server", name, ct);
-            await BootstrapOutput.WriteLineAsync($"""
+            if (PasswordToTerminal())
+            {
+                await BootstrapOutput.WriteLineAsync($"""
 
-                argus: first run: created administrator '{name}'
-                argus: password: {password}
-                argus: this password is shown once: store it in your secrets manager now
+                    argus: first run: created administrator '{name}'
+                    argus: password: {password}
+                    argus: this password is shown once: store it in your secrets manager now
 
-                """);
-            await BootstrapOutput.FlushAsync(ct);
-            Log.Bootstrapped(_logger);
+                    """);
+                await BootstrapOutput.FlushAsync(ct);
+                Log.Bootstrapped(_logger);
+            }
+            else
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+
+                await using (var file = new StreamWriter(BootstrapPasswordFile, options))
+                {
+                    await file.WriteLineAsync($"administrator: {name}");
+                    await file.WriteLineAsync($"password: {password}");
+                    await file.WriteLineAsync("read it, store it in your secrets manager, then delete this file");
+                }
+
+                Log.BootstrappedToFile(_logger, BootstrapPasswordFile);
+            }
         }
         catch (ArgusException e) when (e.Code == "user.bootstrap_done")
         {

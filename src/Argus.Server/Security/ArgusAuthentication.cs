@@ -51,10 +51,11 @@ internal sealed class ArgusAuthenticationHandler(
             }
 
             var user = await runtime.Store.GetUserAsync(session.Username, Context.RequestAborted);
-            if (user is null || user.Disabled)
+            if (user is null || user.Disabled || user.SecurityStamp != session.Stamp)
             {
+                // Disabled, or its roles, scope or password changed since the session began (here or in another process).
                 sessions.End(id);
-                return Fail("auth.disabled", "The account of this session is disabled.");
+                return Fail("auth.session_expired", "The session has ended; log in again.");
             }
 
             return Success(user.ToPrincipal(), "session", session);

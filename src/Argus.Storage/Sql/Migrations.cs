@@ -330,6 +330,24 @@ internal static class Migrations
             CREATE INDEX svc_ledger_person ON svc_ledger (person_id, fare_day);
             CREATE INDEX svc_ledger_gate ON svc_ledger (gallery_id, gate_id, person_id, at_ticks);
             """),
+        (9, "separation of duties: credential stamps that end sessions, pending API keys, role grants approved by a second administrator", """
+            ALTER TABLE users ADD COLUMN security_stamp {bigint} NOT NULL DEFAULT 0;
+            ALTER TABLE api_keys ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE api_keys ADD COLUMN created_by TEXT;
+
+            CREATE TABLE role_grants (
+              id {id},
+              username TEXT NOT NULL,
+              roles TEXT NOT NULL,
+              requested_by TEXT NOT NULL,
+              requested_at {ts} NOT NULL,
+              state TEXT NOT NULL,
+              decided_by TEXT,
+              decided_at {ts},
+              reason TEXT
+            );
+            CREATE INDEX role_grants_user ON role_grants (username, state);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;
