@@ -22,6 +22,7 @@ public sealed class UserService(OperationContext context)
         {
             AccessPolicy.Demand(actor, Capability.ManageUsers);
             var user = new NewUser(username, displayName ?? username, [.. roles.SelectMany(r => r.Split(',')).Select(AccessCodec.ParseRole)], scope);
+            Core.Purposes.Authorisation.DemandRoleGrant(actor, username, new HashSet<Role>(), user.Roles.ToHashSet());
             return await context.AuditedStore<User>(u => AuditEvent.Ok(actor.Id, "user.created", $"user:{username}", Details(u)))
                 .CreateUserAsync(user, Strong(password()), ct: ct);
         });
@@ -74,6 +75,7 @@ public sealed class UserService(OperationContext context)
             var set = current.Roles.ToHashSet();
             set.UnionWith(add.Select(AccessCodec.ParseRole));
             set.ExceptWith(remove.Select(AccessCodec.ParseRole));
+            Core.Purposes.Authorisation.DemandRoleGrant(actor, username, current.Roles, set);
             if (!set.Contains(Role.Administrator))
             {
                 await KeepAnAdministratorAsync(username, ct);
