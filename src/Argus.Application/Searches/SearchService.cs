@@ -2,7 +2,6 @@ using System.Globalization;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
-using Argus.Core.Faces;
 using Argus.Core.Purposes;
 using Argus.Search;
 using Argus.Storage;

@@ -18,7 +18,7 @@ internal static class ProblemResponses
     public static int StatusFor(string code) => code switch
     {
         "auth.required" or "auth.failed" or "auth.key_revoked" or "auth.session_expired" => StatusCodes.Status401Unauthorized,
-        "auth.disabled" or "access.denied" or "entry.self_approval" or "csrf.invalid" => StatusCodes.Status403Forbidden,
+        "auth.disabled" or "access.denied" or "entry.self_approval" or "csrf.invalid" or "authorisation.self_recorded" or "user.role_conflict" => StatusCodes.Status403Forbidden,
         "auth.locked" or "rate.limited" => StatusCodes.Status429TooManyRequests,
         "image.too_large" or "request.too_large" => StatusCodes.Status413PayloadTooLarge,
         "request.unsupported_media_type" => StatusCodes.Status415UnsupportedMediaType,
@@ -33,10 +33,11 @@ internal static class ProblemResponses
         _ when code.EndsWith(".not_found", StringComparison.Ordinal) || code == "not_found" => StatusCodes.Status404NotFound,
         _ when code.EndsWith(".exists", StringComparison.Ordinal) => StatusCodes.Status409Conflict,
         "entry.conflict" or "entry.invalid_state" or "gallery.not_empty" or "template.duplicate" or "user.bootstrap_done" or "user.last_administrator"
-            or "search.not_pending" or "template.contract_mismatch" or "subject.ambiguous" => StatusCodes.Status409Conflict,
+            or "search.not_pending" or "template.contract_mismatch" or "subject.ambiguous" or "authorisation.revoked" => StatusCodes.Status409Conflict,
         _ when code.StartsWith("image.", StringComparison.Ordinal) || code.StartsWith("face.", StringComparison.Ordinal) => StatusCodes.Status422UnprocessableEntity,
         "entry.legal_basis_invalid" or "entry.reason_required" or "search.refused" or "search.purpose_invalid" or "enrolment.refused" or "user.password_weak"
-            or "retention.invalid" => StatusCodes.Status422UnprocessableEntity,
+            or "retention.invalid" or "search.threshold_too_low" or "search.top_too_large" => StatusCodes.Status422UnprocessableEntity,
+        _ when code.StartsWith("authorisation.", StringComparison.Ordinal) => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status400BadRequest,
     };
 
