@@ -321,6 +321,10 @@ public abstract class ServerContractTests
         await AddRoleUsersAsync(server);
         await Problems.ExpectAsync(await server.As("admin").PostAsJsonAsync("/api/v1/watchlists", new { name = "wanted", category = "wanted", max_days = 90 }), HttpStatusCode.Created);
         var entry = await ProposeAsync(server.As("inv"), "wanted", "obama", "fr_obama/obama.jpg", "fr_obama/obama1.jpg");
+        await server.AddUserAsync("off", [Role.AuthorisingOfficial], Scope.Everything);
+        await Problems.ExpectAsync(
+            await server.As("off").PostAsJsonAsync("/api/v1/authorisations", new { reference = "Order 2026/9", @case = "CASE-2026-17", watchlists = new[] { "wanted", "customers" }, days = 30 }),
+            HttpStatusCode.Created);
 
         // Not the proposer, and only an approver: proposed entries match nothing.
         var probe = await File.ReadAllBytesAsync(Img("fr_obama/obama2.jpg"));
@@ -501,7 +505,8 @@ public abstract class ServerContractTests
             { new StringContent("investigation"), "purpose" },
             { new StringContent("CASE-2026-17"), "case" },
             { new StringContent(justification), "justification" },
-            { new StringContent("Order 2026/9"), "authorisation" },
+            // The first authorisation recorded in the test's store (a free-text reference is no longer an authorisation).
+            { new StringContent("1"), "authorisation" },
             { new ByteArrayContent(image), "image", "probe.jpg" },
         };
         if (watchlist is not null)
