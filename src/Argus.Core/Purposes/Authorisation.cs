@@ -53,7 +53,7 @@ public sealed record Authorisation(
             throw new ArgusException("authorisation.self_recorded", $"Authorisation {Id} was recorded by {user.Name}: an authorisation must come from someone other than the person who uses it.");
         }
 
-        if (from < ValidFrom || to > ValidUntil)
+        if (from < ValidFrom || to > ValidUntil || from >= ValidUntil)
         {
             throw new ArgusException(
                 "authorisation.not_valid",

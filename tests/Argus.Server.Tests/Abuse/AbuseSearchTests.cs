@@ -114,6 +114,7 @@ public abstract class AbuseSearchTests
         await CreateWatchlistAsync(server, "wanted", "wanted");
         await ActiveEntryAsync(server, "wanted", "obama", "fr_obama/obama.jpg");
         await ActiveEntryAsync(server, "wanted", "rose", "fr_rose_leslie/img1.jpg");
+        await Problems.ExpectAsync(await server.As("clerk").PostAsJsonAsync("/api/v1/galleries", new { name = "customers" }), HttpStatusCode.Created);
         var auth = await RecordAuthorisationAsync(server.As("off"), new { reference = "Order 2026/9", @case = Case, watchlists = new[] { "wanted", "customers" }, days = 30 });
         var a = auth.ToString(CultureInfo.InvariantCulture);
         var inv = server.As("inv");
@@ -146,7 +147,6 @@ public abstract class AbuseSearchTests
         Assert.All(found.GetProperty("candidates").EnumerateArray(), c => Assert.True(c.GetProperty("score").GetDouble() >= SearchLimits.Floor));
 
         // The gallery's identify endpoint keeps the same limits.
-        await Problems.ExpectAsync(await server.As("clerk").PostAsJsonAsync("/api/v1/galleries", new { name = "customers" }), HttpStatusCode.Created);
         var enrol = new MultipartFormDataContent { { new StringContent("cust-1"), "subject_reference" }, { new ByteArrayContent(await File.ReadAllBytesAsync(Img("fr_obama/obama.jpg"))), "images", "p.jpg" } };
         await Problems.ExpectAsync(await server.As("clerk").PostAsync("/api/v1/galleries/customers/subjects", enrol), HttpStatusCode.Created);
         var searches = await SearchesAsync(server, "inv");
@@ -175,8 +175,8 @@ public abstract class AbuseSearchTests
             await (client ?? inv).PostAsync("/api/v1/searches", await SearchFormAsync(watchlist, Probe, purpose, caseReference, authorisation: authorisation));
 
         // Self-declared authorisation: free text, and a missing-person search of a wanted list, count for nothing.
-        await RefusedOnceAsync(server, () => Search("wanted", "investigation", "x"), HttpStatusCode.UnprocessableEntity, "authorisation.not_found");
-        await RefusedOnceAsync(server, () => Search("wanted", "investigation", "Order 2026/9"), HttpStatusCode.UnprocessableEntity, "authorisation.not_found");
+        await RefusedOnceAsync(server, () => Search("wanted", "investigation", "x"), HttpStatusCode.NotFound, "authorisation.not_found");
+        await RefusedOnceAsync(server, () => Search("wanted", "investigation", "Order 2026/9"), HttpStatusCode.NotFound, "authorisation.not_found");
         await RefusedOnceAsync(server, () => Search("wanted", "missing-person", null), HttpStatusCode.UnprocessableEntity, "authorisation.required");
         Assert.Equal(0, await SearchesAsync(server, "inv"));
 
@@ -280,7 +280,7 @@ public abstract class AbuseSearchTests
         var appr = server.As("appr");
         object Deployment(string authorisation, string[]? watchlists = null, double hours = 2) =>
             new { name = "match day", site = "north", watchlists = watchlists ?? ["wanted"], authorisation, hours };
-        await RefusedOnceAsync(server, () => appr.PostAsJsonAsync("/api/v1/deployments", Deployment("Order 55")), HttpStatusCode.UnprocessableEntity, "authorisation.not_found");
+        await RefusedOnceAsync(server, () => appr.PostAsJsonAsync("/api/v1/deployments", Deployment("Order 55")), HttpStatusCode.NotFound, "authorisation.not_found");
         var a = (await RecordAuthorisationAsync(server.As("off"), new { reference = "Order 55", @case = "OP-MATCHDAY-1", watchlists = new[] { "wanted" }, days = 1 })).ToString(CultureInfo.InvariantCulture);
         await RefusedOnceAsync(server, () => appr.PostAsJsonAsync("/api/v1/deployments", Deployment(a, ["wanted", "bans"])), HttpStatusCode.UnprocessableEntity, "authorisation.scope_mismatch");
         await RefusedOnceAsync(server, () => appr.PostAsJsonAsync("/api/v1/deployments", Deployment(a, hours: 48)), HttpStatusCode.UnprocessableEntity, "authorisation.not_valid");
