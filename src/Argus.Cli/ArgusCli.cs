@@ -72,6 +72,7 @@ public static class ArgusCli
         root.Subcommands.Add(CameraCommands.Create(output, error));
         root.Subcommands.Add(CamerasRunCommand.Create(output, error));
         root.Subcommands.Add(DeploymentCommands.Create(output, error));
+        root.Subcommands.Add(AuthorisationCommands.Create(output, error));
         root.Subcommands.Add(AlertCommands.Create(output, error));
         root.Subcommands.Add(WebhookCommands.Create(output, error));
         var bench = BenchCommands.Create(output, error);

@@ -196,6 +196,7 @@ public static class ArgusServer
         app.MapAlertApi();
         app.MapAlertReviewApi();
         app.MapDeploymentApi();
+        app.MapAuthorisationApi();
         app.MapFaceCheckApi(uploadLimit);
 
         // Service galleries, verification and gates (issue 7).

@@ -66,6 +66,7 @@ public static class AccessCodec
     {
         Role.EnrolmentClerk => "enrolment-clerk",
         Role.ServiceTerminal => "service-terminal",
+        Role.AuthorisingOfficial => "authorising-official",
         _ => role.ToString().ToLowerInvariant(),
     };
 

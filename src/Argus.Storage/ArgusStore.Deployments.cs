@@ -21,7 +21,10 @@ public sealed partial class ArgusStore
         "SELECT id, name, cameras, site, watchlists, authorisation_ref, start_ticks, end_ticks, created_by, created_at_ticks, ended_at_ticks, ended_by, end_reason FROM deployments";
 
     /// <summary>Stores a deployment (validated by <see cref="Deployment.Validate"/>; its id is ignored) and returns it with its new id.</summary>
-    public Task<StoredDeployment> AddDeploymentAsync(Deployment deployment, string createdBy, CancellationToken ct = default)
+    public Task<StoredDeployment> AddDeploymentAsync(Deployment deployment, string createdBy, CancellationToken ct = default) => AddDeploymentAsync(deployment, createdBy, null, ct);
+
+    /// <summary>As <see cref="AddDeploymentAsync(Deployment, string, CancellationToken)"/>, relying on the recorded authorisation <paramref name="authorisationId"/> (revoking it ends the deployment).</summary>
+    public Task<StoredDeployment> AddDeploymentAsync(Deployment deployment, string createdBy, long? authorisationId, CancellationToken ct = default)
     {
         deployment.Validate();
         var now = _time.GetUtcNow();
@@ -31,11 +34,11 @@ public sealed partial class ArgusStore
                 await using var insert = connection.Command(
                     transaction,
                     """
-                    INSERT INTO deployments (name, cameras, site, watchlists, authorisation_ref, start_ticks, end_ticks, created_by, created_at_ticks)
-                    VALUES (@n, @c, @s, @w, @a, @from, @to, @b, @t) RETURNING id
+                    INSERT INTO deployments (name, cameras, site, watchlists, authorisation_ref, start_ticks, end_ticks, created_by, created_at_ticks, authorisation_id)
+                    VALUES (@n, @c, @s, @w, @a, @from, @to, @b, @t, @ai) RETURNING id
                     """);
                 insert.Add("n", deployment.Name).Add("c", string.Join(',', deployment.Cameras)).Add("s", deployment.Site).Add("w", string.Join(',', deployment.Watchlists))
-                    .Add("a", deployment.AuthorisationReference).Add("from", deployment.Start.UtcTicks).Add("to", deployment.End.UtcTicks).Add("b", createdBy).Add("t", now.UtcTicks);
+                    .Add("a", deployment.AuthorisationReference).Add("from", deployment.Start.UtcTicks).Add("to", deployment.End.UtcTicks).Add("b", createdBy).Add("t", now.UtcTicks).Add("ai", authorisationId);
                 var id = await insert.ScalarInt64Async(ct);
                 return new StoredDeployment(id, deployment with { Id = Id(id) }, createdBy, now, null, null, null);
             },

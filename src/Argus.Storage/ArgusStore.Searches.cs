@@ -20,7 +20,8 @@ public sealed record SearchRecord(
     string? AuthorisedBy,
     string ProbeSha256,
     int Candidates,
-    DateTimeOffset PerformedAt)
+    DateTimeOffset PerformedAt,
+    long? AuthorisationId = null)
 {
     /// <summary>An urgent search whose authorisation was not filed within the window.</summary>
     public bool IsOverdueAt(DateTimeOffset now) => Status == AuthorisationStatus.Pending && AuthorisationDue < now;
@@ -33,7 +34,7 @@ public sealed record SearchRecord(
 public sealed partial class ArgusStore
 {
     private const string SearchColumns =
-        "id, user_name, purpose, case_reference, justification, targets, authorisation_status, authorisation_ref, authorisation_due_ticks, authorised_at_ticks, authorised_by, probe_sha256, candidates, performed_at_ticks";
+        "id, user_name, purpose, case_reference, justification, targets, authorisation_status, authorisation_ref, authorisation_due_ticks, authorised_at_ticks, authorised_by, probe_sha256, candidates, performed_at_ticks, authorisation_id";
 
     /// <summary>Stores a search (the id in <paramref name="search"/> is ignored) and returns it with its id.</summary>
     public Task<SearchRecord> RecordSearchAsync(SearchRecord search, CancellationToken ct = default) =>
@@ -42,11 +43,11 @@ public sealed partial class ArgusStore
             {
                 await using var insert = connection.Command(
                     transaction,
-                    $"INSERT INTO searches ({SearchColumns[4..]}) VALUES (@u, @p, @c, @j, @t, @s, @r, @d, @a, @b, @h, @n, @at) RETURNING id");
+                    $"INSERT INTO searches ({SearchColumns[4..]}) VALUES (@u, @p, @c, @j, @t, @s, @r, @d, @a, @b, @h, @n, @at, @ai) RETURNING id");
                 insert.Add("u", search.User).Add("p", search.Purpose.ToString()).Add("c", search.CaseReference).Add("j", search.Justification)
                     .Add("t", string.Join(',', search.Targets)).Add("s", search.Status.ToString()).Add("r", search.AuthorisationReference)
                     .Add("d", search.AuthorisationDue?.UtcTicks).Add("a", search.AuthorisedAt?.UtcTicks).Add("b", search.AuthorisedBy)
-                    .Add("h", search.ProbeSha256).Add("n", search.Candidates).Add("at", search.PerformedAt.UtcTicks);
+                    .Add("h", search.ProbeSha256).Add("n", search.Candidates).Add("at", search.PerformedAt.UtcTicks).Add("ai", search.AuthorisationId);
                 return search with { Id = await insert.ScalarInt64Async(ct) };
             },
             ct);
@@ -62,8 +63,11 @@ public sealed partial class ArgusStore
             },
             ct);
 
-    /// <summary>Files the authorisation reference of a pending (urgent) search.</summary>
-    public Task<SearchRecord> AuthoriseSearchAsync(long id, string reference, string by, CancellationToken ct = default)
+    /// <summary>Files the authorisation (a recorded one, <paramref name="authorisationId"/>, with its reference) of a pending (urgent) search.</summary>
+    public Task<SearchRecord> AuthoriseSearchAsync(long id, string reference, string by, CancellationToken ct = default) => AuthoriseSearchAsync(id, reference, by, null, ct);
+
+    /// <summary>As <see cref="AuthoriseSearchAsync(long, string, string, CancellationToken)"/>, naming the recorded authorisation <paramref name="authorisationId"/>.</summary>
+    public Task<SearchRecord> AuthoriseSearchAsync(long id, string reference, string by, long? authorisationId, CancellationToken ct = default)
     {
         if (string.IsNullOrWhiteSpace(reference))
         {
@@ -81,10 +85,10 @@ public sealed partial class ArgusStore
 
                 var now = _time.GetUtcNow();
                 await using var update = connection.Command(
-                    transaction, "UPDATE searches SET authorisation_status = @s, authorisation_ref = @r, authorised_at_ticks = @t, authorised_by = @b WHERE id = @id");
-                update.Add("s", nameof(AuthorisationStatus.Authorised)).Add("r", reference).Add("t", now.UtcTicks).Add("b", by).Add("id", id);
+                    transaction, "UPDATE searches SET authorisation_status = @s, authorisation_ref = @r, authorised_at_ticks = @t, authorised_by = @b, authorisation_id = @ai WHERE id = @id");
+                update.Add("s", nameof(AuthorisationStatus.Authorised)).Add("r", reference).Add("t", now.UtcTicks).Add("b", by).Add("ai", authorisationId).Add("id", id);
                 await update.ExecuteNonQueryAsync(ct);
-                return search with { Status = AuthorisationStatus.Authorised, AuthorisationReference = reference, AuthorisedAt = now, AuthorisedBy = by };
+                return search with { Status = AuthorisationStatus.Authorised, AuthorisationReference = reference, AuthorisedAt = now, AuthorisedBy = by, AuthorisationId = authorisationId };
             },
             ct);
     }
@@ -145,6 +149,7 @@ public sealed partial class ArgusStore
             r.GetNullableString(10),
             r.GetString(11),
             r.GetInt32(12),
-            new DateTimeOffset(r.GetInt64(13), TimeSpan.Zero));
+            new DateTimeOffset(r.GetInt64(13), TimeSpan.Zero),
+            r.IsDBNull(14) ? null : r.GetInt64(14));
     }
 }

@@ -20,7 +20,8 @@ public sealed class DeploymentServiceTests(EngineFixture fixture) : IClassFixtur
         await world.Store.AddCameraAsync(new CameraRecord("gate-1", "Gate 1", "stadium", "/dev/null.mp4", 5, false, [], "admin", default));
         var service = new DeploymentService(world.Store, world.Chain, _time);
         var now = _time.GetUtcNow();
-        var created = await service.CreateAsync(World.Sam, new DeploymentRequest("match day", ["gate-1"], null, ["wanted"], "Order 55", now, now.AddHours(4)));
+        var order = await world.AuthorisationAsync(now, "ada", "wanted");
+        var created = await service.CreateAsync(World.Sam, new DeploymentRequest("match day", ["gate-1"], null, ["wanted"], order, now, now.AddHours(4)));
         Assert.True(created.IsActiveAt(now));
         Assert.Single(await service.ListAsync(World.Olly, activeOnly: true));
 
@@ -45,8 +46,9 @@ public sealed class DeploymentServiceTests(EngineFixture fixture) : IClassFixtur
         await world.WatchlistAsync(fixture.Engine, "missing", Core.Watchlists.WatchlistCategory.MissingPerson);
         var service = new DeploymentService(world.Store, world.Chain, _time);
         var now = _time.GetUtcNow();
+        var order = await world.AuthorisationAsync(now, "ada", "wanted");
         DeploymentRequest Request(string[]? watchlists = null, string[]? cameras = null, DateTimeOffset? end = null, string site = "stadium") =>
-            new("d", cameras ?? [], site, watchlists ?? ["wanted"], "Order 55", now, end ?? now.AddHours(2));
+            new("d", cameras ?? [], site, watchlists ?? ["wanted"], order, now, end ?? now.AddHours(2));
         async Task<string> Refused(Principal actor, DeploymentRequest request) => (await Assert.ThrowsAsync<ArgusException>(() => service.CreateAsync(actor, request))).Code;
 
         Assert.Equal("access.denied", await Refused(World.Olly, Request()));
@@ -58,6 +60,13 @@ public sealed class DeploymentServiceTests(EngineFixture fixture) : IClassFixtur
         Assert.Equal("deployment.invalid", await Refused(World.Sam, Request(watchlists: [], site: "")));
         Assert.Equal("access.denied", await Refused(World.User("sid", Core.Access.Role.Approver, sites: "north"), Request()));
         Assert.Equal("deployment.not_found", (await Assert.ThrowsAsync<ArgusException>(() => service.EndAsync(World.Sam, 4242, "why"))).Code);
+
+        // The authorisation: a recorded one, by someone else, covering every list for the whole period.
+        Assert.Equal("authorisation.not_found", await Refused(World.Sam, Request() with { AuthorisationReference = "Order 55" }));
+        Assert.Equal("authorisation.self_recorded", await Refused(World.Sam, Request() with { AuthorisationReference = await world.AuthorisationAsync(now, "sam", "wanted") }));
+        Assert.Equal("authorisation.scope_mismatch", await Refused(World.Sam, Request(watchlists: ["wanted", "missing"])));
+        Assert.Equal("authorisation.not_valid", await Refused(World.Sam, Request(end: now.AddDays(3))));
+        Assert.Empty(await world.Store.ListDeploymentsAsync());
         var created = await service.CreateAsync(World.Sam, Request());
         Assert.Equal("deployment.reason_required", (await Assert.ThrowsAsync<ArgusException>(() => service.EndAsync(World.Sam, created.Id, " "))).Code);
         Assert.Equal("access.denied", (await Assert.ThrowsAsync<ArgusException>(() => service.EndAsync(World.Olly, created.Id, "stop"))).Code);
@@ -65,6 +74,6 @@ public sealed class DeploymentServiceTests(EngineFixture fixture) : IClassFixtur
         var refusals = (await world.AuditAsync()).Where(r => r.Outcome == "refused").ToList();
         Assert.Contains(refusals, r => r.Action == "deployment.create" && r.Actor == "sid" && r.Details.Contains("\"reason\":\"scope\"", StringComparison.Ordinal));
         Assert.Contains(refusals, r => r.Action == "deployment.end" && r.Details.Contains("deployment.not_found", StringComparison.Ordinal));
-        Assert.Equal(11, refusals.Count);
+        Assert.Equal(15, refusals.Count);
     }
 }

@@ -168,11 +168,12 @@ public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<Engin
     private static string Clip(World world, string name, double seconds, params Appearance[] appearances) =>
         ClipBuilder.Build(world.Directory.File(name), 640, 360, 10, seconds, appearances);
 
-    private static Task<StoredDeployment> Deploy(World world, string site)
+    private static async Task<StoredDeployment> Deploy(World world, string site)
     {
         var now = DateTimeOffset.UtcNow;
-        return new DeploymentService(world.Store, world.Chain).CreateAsync(
-            World.Sam, new DeploymentRequest("match day", [], site, ["wanted"], "Order 55", now.AddMinutes(-1), now.AddHours(2)));
+        var order = await world.AuthorisationAsync(now, "ada", "wanted");
+        return await new DeploymentService(world.Store, world.Chain).CreateAsync(
+            World.Sam, new DeploymentRequest("match day", [], site, ["wanted"], order, now.AddMinutes(-1), now.AddHours(2)));
     }
 
     private CameraSupervisor Supervisor(World world, AlertDesk desk) =>

@@ -84,6 +84,11 @@ internal sealed class World : IAsyncDisposable
         return (await Store.GetEntryAsync(entry.Id))!;
     }
 
+    /// <summary>An authorisation recorded by <paramref name="by"/> (an authorising official, "ada", unless a test says otherwise) for the watchlists, valid a day around <paramref name="now"/>; its number.</summary>
+    public async Task<string> AuthorisationAsync(DateTimeOffset now, string by = "ada", params string[] watchlists) =>
+        (await Store.RecordAuthorisationAsync(new Core.Purposes.AuthorisationRequest("Order 55", "OP-MATCHDAY-1", watchlists, now.AddHours(-1), now.AddDays(1)), by)).Id
+            .ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public async Task<long> TemplateOfAsync(StoredEntry entry) => (await Store.ListTemplatesAsync(entry.SubjectId))[0].Id;
 
     public async Task<List<AuditRecord>> AuditAsync()

@@ -19,7 +19,7 @@ public sealed class AlertCliTests : IDisposable
     public async Task A_deployment_runs_a_camera_whose_alert_two_operators_confirm_and_the_report_counts_it()
     {
         TestPaths.RequireFacesDev();
-        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"), ("omar", "operator", "*"));
+        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"), ("omar", "operator", "*"), ("ada", "authorising-official", "*"));
         Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted")).Code);
         var proposed = await _cli.JsonAsync("ann", [.. WatchlistCliTests.Propose("wanted", "sheldon", WatchlistCliTests.InDays(30), WatchlistCliTests.Img("faceapi_sheldon/sheldon1.png")), "--json"]);
         Assert.Equal(0, (await _cli.AsAsync("sam", "entry", "approve", $"{proposed.GetProperty("id").GetInt64()}", "--reason", "warrant checked")).Code);
@@ -31,7 +31,10 @@ public sealed class AlertCliTests : IDisposable
         Assert.True(idle == 0, idleErr);
         Assert.DoesNotContain("alert.raised", idleOut, StringComparison.Ordinal);
 
-        var deployment = await _cli.JsonAsync("sam", "deployment", "add", "match day", "--site", "stadium", "--watchlist", "wanted", "--authorisation", "Order 55", "--hours", "3", "--json");
+        var order = (await _cli.JsonAsync("ada", "authorisation", "record", "--reference", "Order 55", "--case", "OP-MATCHDAY-1", "--watchlist", "wanted", "--json"))
+            .GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("a free-text reference is not an authorisation", (await _cli.AsAsync("sam", "deployment", "add", "match day", "--site", "stadium", "--watchlist", "wanted", "--authorisation", "Order 55", "--hours", "3")).Stderr, StringComparison.Ordinal);
+        var deployment = await _cli.JsonAsync("sam", "deployment", "add", "match day", "--site", "stadium", "--watchlist", "wanted", "--authorisation", order, "--hours", "3", "--json");
         Assert.Equal("active", deployment.GetProperty("state").GetString());
         var (code, stdout, stderr) = await _cli.AsAdminAsync("cameras", "run", "--stop-when-ended", "--health-seconds", "0", "--json");
         Assert.True(code == 0, stderr);

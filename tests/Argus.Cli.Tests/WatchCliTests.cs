@@ -16,7 +16,7 @@ public sealed class WatchCliTests : IDisposable
     public async Task A_deployment_alerts_once_on_the_approved_entry_and_is_audited_from_start_to_end()
     {
         TestPaths.RequireFacesDev();
-        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"));
+        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"), ("ada", "authorising-official", "*"));
         Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted")).Code);
         var sheldon = WatchlistCliTests.Img("faceapi_sheldon/sheldon1.png");
         var proposed = await _cli.JsonAsync("ann", [.. WatchlistCliTests.Propose("wanted", "sheldon", WatchlistCliTests.InDays(30), sheldon), "--json"]);
@@ -35,7 +35,10 @@ public sealed class WatchCliTests : IDisposable
         Assert.Equal(ArgusCli.BadInput, refused);
         Assert.Contains("may not review alerts", stderr, StringComparison.Ordinal);
 
-        var (code, stdout, err) = await _cli.AsAsync("olly", "watch", clip, "--watchlist", "wanted", "--authorisation", "Order 55", "--camera", "gate-3", "--json");
+        var order = (await _cli.JsonAsync("ada", "authorisation", "record", "--reference", "Order 55", "--case", "OP-MATCHDAY-1", "--watchlist", "wanted", "--json"))
+            .GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("--authorisation must be the number", (await _cli.AsAsync("olly", "watch", clip, "--watchlist", "wanted", "--authorisation", "Order 55", "--camera", "gate-3")).Stderr, StringComparison.Ordinal);
+        var (code, stdout, err) = await _cli.AsAsync("olly", "watch", clip, "--watchlist", "wanted", "--authorisation", order, "--camera", "gate-3", "--json");
         Assert.True(code == 0, err);
         var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         var raised = Assert.Single(events, e => e.GetProperty("event").GetString() == "alert.raised");

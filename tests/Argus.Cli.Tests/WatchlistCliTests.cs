@@ -83,8 +83,12 @@ public sealed class WatchlistCliTests : IDisposable
     public async Task Searches_declare_a_purpose_match_only_active_entries_and_urgent_ones_are_authorised_later()
     {
         TestPaths.RequireFacesDev();
-        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"), ("ivy", "investigator", "missing"));
+        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"), ("ivy", "investigator", "missing"), ("ada", "authorising-official", "*"));
         Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted")).Code);
+
+        // Searches of a wanted list rely on an authorisation recorded by an authorising official (a free-text reference counts for nothing).
+        var order = (await _cli.JsonAsync("ada", "authorisation", "record", "--reference", "COURT-ORDER-5", "--case", "CASE-2026-17", "--watchlist", "wanted", "--json"))
+            .GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var obamaEntry = (await _cli.JsonAsync("ann", [.. Propose("wanted", "obama", InDays(30), Img("fr_obama/obama.jpg"), Img("fr_obama/obama1.jpg")), "--json"])).GetProperty("id").GetInt64();
         await _cli.JsonAsync("ann", [.. Propose("wanted", "kit", InDays(30), Img("fr_kit_harington/john1.jpeg")), "--json"]); // never approved
         Assert.Equal(0, (await _cli.AsAsync("sam", "entry", "approve", $"{obamaEntry}", "--reason", "warrant checked")).Code);
@@ -93,15 +97,18 @@ public sealed class WatchlistCliTests : IDisposable
             ["search", "--watchlist", "wanted", "--purpose", purpose, "--case", "CASE-2026-17", "--justification", "matches the description given by two witnesses", .. extra, image];
 
         var probe = Img("fr_obama/obama2.jpg");
-        Assert.Contains("needs the reference of a court or supervisory authorisation", (await _cli.AsAsync("ann", Search("investigation", probe))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("needs an authorisation recorded by an authorising official", (await _cli.AsAsync("ann", Search("investigation", probe))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("a free-text reference is not an authorisation", (await _cli.AsAsync("ann", Search("investigation", probe, "--authorisation", "COURT-ORDER-5"))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("needs an authorisation", (await _cli.AsAsync("ann", Search("missing-person", probe))).Stderr, StringComparison.Ordinal);
         var shortWhy = await _cli.AsAsync("ann", "search", "--watchlist", "wanted", "--purpose", "missing-person", "--case", "C", "--justification", "because", probe);
-        Assert.Contains("justification of at least 20 characters", shortWhy.Stderr, StringComparison.Ordinal);
+        Assert.Contains("justification of 20-2000 characters", shortWhy.Stderr, StringComparison.Ordinal);
+        Assert.Contains("the case reference must be 3-64 characters", shortWhy.Stderr, StringComparison.Ordinal);
         Assert.Contains("Unknown purpose 'curiosity'", (await _cli.AsAsync("ann", Search("curiosity", probe))).Stderr, StringComparison.Ordinal);
         Assert.Contains("outside the scope of user ivy", (await _cli.AsAsync("ivy", Search("missing-person", probe))).Stderr, StringComparison.Ordinal);
         Assert.Contains("may not search", (await _cli.AsAsync("olly", Search("missing-person", probe))).Stderr, StringComparison.Ordinal);
         Assert.Contains("no search with id 99", (await _cli.AsAsync("ann", "search", "authorise", "99", "--authorisation", "X")).Stderr, StringComparison.Ordinal);
 
-        var hit = await _cli.JsonAsync("ann", [.. Search("investigation", probe, "--authorisation", "COURT-ORDER-5"), "--json"]);
+        var hit = await _cli.JsonAsync("ann", [.. Search("investigation", probe, "--authorisation", order), "--json"]);
         var top = hit.GetProperty("candidates")[0];
         Assert.Equal(obamaEntry, top.GetProperty("entry_id").GetInt64());
         Assert.Equal("red", top.GetProperty("colour").GetString());
@@ -109,7 +116,7 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Equal("authorised", hit.GetProperty("authorisation").GetString());
 
         // Kit's entry was never approved: his face matches nothing.
-        var kit = await _cli.JsonAsync("ann", [.. Search("missing-person", Img("fr_kit_harington/john2.jpeg")), "--json"]);
+        var kit = await _cli.JsonAsync("ann", [.. Search("investigation", Img("fr_kit_harington/john2.jpeg"), "--authorisation", order), "--json"]);
         Assert.False(kit.GetProperty("match").GetBoolean());
 
         // Urgent: search first, file the authorisation within the window.
@@ -117,12 +124,12 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Equal(0, urgent.Code);
         Assert.Contains("has no authorisation yet", urgent.Stderr, StringComparison.Ordinal);
         var urgentId = System.Text.Json.JsonDocument.Parse(urgent.Stdout).RootElement.GetProperty("search_id").GetInt64();
-        Assert.Equal(0, (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", "ORDER-77")).Code);
-        Assert.Contains("only an urgent search awaiting", (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", "ORDER-77")).Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", order)).Code);
+        Assert.Contains("only an urgent search awaiting", (await _cli.AsAsync("ann", "search", "authorise", $"{urgentId}", "--authorisation", order)).Stderr, StringComparison.Ordinal);
 
         // Per-user rate limit, counted in the store across processes.
         var limited = new Dictionary<string, string?> { ["ARGUS_PASSWORD"] = AccountabilityCli.Password, ["ARGUS_SEARCH_LIMIT_PER_HOUR"] = "3" };
-        Assert.Contains("Limit of 3 searches per hour", (await _cli.RunAsync(limited, ["--user", "ann", .. Search("missing-person", probe)])).Stderr, StringComparison.Ordinal);
+        Assert.Contains("Limit of 3 searches per hour", (await _cli.RunAsync(limited, ["--user", "ann", .. Search("investigation", probe, "--authorisation", order)])).Stderr, StringComparison.Ordinal);
 
         // An urgent search whose window passed without an authorisation is flagged to auditors.
         Assert.Equal(0, (await _cli.AsAsync("sam", Search("imminent-threat", probe, "--urgent"))).Code);
@@ -134,7 +141,7 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Equal("sam", flags.GetProperty("unauthorised_searches")[0].GetProperty("actor").GetString());
 
         // A watchlist's gallery is reachable only through the watchlist.
-        var direct = await _cli.AsAsync("sam", "identify", "--gallery", "watchlist.wanted", "--purpose", "missing-person", "--case", "C", "--justification", "matches the description given by two witnesses", probe);
+        var direct = await _cli.AsAsync("sam", "identify", "--gallery", "watchlist.wanted", "--purpose", "missing-person", "--case", "CASE-1", "--justification", "matches the description given by two witnesses", probe);
         Assert.Contains("belongs to a watchlist", direct.Stderr, StringComparison.Ordinal);
 
         var audit = await _cli.AuditAsync();

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Argus.Bench;
 using Argus.Core.Access;
@@ -47,6 +48,8 @@ public sealed class ConsoleScenarioTests
         await server.AddUserAsync("appr", [Role.Approver], Scope.Everything);
         await server.AddUserAsync("op", [Role.Operator], ArgusTestServer.Sites("north"));
         await server.AddUserAsync("aud", [Role.Auditor], Scope.Everything);
+
+        await server.AddUserAsync("off", [Role.AuthorisingOfficial], Scope.Everything);
         using var clipDir = TestPaths.TempDirectory();
         var clip = ClipBuilder.Build(clipDir.File("gate.mp4"), 640, 360, 10, 6, new Appearance(TestPaths.FacesDevFile(InClip), 0.5, 5.5, 60, 60, 180));
 
@@ -129,11 +132,19 @@ public sealed class ConsoleScenarioTests
         await camera.GetByLabel("Analysis rate (frames/s)").FillAsync("10");
         await camera.GetByRole(AriaRole.Button, new() { Name = "Save camera" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Article, new() { Name = "Camera gate-1" })).ToBeVisibleAsync(Live);
+
+        // An authorising official records the deployment's (1) and the search's (2) authorisations; they are referenced by number.
+        foreach (var (reference, caseReference) in new[] { ("Order 55", "OP-MATCHDAY-1"), ("Order 2026/9", "CASE-2026-17") })
+        {
+            await Problems.ExpectAsync(
+                await server.As("off").PostAsJsonAsync("/api/v1/authorisations", new { reference, @case = caseReference, watchlists = new[] { "wanted" }, days = 30 }), System.Net.HttpStatusCode.Created);
+        }
+
         var deploy = admin.GetByRole(AriaRole.Form, new() { Name = "Create a deployment" });
         await deploy.GetByLabel("Deployment name").FillAsync("match day");
         await deploy.GetByLabel("Site").FillAsync("north");
         await deploy.GetByLabel("Watchlists").FillAsync("wanted");
-        await deploy.GetByLabel("Authorisation reference").FillAsync("Order 55");
+        await deploy.GetByLabel("Authorisation number").FillAsync("1");
         await deploy.GetByRole(AriaRole.Button, new() { Name = "Create deployment" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Article, new() { Name = "Camera gate-1" })).ToContainTextAsync("deployment 1", new() { Timeout = 30_000 });
         await Assertions.Expect(admin.GetByRole(AriaRole.Img, new() { Name = "Latest analysed frame of camera gate-1" })).ToBeVisibleAsync(Live);
@@ -183,7 +194,7 @@ public sealed class ConsoleScenarioTests
         await inv.GetByLabel("Purpose").SelectOptionAsync("investigation");
         await inv.GetByLabel("Case reference").FillAsync("CASE-2026-17");
         await inv.GetByLabel("Justification").FillAsync("witness saw the suspect at the station on Monday");
-        await inv.GetByLabel("Authorisation reference").FillAsync("Order 2026/9");
+        await inv.GetByLabel("Authorisation number").FillAsync("2");
         await inv.GetByLabel("Photo to search", new() { Exact = true }).SetInputFilesAsync(TestPaths.FacesDevFile(Probe));
         await inv.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
         var results = inv.Locator("#search-results");

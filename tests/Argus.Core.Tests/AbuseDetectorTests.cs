@@ -89,6 +89,40 @@ public sealed class AbuseDetectorTests
         Assert.Equal([export], Assert.Single(flags, f => f.Kind == AbuseKind.BulkExport).Records);
     }
 
+    [Fact]
+    public void Detecting_a_range_gives_the_flags_of_each_day_detected_alone()
+    {
+        var log = new Log();
+        var random = new Random(3);
+        for (var d = -45; d <= 0; d++)
+        {
+            foreach (var user in new[] { "a", "b", "c", "d", "e" })
+            {
+                log.Searches(user, Today.AddDays(d), random.Next(5, 22), count: random.Next(0, user == "e" && d % 7 == 0 ? 40 : 6));
+            }
+
+            for (var i = 0; i < random.Next(0, 5); i++)
+            {
+                log.Add("op1", Today.AddDays(d), 10, "search.request", "refused", AuditDetails.Of(("reason", "scope")));
+            }
+
+            log.Add("inv1", Today.AddDays(d), 11, AbuseDetector.SearchAction, "ok", AuditDetails.Of(("probe_sha256", "same"), ("candidates", 0)));
+        }
+
+        var first = Today.AddDays(-20);
+        var oneByOne = new List<string>();
+        for (var day = first; day <= Today; day = day.AddDays(1))
+        {
+            oneByOne.AddRange(AbuseDetector.Detect(log.Records, day).Select(Describe));
+        }
+
+        var range = AbuseDetector.DetectRange(log.Records, first, Today).Select(Describe).ToList();
+        Assert.NotEmpty(range);
+        Assert.Equal(oneByOne.Order(StringComparer.Ordinal), range.Order(StringComparer.Ordinal));
+
+        static string Describe(AbuseFlag f) => $"{f.Kind} {f.Actor} {f.Day} {f.Description} {string.Join(",", f.Records)}";
+    }
+
     private sealed class Log
     {
         public List<AuditRecord> Records { get; } = [];

@@ -139,6 +139,16 @@ public sealed class WatchlistEntryTests
     }
 
     [Fact]
+    public void One_character_legal_basis_fields_are_refused()
+    {
+        var basis = new LegalBasis("C", "G", "O", "A", "I", People.Now.AddDays(30), [new ImageSource(new string('a', 64), "custody", "CR-1")]);
+        var ex = Assert.Throws<ArgusException>(() => WatchlistEntry.Propose("e", "wl1", Wanted, "s", basis, People.Investigator, "seen near the bank", People.Now));
+        Assert.Equal("entry.legal_basis_invalid", ex.Code);
+        Assert.Contains("case number", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("legal instrument", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Expiry_beyond_the_watchlist_maximum_is_refused()
     {
         var admin = CategoryPolicy.For(WatchlistCategory.Administrative); // 180 days
@@ -204,25 +214,77 @@ public sealed class AccessPolicyTests
 [Trait("Category", "Unit")]
 public sealed class SearchPolicyTests
 {
+    private static readonly SearchTarget[] Wanted = [new("wanted", WatchlistCategory.WantedPerson)];
+
+    private static Authorisation Recorded(string by = "off", string caseReference = "2026/CR/1187", string watchlist = "wanted") =>
+        new(7, "Court order 2026/77", caseReference, [watchlist], People.Now.AddDays(-1), People.Now.AddDays(1), by, People.Now.AddDays(-1));
+
     [Fact]
-    public void A_complete_declaration_with_its_authorisation_is_approved()
+    public void A_complete_declaration_with_its_recorded_authorisation_is_approved()
     {
-        var approval = SearchPolicy.Approve(People.Investigator, Declaration(SearchPurpose.ActiveInvestigation, authorisation: "Court order 2026/77"), People.Now);
+        var approval = SearchPolicy.Approve(People.Investigator, Declaration(SearchPurpose.ActiveInvestigation, authorisation: "7"), People.Now, null, Wanted, Recorded());
         Assert.Equal(AuthorisationStatus.Authorised, approval.Status);
     }
 
     [Fact]
-    public void Purposes_without_authorisation_need_none()
+    public void A_free_text_reference_another_case_another_list_or_ones_own_authorisation_is_refused()
     {
-        Assert.Equal(AuthorisationStatus.NotRequired, SearchPolicy.Approve(People.Investigator, Declaration(SearchPurpose.MissingPerson), People.Now).Status);
+        string Code(Authorisation? a, string reference = "7") =>
+            Assert.Throws<ArgusException>(() => SearchPolicy.Approve(People.Investigator, Declaration(SearchPurpose.ActiveInvestigation, authorisation: reference), People.Now, null, Wanted, a)).Code;
+        Assert.Equal("authorisation.not_found", Code(null, "Court order 2026/77"));
+        Assert.Equal("authorisation.case_mismatch", Code(Recorded(caseReference: "2026/CR/9999")));
+        Assert.Equal("authorisation.scope_mismatch", Code(Recorded(watchlist: "bans")));
+        Assert.Equal("authorisation.self_recorded", Code(Recorded(by: People.Investigator.Id)));
+        Assert.Equal("authorisation.revoked", Code(Recorded() with { RevokedAt = People.Now, RevokedBy = "off" }));
+        Assert.Equal("authorisation.not_valid", Code(Recorded() with { ValidUntil = People.Now }));
+    }
+
+    [Fact]
+    public void Purposes_search_their_own_categories_without_authorisation_and_others_only_with_one()
+    {
+        SearchTarget[] missing = [new("missing", WatchlistCategory.MissingPerson)];
+        var declaration = new SearchDeclaration(SearchPurpose.MissingPerson, "MP-2026-4", "reported missing by family, last seen at the station", null, false, ["missing"], []);
+        Assert.Equal(AuthorisationStatus.NotRequired, SearchPolicy.Approve(People.Investigator, declaration, People.Now, null, missing).Status);
+        var wanted = declaration with { Watchlists = ["wanted"] };
+        Assert.Equal("authorisation.required", Assert.Throws<ArgusException>(() => SearchPolicy.Approve(People.Investigator, wanted, People.Now, null, Wanted)).Code);
     }
 
     [Fact]
     public void An_investigation_without_its_authorisation_is_refused()
     {
         var ex = Assert.Throws<ArgusException>(() => SearchPolicy.Approve(People.Investigator, Declaration(SearchPurpose.ActiveInvestigation), People.Now));
-        Assert.Equal("search.refused", ex.Code);
+        Assert.Equal("authorisation.required", ex.Code);
         Assert.Contains("authorisation", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("aaaaaaaaaaaaaaaaaaaa")]
+    [InlineData("abababababababababab")]
+    [InlineData("x x x x x x x x x x x")]
+    [InlineData("because")]
+    public void A_justification_that_cannot_be_a_reason_is_refused(string justification)
+    {
+        var bad = Declaration(SearchPurpose.MissingPerson) with { Justification = justification };
+        Assert.Equal("search.refused", Assert.Throws<ArgusException>(() => SearchPolicy.Approve(People.Investigator, bad, People.Now)).Code);
+    }
+
+    [Theory]
+    [InlineData("C")]
+    [InlineData("aaa")]
+    [InlineData("---")]
+    [InlineData("CASE<1>")]
+    public void A_case_reference_must_look_like_one(string caseReference)
+    {
+        Assert.NotNull(TextRules.Reference(caseReference, "case"));
+        Assert.Null(TextRules.Reference("CASE-2026-17", "case"));
+    }
+
+    [Fact]
+    public void Search_limits_refuse_a_low_threshold_and_a_large_top()
+    {
+        Assert.Equal("search.threshold_too_low", Assert.Throws<ArgusException>(() => SearchLimits.Demand(5, -1)).Code);
+        Assert.Equal("search.top_too_large", Assert.Throws<ArgusException>(() => SearchLimits.Demand(100, 0.5f)).Code);
+        SearchLimits.Demand(SearchLimits.MaxTop, SearchLimits.Floor);
     }
 
     [Fact]

@@ -63,8 +63,12 @@ public abstract class AlertReviewTests
         using var otherReader = new StreamReader(await otherStream.Content.ReadAsStreamAsync(ct));
         Assert.StartsWith(":", await otherReader.ReadLineAsync(ct), StringComparison.Ordinal);
 
+        // The deployment relies on an authorisation recorded by an authorising official (not the approver who deploys).
+        await server.AddUserAsync("off", [Role.AuthorisingOfficial], Scope.Everything);
+        var order = await Created(await server.As("off").PostAsJsonAsync(
+            "/api/v1/authorisations", new { reference = "Order 55", @case = "OP-MATCHDAY-1", watchlists = new[] { "wanted" }, days = 1 }, ct));
         var deployment = await Created(await server.As("appr").PostAsJsonAsync(
-            "/api/v1/deployments", new { name = "match day", site = "north", watchlists = new[] { "wanted" }, authorisation = "Order 55", hours = 2 }, ct));
+            "/api/v1/deployments", new { name = "match day", site = "north", watchlists = new[] { "wanted" }, authorisation = order.GetProperty("id").GetInt64().ToString(CultureInfo.InvariantCulture), hours = 2 }, ct));
         Assert.True(deployment.GetProperty("active").GetBoolean());
 
         string? data = null;

@@ -325,6 +325,10 @@ public abstract class ServerContractTests
         await AddRoleUsersAsync(server);
         await Problems.ExpectAsync(await server.As("admin").PostAsJsonAsync("/api/v1/watchlists", new { name = "wanted", category = "wanted", max_days = 90 }), HttpStatusCode.Created);
         var entry = await ProposeAsync(server.As("inv"), "wanted", "obama", "fr_obama/obama.jpg", "fr_obama/obama1.jpg");
+        await server.AddUserAsync("off", [Role.AuthorisingOfficial], Scope.Everything);
+        await Problems.ExpectAsync(
+            await server.As("off").PostAsJsonAsync("/api/v1/authorisations", new { reference = "Order 2026/9", @case = "CASE-2026-17", watchlists = new[] { "wanted" }, days = 30 }),
+            HttpStatusCode.Created);
 
         // Not the proposer, and only an approver: proposed entries match nothing.
         var probe = await File.ReadAllBytesAsync(Img("fr_obama/obama2.jpg"));
@@ -345,6 +349,10 @@ public abstract class ServerContractTests
         var enrolled = await clerk.PostAsync("/api/v1/galleries/customers/subjects", EnrolForm("cust-1", await File.ReadAllBytesAsync(Img("fr_obama/obama.jpg"))));
         await Problems.ExpectAsync(enrolled, HttpStatusCode.Created);
         var subject = (await enrolled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("subject_id").GetInt64();
+        // The gallery needs an authorisation of its own (2): an authorisation covers only the lists that existed and were named.
+        await Problems.ExpectAsync(
+            await server.As("off").PostAsJsonAsync("/api/v1/authorisations", new { reference = "Order 2026/10", @case = "CASE-2026-17", watchlists = new[] { "customers" }, days = 30 }),
+            HttpStatusCode.Created);
         // Concurrent requests share one in-memory index of the gallery (built once, under its gate).
         var identified = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => IdentifyAsync(server.As("inv"), probe)));
         Assert.All(identified, r => Assert.Equal(subject, r.GetProperty("candidates")[0].GetProperty("subject_id").GetInt64()));
@@ -460,7 +468,7 @@ public abstract class ServerContractTests
 
     private static async Task<JsonElement> IdentifyAsync(HttpClient client, byte[] probe)
     {
-        var response = await client.PostAsync("/api/v1/galleries/customers/identify", SearchForm(null, probe));
+        var response = await client.PostAsync("/api/v1/galleries/customers/identify", SearchForm(null, probe, authorisation: "2"));
         await Problems.ExpectAsync(response, HttpStatusCode.OK);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
@@ -498,14 +506,15 @@ public abstract class ServerContractTests
         { new ByteArrayContent(image), "images", "photo.jpg" },
     };
 
-    private static MultipartFormDataContent SearchForm(string? watchlist, byte[] image, string justification = "matches the description given by two witnesses", string? top = null)
+    private static MultipartFormDataContent SearchForm(string? watchlist, byte[] image, string justification = "matches the description given by two witnesses", string? top = null, string authorisation = "1")
     {
         var form = new MultipartFormDataContent
         {
             { new StringContent("investigation"), "purpose" },
             { new StringContent("CASE-2026-17"), "case" },
             { new StringContent(justification), "justification" },
-            { new StringContent("Order 2026/9"), "authorisation" },
+            // The first authorisation recorded in the test's store (a free-text reference is no longer an authorisation).
+            { new StringContent(authorisation), "authorisation" },
             { new ByteArrayContent(image), "image", "probe.jpg" },
         };
         if (watchlist is not null)

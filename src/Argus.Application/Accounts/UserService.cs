@@ -32,6 +32,7 @@ public sealed class UserService(OperationContext context)
             AccessPolicy.Demand(actor, Capability.ManageUsers);
             var asked = ParseRoles(roles);
             RequireNoConflict(asked);
+            Core.Purposes.Authorisation.DemandRoleGrant(actor, username, new HashSet<Role>(), asked.ToHashSet());
             var immediate = asked.Where(r => !RoleCapabilities.IsOperational(r)).ToList();
             var operational = asked.Where(RoleCapabilities.IsOperational).ToList();
             var user = await context.AuditedStore<User>(u => AuditEvent.Ok(actor.Id, "user.created", $"user:{username}", Details(u)))
@@ -96,6 +97,7 @@ public sealed class UserService(OperationContext context)
             var operational = adding.Where(RoleCapabilities.IsOperational).Where(r => !now.Contains(r)).ToList();
             now.UnionWith(adding.Where(r => !RoleCapabilities.IsOperational(r)));
             RequireNoConflict([.. now, .. operational]);
+            Core.Purposes.Authorisation.DemandRoleGrant(actor, username, current.Roles, new HashSet<Role>([.. now, .. operational]));
             if (!now.Contains(Role.Administrator))
             {
                 await KeepAnAdministratorAsync(username, ct);

@@ -35,7 +35,8 @@ public sealed class DeploymentService
 
     /// <summary>
     /// Creates a deployment. Refusals: <c>access.denied</c> (role, or a watchlist, site or camera outside the scope),
-    /// <c>deployment.invalid</c> (incomplete, end not after start, longer than 31 days, already over),
+    /// <c>deployment.invalid</c> (incomplete, end not after start, longer than 31 days, already over), <c>authorisation.*</c>
+    /// (not a recorded authorisation, recorded by the creator, revoked, not covering a watchlist or the whole period),
     /// <c>watchlist.not_found</c>, <c>camera.not_found</c>.
     /// </summary>
     public Task<StoredDeployment> CreateAsync(Principal actor, DeploymentRequest request, CancellationToken ct = default) =>
@@ -81,10 +82,21 @@ public sealed class DeploymentService
                 }
             }
 
+            // The authorisation: recorded by an authorising official other than the creator, covering every watchlist for the whole period.
+            var authorisation = (deployment.AuthorisationReference.TrimStart('#') is { Length: > 0 and <= 18 } n
+                    && long.TryParse(n, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var authorisationId)
+                    ? await _store.GetAuthorisationAsync(authorisationId, ct)
+                    : null)
+                ?? throw new ArgusException(
+                    "authorisation.not_found",
+                    "A deployment needs the number of an authorisation recorded by an authorising official (argus authorisation list); a free-text reference is not an authorisation.");
+            authorisation.DemandUsable(actor, null, deployment.Watchlists, deployment.Start, deployment.End);
+            deployment = deployment with { AuthorisationReference = authorisation.Reference };
+
             return await _audit.Store<StoredDeployment>(stored => AuditEvent.Ok(actor.Id, "deployment.created", $"deployment:{stored.Id}", AuditDetails.Of(
                     ("name", deployment.Name), ("cameras", deployment.Cameras), ("site", deployment.Site), ("watchlists", deployment.Watchlists),
-                    ("authorisation", deployment.AuthorisationReference), ("start", deployment.Start), ("end", deployment.End))))
-                .AddDeploymentAsync(deployment, actor.Id, ct);
+                    ("authorisation_id", authorisation.Id), ("authorisation", deployment.AuthorisationReference), ("start", deployment.Start), ("end", deployment.End))))
+                .AddDeploymentAsync(deployment, actor.Id, authorisation.Id, ct);
         }, ct);
 
     /// <summary>Deployments the user may see (administrators all; others those without a site or on a site in their scope), newest first.</summary>

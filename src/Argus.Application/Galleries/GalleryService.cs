@@ -20,7 +20,8 @@ public sealed record EnrolmentResult(Gallery Gallery, Subject? Subject, IReadOnl
 
 public sealed record ImageRefusal(string Image, string Code, string Message);
 
-public sealed record IdentifyRequest(string Gallery, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = 5, float Threshold = MatchThresholds.Identification);
+public sealed record IdentifyRequest(
+    string Gallery, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = Core.Purposes.SearchLimits.DefaultTop, float Threshold = Core.Purposes.SearchLimits.Floor);
 
 public sealed record IdentifyCandidate(SearchHit Hit, Subject? Subject);
 
@@ -175,23 +176,20 @@ public sealed class GalleryService(OperationContext context)
         var now = context.Now;
         var (record, g, load, hits) = await context.AuditedAsync(actor.Id, "search.request", $"gallery:{request.Gallery}", async () =>
         {
-            if (k is < 1 or > 1000 || !float.IsFinite(t) || t < -1 || t > 1)
-            {
-                throw new ArgusException("argument.invalid", "--top must be 1-1000 and --threshold between -1 and 1.");
-            }
-
-            var (declaration, approval) = await PurposeBinding.ApproveAsync(context, request.Declaration, actor, [], [request.Gallery], now, ct);
+            Core.Purposes.SearchLimits.Demand(k, t);
+            var (declaration, approval, authorisation) = await PurposeBinding.ApproveAsync(context, request.Declaration, actor, [], [request.Gallery], now, ct);
             var g = await FindGallery(context.Store, request.Gallery, ct);
             var started = context.Time.GetTimestamp();
             var (probe, probeSha256, _) = FacePreparation.Prepare(context.Engine(), request.Probe, request.Face, keepCrop: false, requireSingle: false);
             var load = await context.LoadIndexAsync(g, ct);
-            var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t));
+            // Nothing below the threshold leaves this method, whatever the index returned.
+            var hits = Array.FindAll(load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t)), h => h.Score >= t);
             ArgusMetrics.SearchDuration.Record(context.Time.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "gallery"));
             ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "gallery"), new KeyValuePair<string, object?>("match", hits.Length > 0));
             // The search's record and its audit record (the declaration, the probe's hash, what was returned) commit together.
             var audited = context.AuditedStore<SearchRecord>(record => AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"gallery:{g.Id}", PurposeBinding.AuditDetails(
                 record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)));
-            var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, probeSha256, hits.Length, now, ct);
+            var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, authorisation, probeSha256, hits.Length, now, ct);
             return (record, g, load, hits);
         });
         var candidates = new List<IdentifyCandidate>();

@@ -22,6 +22,14 @@ public sealed record RenderedReport(string Format, string MediaType, string Cont
 /// </summary>
 public sealed class TransparencyReportService(OperationContext context)
 {
+    /// <summary>Longest period of one report: a (leap) year. Longer periods are reports added up.</summary>
+    public const int MaxDays = 366;
+
+    /// <summary>How far after today a period may end (a report of this quarter or year, asked during it).</summary>
+    public const int MaxDaysAhead = 366;
+
+    /// <summary>No period starts before this day: Argus holds nothing older.</summary>
+    public static readonly DateOnly Earliest = new(2000, 1, 1);
 
     /// <summary>
     /// The report for <paramref name="from"/>..<paramref name="to"/> (YYYY-MM-DD, inclusive) as md, json or html.
@@ -34,9 +42,22 @@ public sealed class TransparencyReportService(OperationContext context)
             AccessPolicy.Demand(actor, Capability.ReadReports);
             var a = Day(from, fromName);
             var b = Day(to, toName);
+            var today = DateOnly.FromDateTime(context.Now.UtcDateTime);
+            if (a < Earliest || b < Earliest || a > today.AddDays(MaxDaysAhead) || b > today.AddDays(MaxDaysAhead))
+            {
+                throw new ArgusException(
+                    "report.range_invalid",
+                    $"{fromName} and {toName} must lie between {Earliest:yyyy-MM-dd} and {today.AddDays(MaxDaysAhead):yyyy-MM-dd}.");
+            }
+
             if (b < a)
             {
-                throw new ArgusException("argument.invalid", $"{toName} is before {fromName}.");
+                throw new ArgusException("report.range_invalid", $"{toName} is before {fromName}.");
+            }
+
+            if (b.DayNumber - a.DayNumber + 1 > MaxDays)
+            {
+                throw new ArgusException("report.range_invalid", $"A report covers at most {MaxDays} days; split the period.");
             }
 
             var f = format.ToLowerInvariant();
@@ -60,18 +81,24 @@ public sealed class TransparencyReportService(OperationContext context)
         };
     }
 
+    /// <summary>
+    /// The report's figures. Costs follow the period, not the store: entries from their versions, searches counted in
+    /// SQL, and one pass over the period's audit records (chain checked record by record against the record before
+    /// the period, erasures and abuse flags counted), plus the baseline searches the volume rule needs.
+    /// </summary>
     public async Task<JsonObject> BuildAsync(DateOnly first, DateOnly last, CancellationToken ct)
     {
         var from = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var to = new DateTimeOffset(last.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var to = new DateTimeOffset(last.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1);
         var now = context.Now;
         var store = context.Store;
         var asOf = to < now ? to : now;
         bool In(DateTimeOffset t) => t >= from && t < to;
 
-        // Entries: the state of each at the end of the period, rebuilt from its versions.
+        // Entries: the state of each at the end of the period, rebuilt from its versions; by category only (the legal
+        // instrument is free text and may name a person, so it is never published).
         var versions = await store.ListEntryVersionsAsync(ct);
-        var active = new SortedDictionary<string, SortedDictionary<string, int>>(StringComparer.Ordinal);
+        var active = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var changes = new SortedDictionary<string, int>(StringComparer.Ordinal) { ["proposed"] = 0, ["approved"] = 0, ["rejected"] = 0, ["removed"] = 0, ["expired"] = 0, ["amended"] = 0 };
         foreach (var byEntry in versions.GroupBy(v => v.Entry.Id))
         {
@@ -80,17 +107,15 @@ public sealed class TransparencyReportService(OperationContext context)
             if (atEnd is { State: EntryState.Active } && atEnd.LegalBasis.Expiry > asOf)
             {
                 var category = WatchlistService.CategoryName(entry.Watchlist.Category);
-                if (!active.TryGetValue(category, out var byInstrument))
-                {
-                    active[category] = byInstrument = new SortedDictionary<string, int>(StringComparer.Ordinal);
-                }
-
-                byInstrument[atEnd.LegalBasis.LegalInstrument] = byInstrument.GetValueOrDefault(atEnd.LegalBasis.LegalInstrument) + 1;
+                active[category] = active.GetValueOrDefault(category) + 1;
             }
 
             foreach (var (_, v) in byEntry.Where(x => In(x.Version.At)))
             {
-                changes[v.Change] = changes.GetValueOrDefault(v.Change) + 1;
+                if (changes.TryGetValue(v.Change, out var seen))
+                {
+                    changes[v.Change] = seen + 1;
+                }
             }
 
             // Still active on record but its basis ran out in the period: expired, whether or not retention has recorded it yet.
@@ -101,9 +126,7 @@ public sealed class TransparencyReportService(OperationContext context)
         }
 
         // Searches: by purpose and authorisation; urgent ones still unauthorised after the window.
-        var searches = await store.ListSearchesAsync(from, to, ct);
-
-        // Alerts: raised in the period, and final decisions in it, from the stored decisions (kept as long as alerts).
+        var searches = await store.SummariseSearchesAsync(from, to, now, ct);
         var alertCounts = await store.CountAlertsAsync(from, to, ct);
         var byPurpose = new JsonObject();
         foreach (var purpose in Enum.GetValues<SearchPurpose>())
@@ -111,39 +134,66 @@ public sealed class TransparencyReportService(OperationContext context)
             var these = searches.Where(s => s.Purpose == purpose).ToArray();
             byPurpose[PurposeBinding.PurposeName(purpose)] = new JsonObject
             {
-                ["searches"] = these.Length,
-                ["with_candidates"] = these.Count(s => s.Candidates > 0),
-                ["authorised"] = these.Count(s => s.Status == AuthorisationStatus.Authorised),
-                ["urgent_pending"] = these.Count(s => s.Status == AuthorisationStatus.Pending),
+                ["searches"] = these.Sum(s => s.Count),
+                ["with_candidates"] = these.Where(s => s.WithCandidates).Sum(s => s.Count),
+                ["authorised"] = these.Where(s => s.Status == AuthorisationStatus.Authorised).Sum(s => s.Count),
+                ["urgent_pending"] = these.Where(s => s.Status == AuthorisationStatus.Pending).Sum(s => s.Count),
             };
         }
 
-        var unauthorised = searches.Count(s => s.IsOverdueAt(now));
-        var lateAuthorised = searches.Count(s => s.Status == AuthorisationStatus.Authorised && s.AuthorisationDue is { } due && s.AuthorisedAt > due);
+        var unauthorised = searches.Where(s => s.Overdue).Sum(s => s.Count);
+        var lateAuthorised = searches.Where(s => s.AuthorisedLate).Sum(s => s.Count);
 
-        // Audit: the chain's state, erasures and abuse flags raised in the period.
-        var records = new List<AuditRecord>();
-        await foreach (var r in store.ReadAuditAsync(ct: ct))
+        // Audit: one pass over the period's records, each checked against the one before it.
+        var rules = new AbuseRules();
+        var (total, head) = await store.AuditHeadAsync(ct);
+        var previous = await store.LastAuditBeforeAsync(from, ct);
+        var forFlags = new List<AuditRecord>();
+        await foreach (var r in store.ReadAuditByActionAsync(AbuseDetector.SearchAction, from.AddDays(-rules.BaselineDays), from, ct))
         {
-            records.Add(r);
+            forFlags.Add(r);
         }
 
-        var verification = context.AuditChain.Verify(records);
+        long inPeriod = 0, erasures = 0;
+        AuditBreak? broken = null;
+        await foreach (var r in store.ReadAuditAsync(previous?.Sequence ?? 0, ct))
+        {
+            if (r.OccurredAt >= to)
+            {
+                break;
+            }
+
+            inPeriod++;
+            if (broken is null && context.AuditChain.Check(previous, r) is { } reason)
+            {
+                broken = new AuditBreak(inPeriod, r.Sequence, reason);
+            }
+
+            previous = r;
+            if (r.Action == "subject.erased" && r.Outcome == "ok")
+            {
+                erasures++;
+            }
+
+            if ((r.Action == AbuseDetector.SearchAction && r.Outcome == "ok") || r.Outcome == "refused" || r.Action.StartsWith("export.", StringComparison.Ordinal))
+            {
+                forFlags.Add(r);
+            }
+        }
+
         var flags = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var kind in Enum.GetNames<AbuseKind>())
         {
             flags[kind] = 0;
         }
 
-        for (var day = first; day <= last && day <= DateOnly.FromDateTime(now.UtcDateTime); day = day.AddDays(1))
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        foreach (var flag in AbuseDetector.DetectRange(forFlags, first, last < today ? last : today, rules))
         {
-            foreach (var flag in AbuseDetector.Detect(records, day))
-            {
-                flags[flag.Kind.ToString()]++;
-            }
+            flags[flag.Kind.ToString()]++;
         }
 
-        flags["UnauthorisedAfterWindow"] = unauthorised;
+        flags["UnauthorisedAfterWindow"] = (int)unauthorised;
         return new JsonObject
         {
             ["report"] = "transparency",
@@ -152,8 +202,8 @@ public sealed class TransparencyReportService(OperationContext context)
             ["generated_at"] = now.ToString("O", CultureInfo.InvariantCulture),
             ["entries"] = new JsonObject
             {
-                ["active_at_end"] = new JsonObject([.. active.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)new JsonObject([.. c.Value.Select(i => KeyValuePair.Create(i.Key, (JsonNode?)i.Value))])))]),
-                ["active_total"] = active.Values.Sum(c => c.Values.Sum()),
+                ["active_at_end"] = new JsonObject([.. active.Select(c => KeyValuePair.Create(c.Key, (JsonNode?)c.Value))]),
+                ["active_total"] = active.Values.Sum(),
                 ["proposed"] = changes["proposed"],
                 ["added"] = changes["approved"],
                 ["rejected"] = changes["rejected"],
@@ -163,7 +213,7 @@ public sealed class TransparencyReportService(OperationContext context)
             },
             ["searches"] = new JsonObject
             {
-                ["total"] = searches.Count,
+                ["total"] = searches.Sum(s => s.Count),
                 ["by_purpose"] = byPurpose,
                 ["unauthorised_after_window"] = unauthorised,
                 ["authorised_late"] = lateAuthorised,
@@ -176,14 +226,16 @@ public sealed class TransparencyReportService(OperationContext context)
                 ["awaiting_second_confirmation"] = alertCounts.AwaitingSecondConfirmation,
                 ["false_alert_rate"] = alertCounts.FalseAlertRate is { } rate ? Math.Round(rate, 4) : null,
             },
-            ["erasures"] = records.Count(r => r.Action == "subject.erased" && r.Outcome == "ok" && In(r.OccurredAt)),
+            ["erasures"] = erasures,
             ["abuse_flags"] = new JsonObject([.. flags.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)f.Value))]),
             ["audit"] = new JsonObject
             {
-                ["intact"] = verification.Intact,
-                ["records"] = records.Count,
-                ["head"] = records.Count == 0 ? null : $"{records[^1].Sequence}:{records[^1].Hash}",
-                ["first_bad_sequence"] = verification.FirstBreak?.Sequence,
+                // Intact: the period's records chain to the record before the period and to each other, each unedited.
+                ["intact"] = broken is null,
+                ["records"] = total,
+                ["records_in_period"] = inPeriod,
+                ["head"] = head is null ? null : $"{head.Sequence}:{head.Hash}",
+                ["first_bad_sequence"] = broken?.Sequence,
             },
         };
     }
@@ -195,20 +247,17 @@ public sealed class TransparencyReportService(OperationContext context)
         var q = m["searches"]!.AsObject();
         var a = m["audit"]!.AsObject();
         s.Append(CultureInfo.InvariantCulture, $"# Transparency report {m["from"]} to {m["to"]}\n\n");
-        s.Append("## Watchlist entries\n\n| category | legal instrument | active at end |\n|---|---|---:|\n");
-        foreach (var (category, byInstrument) in e["active_at_end"]!.AsObject())
+        s.Append("## Watchlist entries\n\n| category | active at end |\n|---|---:|\n");
+        foreach (var (category, count) in e["active_at_end"]!.AsObject())
         {
-            foreach (var (instrument, count) in byInstrument!.AsObject())
-            {
-                s.Append(CultureInfo.InvariantCulture, $"| {category} | {Cell(instrument)} | {count} |\n");
-            }
+            s.Append(CultureInfo.InvariantCulture, $"| {Cell(category)} | {count} |\n");
         }
 
         s.Append(CultureInfo.InvariantCulture, $"\nActive at the end: {e["active_total"]}. In the period: {e["proposed"]} proposed, {e["added"]} added (approved), {e["rejected"]} rejected, {e["amended"]} amended, {e["removed"]} removed, {e["expired"]} expired.\n\n");
         s.Append("## Searches\n\n| purpose | searches | with candidates | authorised | urgent, pending |\n|---|---:|---:|---:|---:|\n");
         foreach (var (purpose, row) in q["by_purpose"]!.AsObject())
         {
-            s.Append(CultureInfo.InvariantCulture, $"| {purpose} | {row!["searches"]} | {row["with_candidates"]} | {row["authorised"]} | {row["urgent_pending"]} |\n");
+            s.Append(CultureInfo.InvariantCulture, $"| {Cell(purpose)} | {row!["searches"]} | {row["with_candidates"]} | {row["authorised"]} | {row["urgent_pending"]} |\n");
         }
 
         s.Append(CultureInfo.InvariantCulture, $"\nTotal {q["total"]}; still unauthorised after the window: {q["unauthorised_after_window"]}; authorised after the window: {q["authorised_late"]}.\n\n");
@@ -218,7 +267,7 @@ public sealed class TransparencyReportService(OperationContext context)
         s.Append("## Abuse flags raised\n\n| kind | flags |\n|---|---:|\n");
         foreach (var (kind, count) in m["abuse_flags"]!.AsObject())
         {
-            s.Append(CultureInfo.InvariantCulture, $"| {kind} | {count} |\n");
+            s.Append(CultureInfo.InvariantCulture, $"| {Cell(kind)} | {count} |\n");
         }
 
         s.Append(CultureInfo.InvariantCulture, $"\n## Audit chain\n\n{((bool)a["intact"]! ? "Intact" : $"BROKEN at record #{a["first_bad_sequence"]}")}, {a["records"]} record(s). Head: `{a["head"]}` (keep it: `argus audit verify --head` detects records cut after it).\n");
@@ -239,7 +288,8 @@ public sealed class TransparencyReportService(OperationContext context)
                     continue;
                 }
 
-                var cells = line.Trim('|').Split('|').Select(c => WebUtility.HtmlEncode(c.Trim()));
+                // Cells hold no raw '|' (Cell writes it as an entity): decode the entities, encode for HTML.
+                var cells = line.Trim('|').Split('|').Select(c => WebUtility.HtmlEncode(WebUtility.HtmlDecode(c.Trim())));
                 s.Append(inTable ? "<tr>" : "<table border=\"1\"><tr>").Append(string.Concat(cells.Select(c => $"<td>{c}</td>"))).Append("</tr>\n");
                 inTable = true;
                 continue;
@@ -268,10 +318,15 @@ public sealed class TransparencyReportService(OperationContext context)
         return s.Append(inTable ? "</table>\n" : "").Append("</body></html>\n").ToString();
     }
 
-    private static string Cell(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
+    /// <summary>
+    /// A table cell's text with everything that could end the cell or open markup written as an HTML entity (which
+    /// Markdown renders as the character): <c>|</c>, <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, backticks and line breaks.
+    /// </summary>
+    private static string Cell(string s) => WebUtility.HtmlEncode(s).Replace("|", "&#124;", StringComparison.Ordinal).Replace("`", "&#96;", StringComparison.Ordinal)
+        .Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 
     private static DateOnly Day(string s, string name) =>
         DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
             ? d
-            : throw new ArgusException("argument.invalid", $"{name} must be YYYY-MM-DD.");
+            : throw new ArgusException("report.date_invalid", $"{name} must be YYYY-MM-DD.");
 }

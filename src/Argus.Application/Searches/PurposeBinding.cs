@@ -19,8 +19,13 @@ public static class PurposeBinding
     public const string WindowVariable = "ARGUS_AUTHORISATION_HOURS";
     public const int DefaultRateLimit = 30;
 
-    /// <summary>Approves the declared search for <paramref name="actor"/> or throws (<c>search.*</c>, <c>access.denied</c>, <c>rate.limited</c>).</summary>
-    public static async Task<(SearchDeclaration Declaration, SearchApproval Approval)> ApproveAsync(
+    /// <summary>
+    /// Approves the declared search for <paramref name="actor"/> or throws (<c>search.*</c>, <c>authorisation.*</c>,
+    /// <c>access.denied</c>, <c>rate.limited</c>, <c>watchlist.not_found</c>). The scope is checked before any
+    /// watchlist is looked up; the referenced authorisation must be one recorded by someone else that covers the
+    /// case, every watchlist and gallery searched, and now.
+    /// </summary>
+    public static async Task<(SearchDeclaration Declaration, SearchApproval Approval, Authorisation? Authorisation)> ApproveAsync(
         OperationContext context, SearchDeclarationInput input, Principal actor, IReadOnlyList<string> watchlists, IReadOnlyList<string> galleries, DateTimeOffset now, CancellationToken ct)
     {
         AccessPolicy.Demand(actor, Capability.Search);
@@ -31,8 +36,17 @@ public static class PurposeBinding
 
         var declaration = new SearchDeclaration(
             ParsePurpose(input.Purpose), input.Case ?? "", input.Justification ?? "", input.Authorisation, input.Urgent, watchlists, galleries);
+        SearchPolicy.Validate(actor, declaration);
+        var targets = new List<SearchTarget>();
+        foreach (var name in watchlists)
+        {
+            targets.Add(new SearchTarget(name, (await context.Store.GetWatchlistAsync(name, ct)).Category));
+        }
+
+        targets.AddRange(galleries.Select(g => new SearchTarget(g, null)));
+        var authorisation = await FindAsync(context, input.Authorisation, ct);
         var hours = context.PositiveDouble(WindowVariable, SearchPolicy.DefaultAuthorisationWindow.TotalHours);
-        var approval = SearchPolicy.Approve(actor, declaration, now, TimeSpan.FromHours(hours));
+        var approval = SearchPolicy.Approve(actor, declaration, now, TimeSpan.FromHours(hours), targets, authorisation);
 
         var limit = context.PositiveInt(RateLimitVariable, DefaultRateLimit);
         if (await context.Store.CountSearchesAsync(actor.Id, now.AddHours(-1), ct) >= limit)
@@ -40,23 +54,29 @@ public static class PurposeBinding
             throw new ArgusException("rate.limited", $"Limit of {limit} searches per hour reached for {actor.Id}; try again later.");
         }
 
-        return (declaration, approval);
+        return (declaration, approval, approval.Status == AuthorisationStatus.Authorised ? authorisation : null);
     }
 
+    /// <summary>The recorded authorisation a declaration names by its number ("12" or "#12"); null when it names none or nothing recorded.</summary>
+    public static async Task<Authorisation?> FindAsync(OperationContext context, string? reference, CancellationToken ct) =>
+        reference?.Trim().TrimStart('#') is { Length: > 0 and <= 18 } s && long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? await context.Store.GetAuthorisationAsync(id, ct)
+            : null;
+
     public static Task<SearchRecord> RecordAsync(
-        ArgusStore store, Principal actor, SearchDeclaration d, SearchApproval approval, string probeSha256, int candidates, DateTimeOffset now, CancellationToken ct) =>
+        ArgusStore store, Principal actor, SearchDeclaration d, SearchApproval approval, Authorisation? authorisation, string probeSha256, int candidates, DateTimeOffset now, CancellationToken ct) =>
         store.RecordSearchAsync(
             new SearchRecord(
-                0, actor.Id, d.Purpose, d.CaseReference, d.Justification,
+                0, actor.Id, d.Purpose, d.CaseReference.Trim(), d.Justification.Trim(),
                 [.. d.Watchlists.Select(w => "watchlist:" + w), .. d.Galleries.Select(g => "gallery:" + g)],
-                approval.Status, d.AuthorisationReference, approval.AuthorisationDue, approval.Status == AuthorisationStatus.Authorised ? now : null,
-                approval.Status == AuthorisationStatus.Authorised ? actor.Id : null, probeSha256, candidates, now),
+                approval.Status, authorisation?.Reference, approval.AuthorisationDue, approval.Status == AuthorisationStatus.Authorised ? now : null,
+                authorisation?.RecordedBy, probeSha256, candidates, now, authorisation?.Id),
             ct);
 
     /// <summary>What the audit keeps of a search: the declaration, the probe's hash and what was returned; never the image.</summary>
     public static string AuditDetails(SearchRecord s, IEnumerable<string> results, float threshold) => Core.Audit.AuditDetails.Of(
         ("search", s.Id), ("purpose", s.Purpose.ToString()), ("case", s.CaseReference), ("targets", s.Targets),
-        ("authorisation", s.Status.ToString()), ("authorisation_ref", s.AuthorisationReference), ("authorisation_due", s.AuthorisationDue),
+        ("authorisation", s.Status.ToString()), ("authorisation_id", s.AuthorisationId), ("authorisation_ref", s.AuthorisationReference), ("authorisation_due", s.AuthorisationDue),
         ("probe_sha256", s.ProbeSha256), ("threshold", threshold), ("candidates", s.Candidates), ("results", results));
 
     public static SearchPurpose ParsePurpose(string s) => s.Trim().ToLowerInvariant() switch

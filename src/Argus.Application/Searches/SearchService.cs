@@ -3,14 +3,14 @@ using Argus.Application.Galleries;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
-using Argus.Core.Faces;
+using Argus.Core.Purposes;
 using Argus.Search;
 using Argus.Storage;
 
 namespace Argus.Application.Searches;
 
 /// <summary>A watchlist search: the probe, the watchlists, and how many candidates at or above which similarity.</summary>
-public sealed record WatchlistSearchRequest(IReadOnlyList<string> Watchlists, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = 5, float Threshold = MatchThresholds.Identification);
+public sealed record WatchlistSearchRequest(IReadOnlyList<string> Watchlists, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = SearchLimits.DefaultTop, float Threshold = SearchLimits.Floor);
 
 /// <summary>One candidate: the active entry it matched (with its legal basis) and the subject.</summary>
 public sealed record WatchlistCandidate(StoredEntry Entry, SearchHit Hit, Subject? Subject);
@@ -32,17 +32,14 @@ public sealed class SearchService(OperationContext context)
         var now = context.Now;
         var (record, candidates) = await context.AuditedAsync(actor.Id, "search.request", string.Join(",", names.Select(n => "watchlist:" + n)), async () =>
         {
-            if (k is < 1 or > 100 || !float.IsFinite(t) || t < -1 || t > 1)
-            {
-                throw new ArgusException("argument.invalid", "--top must be 1-100 and --threshold between -1 and 1.");
-            }
+            SearchLimits.Demand(k, t);
 
             if (names.Length == 0)
             {
                 throw new ArgusException("argument.invalid", "Name at least one watchlist to search.");
             }
 
-            var (declaration, approval) = await PurposeBinding.ApproveAsync(context, request.Declaration, actor, names, [], now, ct);
+            var (declaration, approval, authorisation) = await PurposeBinding.ApproveAsync(context, request.Declaration, actor, names, [], now, ct);
             var lists = new List<Storage.Watchlist>();
             foreach (var n in names)
             {
@@ -66,7 +63,8 @@ public sealed class SearchService(OperationContext context)
                 var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, Math.Clamp(load.Index.Count, 1, 1000), t));
                 foreach (var hit in hits)
                 {
-                    if (matching.TryGetValue(hit.SubjectId, out var entry) && !found.Any(f => f.Entry.Id == entry.Id))
+                    // Nothing below the threshold leaves this method, whatever the index returned.
+                    if (hit.Score >= t && matching.TryGetValue(hit.SubjectId, out var entry) && !found.Any(f => f.Entry.Id == entry.Id))
                     {
                         found.Add((entry, hit));
                     }
@@ -79,7 +77,7 @@ public sealed class SearchService(OperationContext context)
             // The search's record and its audit record (the declaration, the probe's hash, what was returned) commit together.
             var audited = context.AuditedStore<SearchRecord>(record => AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"search:{record.Id}", PurposeBinding.AuditDetails(
                 record, best.Select(c => $"entry:{c.Entry.Id}@{c.Hit.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)));
-            var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, probeSha256, best.Count, now, ct);
+            var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, authorisation, probeSha256, best.Count, now, ct);
             return (record, best);
         });
 
@@ -92,7 +90,11 @@ public sealed class SearchService(OperationContext context)
         return new WatchlistSearchResult(record, t, result);
     }
 
-    /// <summary>Files the authorisation of an urgent search (the searcher or an approver); late filings stay on record.</summary>
+    /// <summary>
+    /// Files the authorisation of an urgent search (the searcher or an approver): <paramref name="reference"/> is the
+    /// number of a recorded authorisation that someone other than the searcher recorded, for the search's case and
+    /// every list it searched, valid when it ran. Late filings stay on record.
+    /// </summary>
     public async Task<SearchRecord> AuthoriseAsync(Principal actor, long searchId, string reference, CancellationToken ct)
     {
         var s = await context.AuditedAsync(actor.Id, "search.authorise", $"search:{searchId}", async () =>
@@ -103,9 +105,24 @@ public sealed class SearchService(OperationContext context)
                 throw new ArgusException("access.denied", $"Only the user who searched or an approver may file the authorisation of search {searchId}.");
             }
 
+            if (found.Status != Core.Purposes.AuthorisationStatus.Pending)
+            {
+                throw new ArgusException("search.not_pending", $"Search {searchId} is {found.Status.ToString().ToLowerInvariant()}: only an urgent search awaiting its authorisation can be authorised.");
+            }
+
+            var authorisation = await PurposeBinding.FindAsync(context, reference, ct)
+                ?? throw new ArgusException("authorisation.not_found", "The authorisation must be the number of one recorded by an authorising official; a free-text reference is not an authorisation.");
+            var searcher = new Principal(found.User, found.User, new HashSet<Role>(), Scope.Nothing);
+            var targets = found.Targets.Select(t => t[(t.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+            authorisation.DemandUsable(searcher, found.CaseReference, targets, found.PerformedAt, found.PerformedAt);
+            if (authorisation.RecordedBy == actor.Id)
+            {
+                throw new ArgusException("authorisation.self_recorded", $"Authorisation {authorisation.Id} was recorded by {actor.Name}, who may not also file it.");
+            }
+
             return await context.AuditedStore<SearchRecord>(s => AuditEvent.Ok(actor.Id, "search.authorised", $"search:{s.Id}", AuditDetails.Of(
-                    ("authorisation_ref", s.AuthorisationReference), ("due", s.AuthorisationDue), ("late", s.AuthorisedAt > s.AuthorisationDue))))
-                .AuthoriseSearchAsync(searchId, reference, actor.Id, ct);
+                    ("authorisation_id", s.AuthorisationId), ("authorisation_ref", s.AuthorisationReference), ("due", s.AuthorisationDue), ("late", s.AuthorisedAt > s.AuthorisationDue))))
+                .AuthoriseSearchAsync(searchId, authorisation.Reference, authorisation.RecordedBy, authorisation.Id, ct);
         });
         return s;
     }

@@ -95,7 +95,7 @@ internal static class AlertBenchCommand
         var proposer = new Principal("p", "p", new HashSet<Role> { Role.Investigator }, Scope.Everything);
         var approver = new Principal("a", "a", new HashSet<Role> { Role.Approver }, Scope.Everything);
         var reviewer = new Principal("r", "r", new HashSet<Role> { Role.Operator }, Scope.Everything);
-        var basis = new LegalBasis("C", "G", "O", "A", "I", now.AddDays(30), [new ImageSource(new string('a', 64), "s", "r")]);
+        var basis = new LegalBasis("BENCH-1", "benchmark entry", "DI Bench", "Bench Authority", "Bench Order 1", now.AddDays(30), [new ImageSource(new string('a', 64), "bench", "BENCH-IMG")]);
         var entry = await store.AddEntryAsync(watchlist, subject.Id, WatchlistEntry.Propose("x", watchlist.Name, watchlist.Policy, "s", basis, proposer, "r", now), ct);
         await store.ChangeEntryAsync(entry.Id, e => e.Entry.Approve(approver, "ok", now), ct);
         entry = (await store.GetEntryAsync(entry.Id, ct))!;

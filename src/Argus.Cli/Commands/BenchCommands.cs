@@ -71,6 +71,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(CameraBenchCommand.Create(output, error));
         bench.Subcommands.Add(Search(output, error));
         bench.Subcommands.Add(AlertBenchCommand.Create(output, error));
+        bench.Subcommands.Add(ReportBenchCommand.Create(output, error));
         return bench;
     }
 

@@ -2,11 +2,13 @@ using System.Globalization;
 using Argus.Application;
 using Argus.Application.Accounts;
 using Argus.Application.Cameras;
+using Argus.Application.Authorisations;
 using Argus.Application.Deployments;
 using Argus.Application.Watchlists;
 using Argus.Bench;
 using Argus.Core;
 using Argus.Core.Access;
+using Argus.Core.Purposes;
 using Argus.Core.Faces;
 using Argus.Storage;
 using Argus.Storage.Security;
@@ -71,6 +73,7 @@ internal static class DemoLoader
             ("alex", "Alex (approver, demo)", "approver", Scope.Everything),
             ("olly", "Olly (operator, demo site)", "operator", new Scope(new HashSet<string> { Site }, new HashSet<string> { Scope.All }, new HashSet<string> { Scope.All })),
             ("ivy", "Ivy (investigator, demo)", "investigator", Scope.Everything),
+            ("otto", "Otto (authorising official, demo)", "authorising-official", Scope.Everything),
         })
         {
             passwords[name] = PasswordHasher.Generate();
@@ -108,8 +111,12 @@ internal static class DemoLoader
 
         var clip = ClipBuilder.Build(Path.Combine(clipFolder, "demo-gate.mp4"), 960, 540, 10, (6 * people.Count) + 2, [.. appearances]);
         await new CameraService(ops).AddAsync(admin, new CameraSpec(Camera, "Demo gate (replayed clip)", Site, clip, 5), ct);
+        // The deployment relies on an authorisation recorded by someone other than its creator.
+        var otto = await auth.LoginAsync("otto", passwords["otto"], ct);
+        var order = await new AuthorisationService(ops).RecordAsync(
+            otto, new AuthorisationRequest("DEMO-ORDER-1", "DEMO-OPERATION-1", [Watchlist], ops.Now, ops.Now.AddDays(31)), ct);
         var deployment = await new DeploymentService(store, ops.AuditChain, ops.Time).CreateAsync(
-            alex, new DeploymentRequest("demonstration", [], Site, [Watchlist], "DEMO-ORDER-1 (demonstration)", ops.Now, ops.Now.AddDays(30)), ct);
+            alex, new DeploymentRequest("demonstration", [], Site, [Watchlist], order.Id.ToString(CultureInfo.InvariantCulture), ops.Now, ops.Now.AddDays(30)), ct);
 
         var url = (CliEnvironment.Get("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/') + "/";
         host.Out.WriteLine($"""
@@ -125,6 +132,7 @@ internal static class DemoLoader
               alex   {passwords["alex"]}   approver: alert wall, approvals, search, deployments
               olly   {passwords["olly"]}   operator at site '{Site}': alert wall (first of two confirmations)
               ivy    {passwords["ivy"]}   investigator: propose entries, search
+              otto   {passwords["otto"]}   authorising official: records authorisation {order.Id} ({order.Reference}) for searches and deployments
               admin  {passwords["admin"]}   administrator: cameras, users, watchlists
               ada    {passwords["ada"]}   second administrator: approves the role grants admin requests
 

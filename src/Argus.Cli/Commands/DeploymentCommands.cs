@@ -18,7 +18,7 @@ internal static class DeploymentCommands
         var cameras = new Option<string[]>("--camera") { Description = "Camera id (repeatable)" };
         var site = new Option<string?>("--site") { Description = "Every camera of this site" };
         var watchlists = new Option<string[]>("--watchlist") { Description = "Watchlist it may use (repeatable)", Required = true };
-        var authorisation = new Option<string>("--authorisation") { Description = "Reference of the authorisation", Required = true };
+        var authorisation = new Option<string>("--authorisation") { Description = "Number of the authorisation recorded by an authorising official (argus authorisation list)", Required = true };
         var start = new Option<string?>("--start") { Description = "Start, ISO 8601 UTC (default: now)" };
         var end = new Option<string?>("--end") { Description = "End, ISO 8601 UTC" };
         var hours = new Option<double?>("--hours") { Description = "Length in hours (instead of --end)" };
@@ -92,7 +92,7 @@ internal static class DeploymentCommands
         return deployment;
     }
 
-    private static DateTimeOffset ParseTime(string text, string option) =>
+    internal static DateTimeOffset ParseTime(string text, string option) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
             ? t
             : throw new ArgusException("deployment.invalid_time", $"{option} '{text}' is not a time: use ISO 8601, such as 2026-12-01T18:00Z.");

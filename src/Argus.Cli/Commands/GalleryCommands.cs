@@ -6,6 +6,7 @@ using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Faces;
+using Argus.Core.Purposes;
 using Argus.Search;
 using Argus.Storage;
 using Argus.Vision.Imaging;
@@ -144,11 +145,11 @@ internal static class GalleryCommands
     {
         var gallery = new Option<string>("--gallery") { Description = "Gallery name", Required = true };
         var face = new Option<int?>("--face") { Description = "Face N (as numbered by `argus detect`) instead of the primary face" };
-        var top = new Option<int>("--top") { Description = "Candidates to return at most", DefaultValueFactory = _ => 5 };
+        var top = new Option<int>("--top") { Description = $"Candidates to return at most (1-{SearchLimits.MaxTop})", DefaultValueFactory = _ => SearchLimits.DefaultTop };
         var threshold = new Option<float>("--threshold")
         {
-            Description = $"Only candidates at or above this similarity (default {MatchThresholds.Identification}); below it means no match",
-            DefaultValueFactory = _ => MatchThresholds.Identification,
+            Description = $"Only candidates at or above this similarity (default and lowest allowed {SearchLimits.Floor}); below it means no match",
+            DefaultValueFactory = _ => SearchLimits.Floor,
         };
         var image = new Argument<string>("image") { Description = "Probe photo" };
         var binding = new PurposeOptions();

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Argus.Application;
 using Argus.Application.Searches;
 using Argus.Application.Watchlists;
-using Argus.Core.Faces;
 using Argus.Core.Purposes;
 using Argus.Storage;
 
@@ -23,7 +22,7 @@ internal sealed class PurposeOptions
 
     public Option<string> Justification { get; } = new("--justification") { Description = $"Why this search is necessary (at least {SearchPolicy.MinimumJustificationLength} characters)", Required = true };
 
-    public Option<string?> Authorisation { get; } = new("--authorisation") { Description = "Reference of the court or supervisory authorisation, where the purpose needs one" };
+    public Option<string?> Authorisation { get; } = new("--authorisation") { Description = "Number of the authorisation recorded by an authorising official (argus authorisation list), where the purpose or a watchlist needs one" };
 
     public Option<bool> Urgent { get; } = new("--urgent") { Description = "Imminent threat: search now, file the authorisation within the window (default 48 h)" };
 
@@ -43,7 +42,7 @@ internal sealed class PurposeOptions
     {
         if (s.Status == AuthorisationStatus.Pending)
         {
-            host.Error.WriteLine($"argus: urgent search #{s.Id} has no authorisation yet: file it by {s.AuthorisationDue:yyyy-MM-dd HH:mm}Z with `argus search authorise {s.Id} --authorisation REF`, or it is flagged to auditors");
+            host.Error.WriteLine($"argus: urgent search #{s.Id} has no authorisation yet: file it by {s.AuthorisationDue:yyyy-MM-dd HH:mm}Z with `argus search authorise {s.Id} --authorisation N` (a recorded authorisation), or it is flagged to auditors");
         }
     }
 }
@@ -56,8 +55,8 @@ internal static class SearchCommands
         var binding = new PurposeOptions();
         var watchlists = new Option<string[]>("--watchlist") { Description = "Watchlist to search (repeatable)", Required = true };
         var face = new Option<int?>("--face") { Description = "Face N (as numbered by `argus detect`) instead of the primary face" };
-        var top = new Option<int>("--top") { Description = "Candidates to return at most", DefaultValueFactory = _ => 5 };
-        var threshold = new Option<float>("--threshold") { Description = "Only candidates at or above this similarity", DefaultValueFactory = _ => MatchThresholds.Identification };
+        var top = new Option<int>("--top") { Description = $"Candidates to return at most (1-{SearchLimits.MaxTop})", DefaultValueFactory = _ => SearchLimits.DefaultTop };
+        var threshold = new Option<float>("--threshold") { Description = $"Only candidates at or above this similarity (default and lowest allowed {SearchLimits.Floor})", DefaultValueFactory = _ => SearchLimits.Floor };
         var image = new Argument<string>("image") { Description = "Probe photo" };
         var command = new Command("search", "Purpose-bound 1:N search of watchlists: candidates above threshold with their entry's legal basis, or \"no match\".")
         {
@@ -122,7 +121,7 @@ internal static class SearchCommands
         }));
 
         var id = new Argument<long>("search-id");
-        var reference = new Option<string>("--authorisation") { Description = "Reference of the court or supervisory authorisation", Required = true };
+        var reference = new Option<string>("--authorisation") { Description = "Number of the authorisation recorded by an authorising official for this search's case and lists", Required = true };
         var authorise = new Command("authorise", "File the authorisation of an urgent search within its window.") { id, reference };
         authorise.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {

@@ -26,7 +26,7 @@ internal static class WatchCommand
     {
         var source = new Argument<string>("source") { Description = "Video file, rtsp://…, http(s):// MJPEG or device:N" };
         var watchlists = new Option<string[]>("--watchlist") { Description = "Watchlist to match against (repeatable)", Required = true };
-        var authorisation = new Option<string>("--authorisation") { Description = "Reference of the authorisation for this deployment", Required = true };
+        var authorisation = new Option<string>("--authorisation") { Description = "Number of the authorisation (recorded by an authorising official) this deployment relies on", Required = true };
         var minutes = new Option<double>("--minutes") { Description = "Length of the deployment", DefaultValueFactory = _ => 60 };
         var camera = new Option<string>("--camera") { Description = "Camera id for alerts and audit", DefaultValueFactory = _ => "watch" };
         var site = new Option<string?>("--site") { Description = "Site of the camera" };
@@ -60,6 +60,14 @@ internal static class WatchCommand
                 {
                     AccessPolicy.DemandWatchlist(actor, Capability.ReviewAlerts, name);
                 }
+
+                // As for stored deployments: a recorded authorisation, not recorded by the watcher, covering every list for the whole time.
+                var recorded = (deployment.AuthorisationReference.TrimStart('#') is { Length: > 0 and <= 18 } n
+                        && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var authorisationId)
+                        ? await store.GetAuthorisationAsync(authorisationId, ct)
+                        : null)
+                    ?? throw new ArgusException("authorisation.not_found", "--authorisation must be the number of an authorisation recorded by an authorising official (argus authorisation list).");
+                recorded.DemandUsable(actor, null, names, deployment.Start, deployment.End);
 
                 return await WatchlistMatcher.BuildAsync(store, names, host.Paths.DataDirectory, CliEnvironment.Time, ct);
             }, ct);

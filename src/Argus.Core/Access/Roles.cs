@@ -26,6 +26,13 @@ public enum Role
     /// against service galleries and runs gates; reads nothing else.
     /// </summary>
     ServiceTerminal,
+
+    /// <summary>
+    /// A supervising officer: records the authorisations (case, watchlists, validity) that searches and deployments
+    /// reference, and revokes them. Never searches or deploys; nobody may use an authorisation they recorded, nobody
+    /// may grant this role to themselves, and an administrator may not hold it.
+    /// </summary>
+    AuthorisingOfficial,
 }
 
 public enum Capability
@@ -42,6 +49,7 @@ public enum Capability
     ReadAudit,
     ReadReports,
     VerifyCustomers,
+    RecordAuthorisation,
 }
 
 /// <summary>The fixed mapping from roles to capabilitys.</summary>
@@ -56,6 +64,7 @@ public static class RoleCapabilities
         [Role.EnrolmentClerk] = [Capability.ManageServiceGalleries],
         [Role.Auditor] = [Capability.ReadAudit, Capability.ReadReports],
         [Role.ServiceTerminal] = [Capability.VerifyCustomers],
+        [Role.AuthorisingOfficial] = [Capability.RecordAuthorisation],
     };
 
     public static IReadOnlyList<Capability> Of(Role role) => Map[role];
@@ -143,6 +152,7 @@ public static class AccessPolicy
         Capability.ReadAudit => "read the audit log",
         Capability.ReadReports => "read reports",
         Capability.VerifyCustomers => "verify customers or run service gates",
+        Capability.RecordAuthorisation => "record or revoke authorisations",
         _ => capability.ToString(),
     };
 }

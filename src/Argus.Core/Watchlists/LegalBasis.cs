@@ -21,11 +21,11 @@ public sealed record LegalBasis(
     public IReadOnlyList<string> Problems(DateTimeOffset now, int maxEntryDays)
     {
         var problems = new List<string>();
-        Require(CaseNumber, "case number", problems);
-        Require(Grounds, "offence or grounds", problems);
-        Require(InvestigatingOfficer, "investigating officer", problems);
-        Require(IssuingAuthority, "issuing authority", problems);
-        Require(LegalInstrument, "legal instrument", problems);
+        Add(Purposes.TextRules.Reference(CaseNumber, "the case number"), problems);
+        Add(Purposes.TextRules.Text(Grounds, "offence or grounds", 3, 500), problems);
+        Add(Purposes.TextRules.Text(InvestigatingOfficer, "investigating officer", 3, 200), problems);
+        Add(Purposes.TextRules.Text(IssuingAuthority, "issuing authority", 3, 200), problems);
+        Add(Purposes.TextRules.Text(LegalInstrument, "legal instrument", 3, 500), problems);
         if (Expiry <= now)
         {
             problems.Add($"expiry {Expiry:yyyy-MM-dd} is not in the future");
@@ -42,7 +42,8 @@ public sealed record LegalBasis(
 
         foreach (var source in ImageSources)
         {
-            if (string.IsNullOrWhiteSpace(source.Source) || string.IsNullOrWhiteSpace(source.Reference) || source.ImageSha256.Length != 64)
+            if (string.IsNullOrWhiteSpace(source.Source) || source.Source.Length > 100 || Purposes.TextRules.Text(source.Reference, "reference", 2, 200) is not null
+                || source.ImageSha256.Length != 64)
             {
                 problems.Add($"image {Short(source.ImageSha256)} needs a source, a reference and its SHA-256");
             }
@@ -61,15 +62,11 @@ public sealed record LegalBasis(
         }
     }
 
-    private static void Require(string value, string name, List<string> problems)
+    private static void Add(string? problem, List<string> problems)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (problem is not null)
         {
-            problems.Add($"{name} is required");
-        }
-        else if (value.Length > 500)
-        {
-            problems.Add($"{name} is longer than 500 characters");
+            problems.Add(problem);
         }
     }
 

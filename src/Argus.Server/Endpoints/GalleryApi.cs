@@ -1,7 +1,7 @@
 using Argus.Application.Galleries;
 using Argus.Core;
 using Argus.Core.Access;
-using Argus.Core.Faces;
+using Argus.Core.Purposes;
 using Argus.Server.Hosting;
 using Argus.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -71,7 +71,7 @@ internal static class GalleryApi
     private static async Task<Ok<IdentifyDto>> IdentifyAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
         var request = new IdentifyRequest(
-            name, form.Declaration(), await form.ImageAsync("image", ct), form.Int("face"), form.Int("top") ?? 5, form.Float("threshold") ?? MatchThresholds.Identification);
+            name, form.Declaration(), await form.ImageAsync("image", ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop, form.Float("threshold") ?? SearchLimits.Floor);
         var r = await Service(runtime).IdentifyAsync(http.Actor(), request, ct);
         return TypedResults.Ok(new IdentifyDto(
             r.Record.Id, r.Gallery.Name, Math.Round(r.Threshold, 4), r.Candidates.Count > 0, r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue,

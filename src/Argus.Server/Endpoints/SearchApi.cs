@@ -1,7 +1,7 @@
 using Argus.Application.Searches;
 using Argus.Core;
 using Argus.Core.Access;
-using Argus.Core.Faces;
+using Argus.Core.Purposes;
 using Argus.Server.Hosting;
 using Argus.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,8 +27,8 @@ internal static class SearchApi
     private static async Task<Ok<SearchDto>> SearchAsync(IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
         var request = new WatchlistSearchRequest(
-            form.Texts("watchlist"), form.Declaration(), await form.ImageAsync("image", ct), form.Int("face"), form.Int("top") ?? 5,
-            form.Float("threshold") ?? MatchThresholds.Identification);
+            form.Texts("watchlist"), form.Declaration(), await form.ImageAsync("image", ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop,
+            form.Float("threshold") ?? SearchLimits.Floor);
         return TypedResults.Ok(SearchDto.From(await new SearchService(runtime.Operations).SearchAsync(http.Actor(), request, ct)));
     }
 

@@ -19,7 +19,7 @@ internal static class ProblemResponses
     {
         "auth.required" or "auth.failed" or "auth.key_revoked" or "auth.session_expired" => StatusCodes.Status401Unauthorized,
         "auth.disabled" or "access.denied" or "entry.self_approval" or "csrf.invalid" or "grant.self_approval" or "user.current_password_invalid"
-            or "subject.out_of_scope" => StatusCodes.Status403Forbidden,
+            or "subject.out_of_scope" or "authorisation.self_recorded" => StatusCodes.Status403Forbidden,
         "auth.locked" or "rate.limited" => StatusCodes.Status429TooManyRequests,
         "image.too_large" or "request.too_large" => StatusCodes.Status413PayloadTooLarge,
         "request.unsupported_media_type" => StatusCodes.Status415UnsupportedMediaType,
@@ -35,10 +35,11 @@ internal static class ProblemResponses
         _ when code.EndsWith(".exists", StringComparison.Ordinal) => StatusCodes.Status409Conflict,
         "entry.conflict" or "entry.invalid_state" or "gallery.not_empty" or "template.duplicate" or "user.bootstrap_done" or "user.last_administrator"
             or "search.not_pending" or "template.contract_mismatch" or "subject.ambiguous" or "subject.in_watchlist" or "user.role_conflict" or "grant.not_pending"
-            or "key.not_pending" => StatusCodes.Status409Conflict,
+            or "key.not_pending" or "authorisation.revoked" => StatusCodes.Status409Conflict,
         _ when code.StartsWith("image.", StringComparison.Ordinal) || code.StartsWith("face.", StringComparison.Ordinal) => StatusCodes.Status422UnprocessableEntity,
         "entry.legal_basis_invalid" or "entry.reason_required" or "search.refused" or "search.purpose_invalid" or "enrolment.refused" or "user.password_weak"
-            or "retention.invalid" => StatusCodes.Status422UnprocessableEntity,
+            or "retention.invalid" or "search.threshold_too_low" or "search.top_too_large" => StatusCodes.Status422UnprocessableEntity,
+        _ when code.StartsWith("authorisation.", StringComparison.Ordinal) => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status400BadRequest,
     };
 

@@ -348,6 +348,28 @@ internal static class Migrations
             );
             CREATE INDEX role_grants_user ON role_grants (username, state);
             """),
+        (10, "recorded authorisations referenced by searches and deployments; indexes for the transparency report", """
+            CREATE TABLE authorisations (
+              id {id},
+              reference TEXT NOT NULL,
+              case_reference TEXT NOT NULL,
+              watchlists TEXT NOT NULL,
+              valid_from_ticks {bigint} NOT NULL,
+              valid_until_ticks {bigint} NOT NULL,
+              recorded_by TEXT NOT NULL,
+              recorded_at_ticks {bigint} NOT NULL,
+              revoked_at_ticks {bigint},
+              revoked_by TEXT,
+              revoke_reason TEXT
+            );
+            CREATE INDEX authorisations_valid ON authorisations (valid_until_ticks);
+            ALTER TABLE searches ADD COLUMN authorisation_id {bigint};
+            ALTER TABLE deployments ADD COLUMN authorisation_id {bigint};
+            CREATE INDEX deployments_authorisation ON deployments (authorisation_id);
+            CREATE INDEX searches_performed ON searches (performed_at_ticks);
+            CREATE INDEX audit_log_time ON audit_log (occurred_at_ticks);
+            CREATE INDEX audit_log_action_time ON audit_log (action, occurred_at_ticks);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

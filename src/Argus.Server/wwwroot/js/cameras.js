@@ -133,7 +133,7 @@ async function deployments() {
     field('Site', input('site'), 'Every camera of this site, or list cameras below.'),
     field('Cameras', input('cameras'), 'Camera ids, comma-separated.'),
     field('Watchlists', input('watchlists', { required: true }), 'Watchlist names, comma-separated.'),
-    field('Authorisation reference', input('authorisation', { required: true })),
+    field('Authorisation number', input('authorisation', { required: true, inputmode: 'numeric' }), 'An authorisation recorded by an authorising official that covers these watchlists for the whole deployment.'),
     field('Hours', input('hours', { type: 'number', min: 1, max: 744, value: 8 })),
     h('button', { type: 'submit', text: 'Create deployment' }),
     error);
