@@ -330,6 +330,28 @@ internal static class Migrations
             CREATE INDEX svc_ledger_person ON svc_ledger (person_id, fare_day);
             CREATE INDEX svc_ledger_gate ON svc_ledger (gallery_id, gate_id, person_id, at_ticks);
             """),
+        (11, "audit groups (repeats counted here, chained as one record when their window closes) and the write probe of /ready", """
+            CREATE TABLE audit_groups (
+              group_key TEXT PRIMARY KEY,
+              actor TEXT NOT NULL,
+              action TEXT NOT NULL,
+              target TEXT NOT NULL,
+              outcome TEXT NOT NULL,
+              details TEXT NOT NULL,
+              event_count {bigint} NOT NULL,
+              first_ticks {bigint} NOT NULL,
+              last_ticks {bigint} NOT NULL,
+              closes_at_ticks {bigint} NOT NULL,
+              idle_ticks {bigint} NOT NULL,
+              opened_seq {bigint}
+            );
+            CREATE INDEX audit_groups_closes ON audit_groups (closes_at_ticks);
+
+            CREATE TABLE store_probe (
+              id INTEGER PRIMARY KEY,
+              filler {blob} NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;
