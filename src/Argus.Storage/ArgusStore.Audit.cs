@@ -22,7 +22,7 @@ public sealed partial class ArgusStore
     public async Task<AuditRecord> AppendAuditAsync(AuditChain chain, AuditEvent e, CancellationToken ct = default)
     {
         var record = await WriteAsync((connection, transaction, _) => AppendAuditAsync(connection, transaction, chain, e, ct), ct);
-        NotifyAudit(record);
+        await NotifyAuditAsync(record);
         return record;
     }
 

@@ -76,7 +76,7 @@ public sealed partial class ArgusStore
                 return last;
             },
             ct);
-        NotifyAudit(appended);
+        await NotifyAuditAsync(appended);
         return appended;
     }
 
@@ -119,7 +119,7 @@ public sealed partial class ArgusStore
                 return (chained, last);
             },
             ct);
-        NotifyAudit(last);
+        await NotifyAuditAsync(last);
         return closed;
     }
 

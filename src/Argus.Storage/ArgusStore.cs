@@ -37,10 +37,10 @@ public sealed partial class ArgusStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Called after every commit that appended audit records, with the last of them (the new head), on the writer's
-    /// thread: the head checkpoint counts records with it. It must not throw and should return quickly.
+    /// Awaited after every commit that appended audit records, with the last of them (the new head): the head
+    /// checkpoint counts records with it. It must not throw; the write has already committed.
     /// </summary>
-    public Action<Core.Audit.AuditRecord>? AuditCommitted
+    public Func<Core.Audit.AuditRecord, Task>? AuditCommitted
     {
         get => _listeners.Committed;
         set => _listeners.Committed = value;
@@ -253,7 +253,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
 
             await transaction.CommitAsync(ct);
             _listeners.LastWriteFailure = null;
-            NotifyAudit(appended);
+            await NotifyAuditAsync(appended);
             return result;
         }
         catch (Exception e) when (Translate(e) is { } mapped)
@@ -267,18 +267,18 @@ public sealed partial class ArgusStore : IAsyncDisposable
         }
     }
 
-    private void NotifyAudit(Core.Audit.AuditRecord? head)
+    private async Task NotifyAuditAsync(Core.Audit.AuditRecord? head)
     {
-        if (head is not null)
+        if (head is not null && _listeners.Committed is { } committed)
         {
-            _listeners.Committed?.Invoke(head);
+            await committed(head);
         }
     }
 
     /// <summary>What every view of one store shares: who hears of audit commits, and the last write that failed for want of space or permission.</summary>
     private sealed class AuditListeners
     {
-        public Action<Core.Audit.AuditRecord>? Committed { get; set; }
+        public Func<Core.Audit.AuditRecord, Task>? Committed { get; set; }
 
         public volatile WriteFailure? LastWriteFailure;
 
@@ -301,23 +301,25 @@ public sealed partial class ArgusStore : IAsyncDisposable
     /// </summary>
     public async Task<string?> CheckWritableAsync(long minimumFreeBytes, CancellationToken ct = default)
     {
-        // /ready is anonymous: one probe per second at most, whoever asks and however often.
-        var now = _time.GetUtcNow();
-        if (_listeners.LastProbe is { } cached && now - cached.At < TimeSpan.FromSeconds(1))
-        {
-            return cached.Code;
-        }
-
-        string? code = null;
         if (FreeBytes() is { } free && free < minimumFreeBytes)
         {
-            code = "storage.full";
+            return "storage.full";
         }
 
-        code ??= await ProbeWriteAsync(ct);
-        code ??= _listeners.LastWriteFailure is { } last && now - last.At < FailureMemory ? last.Code : null;
-        _listeners.LastProbe = new ProbeResult(code, now);
-        return code;
+        // /ready is anonymous: one probe write per second at most, whoever asks and however often.
+        var now = _time.GetUtcNow();
+        string? code;
+        if (_listeners.LastProbe is { } cached && now - cached.At < TimeSpan.FromSeconds(1))
+        {
+            code = cached.Code;
+        }
+        else
+        {
+            code = await ProbeWriteAsync(ct);
+            _listeners.LastProbe = new ProbeResult(code, now);
+        }
+
+        return code ?? (_listeners.LastWriteFailure is { } last && now - last.At < FailureMemory ? last.Code : null);
     }
 
     private long? FreeBytes()

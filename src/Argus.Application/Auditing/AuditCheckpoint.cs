@@ -50,10 +50,9 @@ public sealed class AuditCheckpoint : IDisposable
     private readonly Uri? _url;
     private readonly HttpClient? _http;
     private readonly Action<string>? _problem;
-    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _writing = new(1, 1);
     private long _written;
     private DateTimeOffset _writtenAt;
-    private long _latest;
 
     private AuditCheckpoint(ArgusStore store, AuditChain chain, TimeProvider time, Func<string, string?> settings, string path, Action<string>? problem)
     {
@@ -110,7 +109,7 @@ public sealed class AuditCheckpoint : IDisposable
 
         var checkpoint = new AuditCheckpoint(store, chain, time, settings, path, problem);
         await checkpoint.InitialiseAsync(ct);
-        store.AuditCommitted += checkpoint.Observe;
+        store.AuditCommitted = checkpoint.ObserveAsync;
         return checkpoint;
     }
 
@@ -165,14 +164,16 @@ public sealed class AuditCheckpoint : IDisposable
         if (await _store.GetAuditHeadAsync(ct) is { } head && head.Sequence > Interlocked.Read(ref _written)
             && (force || _time.GetUtcNow() - _writtenAt >= _everyInterval))
         {
-            Write(head);
+            await WriteAsync(head, ct);
         }
     }
 
     public void Dispose()
     {
-        _store.AuditCommitted -= Observe;
+        _store.AuditCommitted = null;
+
         _http?.Dispose();
+        _writing.Dispose();
     }
 
     private async Task InitialiseAsync(CancellationToken ct)
@@ -202,47 +203,36 @@ public sealed class AuditCheckpoint : IDisposable
         }
 
         _written = recorded.Sequence;
-        _latest = recorded.Sequence;
         _writtenAt = recorded.WrittenAt;
     }
 
-    private void Observe(AuditRecord head)
+    private async Task ObserveAsync(AuditRecord head)
     {
-        if (Conflict is not null)
+        if (Conflict is not null || head.Sequence - Interlocked.Read(ref _written) < _everyRecords)
         {
             return;
         }
 
-        lock (_gate)
-        {
-            _latest = Math.Max(_latest, head.Sequence);
-            if (head.Sequence - _written < _everyRecords)
-            {
-                return;
-            }
-        }
-
-        Write(head);
+        await WriteAsync(head, CancellationToken.None);
     }
 
-    private void Write(AuditRecord head)
+    private async Task WriteAsync(AuditRecord head, CancellationToken ct)
     {
-        JsonObject json;
-        lock (_gate)
+        string body;
+        await _writing.WaitAsync(ct);
+        try
         {
-            if (head.Sequence <= _written)
+            if (Conflict is not null || head.Sequence <= _written)
             {
                 return;
             }
 
-            // Another process (the CLI beside the server) may have written a later head of the same chain: never go back.
+            // Never go back, never onto another history: the head in the file (perhaps written by the CLI beside the
+            // server) must still be in the store, with its hash, before a later head replaces it.
+            AuditHead? existing;
             try
             {
-                if (Read(Path, _chain) is { } existing && existing.Sequence >= head.Sequence)
-                {
-                    _written = existing.Sequence;
-                    return;
-                }
+                existing = Read(Path, _chain);
             }
             catch (ArgusException e)
             {
@@ -250,18 +240,34 @@ public sealed class AuditCheckpoint : IDisposable
                 return;
             }
 
+            if (existing is not null)
+            {
+                if (existing.Sequence >= head.Sequence)
+                {
+                    _written = existing.Sequence;
+                    return;
+                }
+
+                var at = await _store.GetAuditRecordAsync(existing.Sequence, ct);
+                if (existing.Store != _store.Target || at is null || !string.Equals(at.Hash, existing.Hash, StringComparison.Ordinal))
+                {
+                    Refuse($"the store's audit log no longer contains the head recorded in {Path} (record #{existing.Sequence}): records were deleted or the database was replaced; run `argus audit verify`. The checkpoint is kept as evidence.");
+                    return;
+                }
+            }
+
             var now = _time.GetUtcNow();
-            json = new JsonObject
+            body = new JsonObject
             {
                 ["store"] = _store.Target,
                 ["sequence"] = head.Sequence,
                 ["hash"] = head.Hash,
                 ["written_at"] = now.ToString("O", CultureInfo.InvariantCulture),
                 ["mac"] = _chain.SignCheckpoint(_store.Target, head.Sequence, head.Hash, now),
-            };
+            }.ToJsonString();
             try
             {
-                PrivateFiles.WriteAtomically(Path, json.ToJsonString());
+                PrivateFiles.WriteAtomically(Path, body);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -272,10 +278,15 @@ public sealed class AuditCheckpoint : IDisposable
             _written = head.Sequence;
             _writtenAt = now;
         }
+        finally
+        {
+            _writing.Release();
+        }
 
         if (_url is not null)
         {
-            _ = PostAsync(json.ToJsonString());
+            // Not awaited: a slow or dead receiver must not hold up the write that crossed the interval.
+            _ = PostAsync(body);
         }
     }
 
