@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Floods a fresh server (SQLite, own data directory) with N unauthenticated requests carrying made-up bearer keys, all
-# from one source, then N more bad logins and N requests with a stale session cookie, and reports what the audit log
+# from one source, then N bad logins, N requests with a stale session cookie and N without credentials (each kind from
+# its own loopback address), and reports what the audit log
 # and the database grew by, and whether the administrator (another source: 127.0.0.2) could still log in meanwhile.
 # Needs a Release build. Usage: bench/audit-flood.sh [N per kind, default 10000] [port, default 5098]
 set -euo pipefail
@@ -10,7 +11,7 @@ home=$(mktemp -d); state=$(mktemp -d)
 ARGUS_HOME=$home/data XDG_STATE_HOME=$state ARGUS_MODELS=${ARGUS_MODELS:-$repo/models} Argus__WarmUpModels=false Argus__Cameras=false \
   ASPNETCORE_URLS=$base dotnet $repo/src/Argus.Server/bin/Release/net10.0/linux-x64/Argus.Server.dll > $home/server.log 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf $home $state' EXIT
+trap '{ kill $pid; wait $pid; } 2>/dev/null || true; rm -rf $home $state' EXIT
 until curl -sf $base/health >/dev/null; do sleep 0.5; done
 pw=$(awk '/password:/ {print $3}' $home/server.log)
 python3 - "$base" "$n" "$home/data/argus.db" "$pw" <<'PY'
@@ -22,21 +23,22 @@ def records():
     c = sqlite3.connect(db); r = c.execute("select count(*) from audit_log").fetchone()[0]; c.close(); return r
 def size(): return sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
 local = threading.local()
-def conn(source="127.0.0.1"):
-    if getattr(local, "c", None) is None:
-        local.c = http.client.HTTPConnection(host, port, source_address=(source, 0), timeout=30)
-    return local.c
-def send(method, path, headers, body=None):
+def send(source, method, path, headers, body=None):
+    # One keep-alive connection per thread and source address (each kind floods from its own loopback address).
+    key = "c" + source
     for attempt in range(2):
         try:
-            c = conn(); c.request(method, path, body=body, headers=headers); r = c.getresponse(); r.read(); return r.status
+            if getattr(local, key, None) is None:
+                setattr(local, key, http.client.HTTPConnection(host, port, source_address=(source, 0), timeout=30))
+            c = getattr(local, key); c.request(method, path, body=body, headers=headers); r = c.getresponse(); r.read(); return r.status
         except (http.client.HTTPException, OSError):
-            local.c = None
+            setattr(local, key, None)
     return 0
 kinds = {
-    "made-up bearer keys": lambda i: send("GET", "/api/v1/watchlists", {"Authorization": f"Bearer argus_{uuid.uuid4().hex}_{'s'*40}"}),
-    "bad logins (typed names)": lambda i: send("POST", "/api/v1/session", {"Content-Type": "application/json"}, json.dumps({"username": f"guess-{uuid.uuid4().hex}", "password": "x"})),
-    "stale session cookie": lambda i: send("GET", "/api/v1/session", {"Cookie": "argus_session=stale-" + str(i % 7)}),
+    "made-up bearer keys (127.0.0.1)": lambda i: send("127.0.0.1", "GET", "/api/v1/watchlists", {"Authorization": f"Bearer argus_{uuid.uuid4().hex}_{'s'*40}"}),
+    "bad logins, typed names (127.0.0.3)": lambda i: send("127.0.0.3", "POST", "/api/v1/session", {"Content-Type": "application/json"}, json.dumps({"username": f"guess-{uuid.uuid4().hex}", "password": "x"})),
+    "stale session cookie (127.0.0.4)": lambda i: send("127.0.0.4", "GET", "/api/v1/session", {"Cookie": "argus_session=stale-" + str(i % 7)}),
+    "no credentials (127.0.0.5)": lambda i: send("127.0.0.5", "GET", "/api/v1/watchlists", {}),
 }
 admin_ok = []
 def admin_login():
@@ -56,4 +58,4 @@ for name, fn in kinds.items():
 PY
 echo "after shutdown (open groups chained):"
 kill $pid; wait $pid 2>/dev/null || true
-python3 -c "import sqlite3,sys; c=sqlite3.connect('$home/data/argus.db'); print(c.execute('select count(*) from audit_log').fetchone()[0], 'records in all; by action:', c.execute('select action, count(*) from audit_log group by action').fetchall())"
+python3 -c "import sqlite3,sys; c=sqlite3.connect('$home/data/argus.db'); print(c.execute('select count(*) from audit_log').fetchone()[0], 'records in all:'); [print(' ', *r) for r in c.execute('select seq, actor, action, outcome, details from audit_log order by seq')]"

@@ -80,7 +80,7 @@ public sealed class UserCliTests : IDisposable
         _cli.Time.Advance(TimeSpan.FromMinutes(1));
         var grouped = (await _cli.AuditAsync()).Where(r => r.GetProperty("action").GetString() == "auth.login" && r.GetProperty("actor").GetString() == "ann"
             && r.GetProperty("details").TryGetProperty("count", out _)).ToArray();
-        Assert.Equal([("WrongPassword", 4L), ("Locked", 2L)], grouped.Select(r => (r.GetProperty("details").GetProperty("status").GetString(), r.GetProperty("details").GetProperty("count").GetInt64())));
+        Assert.Equal([("Locked", 2L), ("WrongPassword", 4L)], grouped.Select(r => (r.GetProperty("details").GetProperty("status").GetString(), r.GetProperty("details").GetProperty("count").GetInt64())).OrderBy(g => g.Item1, StringComparer.Ordinal));
 
         // The lockout ends on its own after 15 minutes (one has passed above).
         _cli.Time.Advance(TimeSpan.FromMinutes(13));
