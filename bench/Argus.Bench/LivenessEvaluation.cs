@@ -6,9 +6,13 @@ using OpenCvSharp;
 namespace Argus.Bench;
 
 /// <summary>Error rates of one liveness check on one kind of presentation (ISO/IEC 30107-3 terms).</summary>
+/// <param name="Check">The check measured (passive model, blink, head turn).</param>
 /// <param name="Kind"><c>bona_fide</c>, <c>print</c>, <c>screen</c>, <c>replay_burst</c>, ...</param>
 /// <param name="Samples">Samples with a detected face (the others cannot be judged and are counted in <paramref name="NoFace"/>).</param>
+/// <param name="NoFace">Samples in which no face was found.</param>
 /// <param name="JudgedLive">Samples the check called live.</param>
+/// <param name="Blinks">Bursts in which a blink was seen.</param>
+/// <param name="Turns">Bursts in which a head turn was seen.</param>
 public sealed record LivenessRate(string Check, string Kind, int Samples, int NoFace, int JudgedLive, int Blinks, int Turns)
 {
     /// <summary>APCER for attacks (share judged live); BPCER for bona fide (share judged attack).</summary>

@@ -263,7 +263,7 @@ internal static unsafe class Scanner
         }
     }
 
-    /// <summary>The <paramref name="probes"/> best centroids for one query, best first in <paramref name="ids"/>.</summary>
+    /// <summary>The best centroids for one query (as many as <paramref name="ids"/> holds), best first.</summary>
     public static int TopCentroids(byte[] centroidCodes, float[] centroidScales, int dimension, QueryBlock q, int qi, Span<int> ids, Span<float> scores, Int8Isa isa)
     {
         var n = centroidScales.Length;

@@ -8,6 +8,9 @@ public readonly record struct SearchHit(long SubjectId, long TemplateId, long Ga
 /// <paramref name="K"/> subjects (each subject once, with its best template). <paramref name="Probes"/> is the number of
 /// inverted lists an approximate search visits; 0 means exact (every template is scored).
 /// </summary>
+/// <param name="K">At most this many subjects (best template of each), best first.</param>
+/// <param name="Threshold">Open set: only hits scoring at least this.</param>
+/// <param name="Probes">0 for an exact scan; otherwise the number of inverted lists an approximate search visits.</param>
 /// <param name="ExactBelow">
 /// Where the approximate search stops vouching for its answer. An inverted-file search finds nearly every template
 /// above the match threshold (match recall 0.999 at 1M), because a face's mates sit in the lists nearest to it; it

@@ -8,7 +8,7 @@ namespace Argus.Storage;
 /// <summary>
 /// The audit log: one table, appended to only here, each record hash-chained to the one before it with the server's
 /// key (<see cref="AuditChain"/>). A change and its record commit in one transaction: a write made through
-/// <see cref="WithAudit{T}"/> appends the record inside the change's own transaction, so a crash or a lost database
+/// <c>WithAudit</c> appends the record inside the change's own transaction, so a crash or a lost database
 /// leaves both or neither. <see cref="AppendAuditAsync(AuditChain, AuditEvent, CancellationToken)"/> is for records
 /// that change nothing (reads, refusals). Every append runs inside <see cref="WriteAsync{T}"/>, after the change
 /// counter is taken: that serialises writers (SQLite's write lock, PostgreSQL's row lock on the counter), so sequence
@@ -103,7 +103,7 @@ public sealed partial class ArgusStore
         return record;
     }
 
-    /// <summary>The record a <see cref="WithAudit{T}"/> view appends, made from its write's result.</summary>
+    /// <summary>The record a <c>WithAudit</c> view appends, made from its write's result.</summary>
     private sealed record PendingAudit(AuditChain Chain, Func<object?, IEnumerable<AuditEvent>> Records);
 
     /// <summary>Every record in stored (sequence) order, for verification and export.</summary>

@@ -5,7 +5,7 @@ using Argus.Storage.Sql;
 namespace Argus.Storage;
 
 /// <summary>
-/// The authoritative store of galleries, subjects and templates. Open one per process with <see cref="OpenAsync"/>
+/// The authoritative store of galleries, subjects and templates. Open one per process with <see cref="OpenAsync(StorageOptions, CancellationToken)"/>
 /// (it migrates the schema unless told not to) and share it: it is thread-safe, every call uses its own pooled
 /// connection and transaction. Failures of the database itself surface as <see cref="ArgusException"/> with a
 /// <c>storage.*</c> code; refused input with <c>gallery.*</c>, <c>subject.*</c> or <c>template.*</c>.
@@ -15,7 +15,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
 
-    /// <summary>On a view made by <see cref="WithAudit{T}"/>: the record its one write appends in its own transaction.</summary>
+    /// <summary>On a view made by <c>WithAudit</c>: the record its one write appends in its own transaction.</summary>
     private readonly PendingAudit? _audit;
 
     /// <summary>Shared with every view: who hears of committed audit records (the head checkpoint).</summary>
@@ -201,7 +201,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
             },
             ct);
 
-    /// <summary>Disposes the store and its connections; a view made by <see cref="WithAudit{T}"/> owns nothing and disposes nothing.</summary>
+    /// <summary>Disposes the store and its connections; a view made by <c>WithAudit</c> owns nothing and disposes nothing.</summary>
     public ValueTask DisposeAsync() => _audit is null ? _dialect.DisposeAsync() : ValueTask.CompletedTask;
 
     /// <summary>The provider's translation of a failure, logged once here; null for anything that is not a storage failure.</summary>
@@ -218,7 +218,7 @@ public sealed partial class ArgusStore : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="body"/> in a write transaction that commits when it returns; provider failures are
-    /// translated. On a view made by <see cref="WithAudit{T}"/> the view's audit record is appended after the body,
+    /// translated. On a view made by <c>WithAudit</c> the view's audit record is appended after the body,
     /// in the same transaction, so the change and its record commit together or not at all.
     /// </summary>
     private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, long, Task<T>> body, CancellationToken ct)

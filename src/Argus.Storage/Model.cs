@@ -78,5 +78,5 @@ public sealed record DeletionReceipt(
     string CanonicalText,
     string ReceiptSha256);
 
-/// <summary>A migration step applied by <see cref="ArgusStore.MigrateAsync"/>.</summary>
+/// <summary>A migration step applied by <see cref="ArgusStore.MigrateAsync(StorageOptions, CancellationToken)"/>.</summary>
 public readonly record struct AppliedMigration(int Version, string Name);

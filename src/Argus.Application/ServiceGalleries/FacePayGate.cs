@@ -12,6 +12,7 @@ namespace Argus.Application.ServiceGalleries;
 /// <summary>How a metro gate decides: a strict operating point, how close a second rider may score before the gate refuses to guess, liveness, the fare.</summary>
 /// <param name="TargetFmr">Operating point for 1:N; with N riders the chance of some false match is about N times this, hence strict.</param>
 /// <param name="AmbiguityMargin">Refuse when the second-best rider scores within this of the best (two riders close in score).</param>
+/// <param name="Liveness">Whether the gate only reports liveness or requires it before charging.</param>
 public sealed record GateOptions(double TargetFmr = 1e-5, float AmbiguityMargin = 0.05f, LivenessPolicy Liveness = LivenessPolicy.Report)
 {
     public FarePolicy Fare { get; init; } = FarePolicy.Default;

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Argus.Search.Peers;
+namespace Argus.Bench.Peers;
 
 /// <summary>Scalar type USearch stores vectors as.</summary>
 public enum USearchScalar
@@ -14,7 +14,7 @@ public enum USearchScalar
 /// The USearch HNSW index as a benchmark peer, through our own P/Invoke layer (<see cref="USearchNative"/>): span-based
 /// add and search with caller buffers, settable search expansion and thread contexts. USearch keeps one search
 /// context per thread slot and fails when more callers than slots search at once (stack-notes.md), so the constructor
-/// sets the slots to <paramref name="maxConcurrency"/> and a semaphore caps callers to it. The search expansion is not
+/// sets the slots to the <c>maxConcurrency</c> it is given and a semaphore caps callers to it. The search expansion is not
 /// saved with the index: it is re-applied after every load.
 /// </summary>
 public sealed unsafe class USearchIndex : IDisposable
