@@ -72,6 +72,14 @@ public sealed class OperationContext
     /// </summary>
     public Task AuditAsync(AuditEvent e, CancellationToken ct) => Store.AppendAuditAsync(AuditChain, e, ct);
 
+    /// <summary>
+    /// Records <paramref name="e"/> as one more occurrence of the group <paramref name="key"/> under
+    /// <paramref name="policy"/> (see <see cref="Auditing.AuditGrouping"/>): for events that can repeat without bound
+    /// (refusals of strangers, polled reads), so that the log grows with what happened, not with how often it was tried.
+    /// </summary>
+    public Task AuditGroupedAsync(string key, AuditEvent e, AuditGroupPolicy policy, CancellationToken ct, long count = 1) =>
+        Store.AppendGroupedAuditAsync(AuditChain, key, e, policy, count, ct);
+
     /// <summary>The store for one change whose audit record <paramref name="e"/> commits in the change's transaction.</summary>
     public ArgusStore AuditedStore(AuditEvent e) => Store.WithAudit(AuditChain, e);
 

@@ -43,10 +43,25 @@ internal sealed class CliHost : IDisposable
     /// </summary>
     public AuditChain AuditChain() => _auditChain ??= LoadAuditChain();
 
-    private AuditChain LoadAuditChain() => AuditKey.LoadChain(
+    private AuditChain LoadAuditChain(Func<bool>? logHasRecords = null) => AuditKey.LoadChain(
         Paths.DataDirectory,
         CliEnvironment.Get,
-        path => Error.WriteLine($"argus: generated an audit key in {path}; in production set ARGUS_AUDIT_KEY from your secrets store instead"));
+        path => Error.WriteLine($"argus: generated an audit key in {path}; in production set ARGUS_AUDIT_KEY from your secrets store instead"),
+        logHasRecords);
+
+    /// <summary>
+    /// Once the store is open: loads the audit key knowing whether the log has records (a missing key file is then
+    /// <c>audit.key_missing</c>, never a new key) and attaches the head checkpoint to the store.
+    /// </summary>
+    public async Task AttachAuditAsync(ArgusStore store, CancellationToken ct)
+    {
+        var hasRecords = await store.GetAuditHeadAsync(ct) is not null;
+        _auditChain ??= LoadAuditChain(() => hasRecords);
+        _checkpoint?.Dispose();
+        _checkpoint = await AuditCheckpoint.AttachAsync(store, _auditChain, CliEnvironment.Time, CliEnvironment.Get, problem => Error.WriteLine($"argus: audit checkpoint: {problem}"), ct);
+    }
+
+    private AuditCheckpoint? _checkpoint;
 
     /// <summary>The shared operations over <paramref name="store"/>, with this invocation's clock and settings.</summary>
     public OperationContext Operations(ArgusStore store) =>
@@ -72,7 +87,11 @@ internal sealed class CliHost : IDisposable
 
     public ProgressBar Progress(string label, int total) => new(this, label, total);
 
-    public void Dispose() => _engine?.Dispose();
+    public void Dispose()
+    {
+        _engine?.Dispose();
+        _checkpoint?.Dispose();
+    }
 
     /// <summary>A one-line progress bar on stderr, drawn only on a terminal and at most every 100 ms.</summary>
     internal sealed class ProgressBar : IProgress<(int Done, int Total)>, IDisposable

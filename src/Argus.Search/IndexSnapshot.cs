@@ -48,7 +48,14 @@ public static class IndexSnapshot
         var temp = path + ".tmp";
         index.UnderWriteLock(state =>
         {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            // The snapshot holds the gallery's vectors: readable by Argus's user only (0600), like the database.
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20 };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var file = new FileStream(temp, options))
             {
                 var dim = index.Dimension;
                 var keepFloats = index.Options.KeepFloats;

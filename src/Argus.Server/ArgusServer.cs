@@ -82,6 +82,9 @@ public static class ArgusServer
         builder.Services.AddSingleton<ArgusRuntime>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ArgusRuntime>());
         builder.Services.AddSingleton<SessionStore>();
+        builder.Services.AddSingleton<AuthFailureGate>();
+        builder.Services.AddSingleton<AuditSweep>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuditSweep>());
         builder.Services.AddSingleton<CameraHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraHost>());
 

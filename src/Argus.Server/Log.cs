@@ -39,4 +39,10 @@ internal static partial class Log
 
     [LoggerMessage(6010, LogLevel.Warning, "Audit write failed while refusing a request ({Code})")]
     public static partial void AuditFailed(ILogger logger, string code);
+
+    [LoggerMessage(6051, LogLevel.Error, "Audit checkpoint: {Problem}")]
+    public static partial void AuditCheckpointProblem(ILogger logger, string problem);
+
+    [LoggerMessage(6052, LogLevel.Warning, "Audit sweep failed ({Code}); it runs again at the next tick")]
+    public static partial void AuditSweepFailed(ILogger logger, string code);
 }

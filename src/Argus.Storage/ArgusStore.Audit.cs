@@ -19,8 +19,35 @@ namespace Argus.Storage;
 public sealed partial class ArgusStore
 {
     /// <summary>Appends one record on its own (a read or a refusal: nothing else changes) and returns it with its sequence number and hash.</summary>
-    public Task<AuditRecord> AppendAuditAsync(AuditChain chain, AuditEvent e, CancellationToken ct = default) =>
-        WriteAsync((connection, transaction, _) => AppendAuditAsync(connection, transaction, chain, e, ct), ct);
+    public async Task<AuditRecord> AppendAuditAsync(AuditChain chain, AuditEvent e, CancellationToken ct = default)
+    {
+        var record = await WriteAsync((connection, transaction, _) => AppendAuditAsync(connection, transaction, chain, e, ct), ct);
+        await NotifyAuditAsync(record);
+        return record;
+    }
+
+    /// <summary>The last record (the chain's head), or null when the log is empty.</summary>
+    public Task<AuditRecord?> GetAuditHeadAsync(CancellationToken ct = default) =>
+        ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                await using var read = connection.Command(transaction, $"{AuditColumns} ORDER BY seq DESC LIMIT 1");
+                await using var reader = await read.ExecuteReaderAsync(ct);
+                return await reader.ReadAsync(ct) ? ReadAudit(reader) : null;
+            },
+            ct);
+
+    /// <summary>The record with sequence <paramref name="sequence"/>, or null when there is none.</summary>
+    public Task<AuditRecord?> GetAuditRecordAsync(long sequence, CancellationToken ct = default) =>
+        ReadAsync(
+            async (connection, transaction, ct) =>
+            {
+                await using var read = connection.Command(transaction, $"{AuditColumns} WHERE seq = @s");
+                read.Add("s", sequence);
+                await using var reader = await read.ExecuteReaderAsync(ct);
+                return await reader.ReadAsync(ct) ? ReadAudit(reader) : null;
+            },
+            ct);
 
     /// <summary>
     /// A view of this store whose one write also appends <paramref name="e"/> to the audit log, in the same

@@ -17,19 +17,33 @@ public sealed partial class ArgusStore : IAsyncDisposable
 
     /// <summary>On a view made by <c>WithAudit</c>: the record its one write appends in its own transaction.</summary>
     private readonly PendingAudit? _audit;
+
+    /// <summary>Shared with every view: who hears of committed audit records (the head checkpoint).</summary>
+    private readonly AuditListeners _listeners;
     private int _auditedWrites;
 
-    private ArgusStore(SqlDialect dialect, StorageOptions options)
+    private ArgusStore(SqlDialect dialect, StorageOptions options, AuditListeners? listeners = null)
     {
         _dialect = dialect;
         _time = options.TimeProvider;
         Options = options;
+        _listeners = listeners ?? new AuditListeners();
     }
 
     private ArgusStore(ArgusStore store, PendingAudit audit)
-        : this(store._dialect, store.Options)
+        : this(store._dialect, store.Options, store._listeners)
     {
         _audit = audit;
+    }
+
+    /// <summary>
+    /// Awaited after every commit that appended audit records, with the last of them (the new head): the head
+    /// checkpoint counts records with it. It must not throw; the write has already committed.
+    /// </summary>
+    public Func<Core.Audit.AuditRecord, Task>? AuditCommitted
+    {
+        get => _listeners.Committed;
+        set => _listeners.Committed = value;
     }
 
     public StorageOptions Options { get; }
@@ -228,20 +242,121 @@ public sealed partial class ArgusStore : IAsyncDisposable
             }
 
             var result = await body(connection, transaction, sequence);
+            Core.Audit.AuditRecord? appended = null;
             if (_audit is { } audit)
             {
                 foreach (var e in audit.Records(result))
                 {
-                    await AppendAuditAsync(connection, transaction, audit.Chain, e, ct);
+                    appended = await AppendAuditAsync(connection, transaction, audit.Chain, e, ct);
                 }
             }
 
             await transaction.CommitAsync(ct);
+            _listeners.LastWriteFailure = null;
+            await NotifyAuditAsync(appended);
             return result;
         }
         catch (Exception e) when (Translate(e) is { } mapped)
         {
+            if (mapped.Code is "storage.full" or "storage.read_only" or "storage.io_error")
+            {
+                _listeners.LastWriteFailure = new WriteFailure(mapped.Code, _time.GetUtcNow());
+            }
+
             throw mapped;
+        }
+    }
+
+    private async Task NotifyAuditAsync(Core.Audit.AuditRecord? head)
+    {
+        if (head is not null && _listeners.Committed is { } committed)
+        {
+            await committed(head);
+        }
+    }
+
+    /// <summary>What every view of one store shares: who hears of audit commits, and the last write that failed for want of space or permission.</summary>
+    private sealed class AuditListeners
+    {
+        public Func<Core.Audit.AuditRecord, Task>? Committed { get; set; }
+
+        public volatile WriteFailure? LastWriteFailure;
+
+        public volatile ProbeResult? LastProbe;
+    }
+
+    private sealed record WriteFailure(string Code, DateTimeOffset At);
+
+    private sealed record ProbeResult(string? Code, DateTimeOffset At);
+
+    /// <summary>How long a real write's failure (full, read-only) keeps the store reported unwritable after the probe passes.</summary>
+    private static readonly TimeSpan FailureMemory = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether the store can take writes now: null when it can, else the <c>storage.*</c> code that says why. Three
+    /// signals: (SQLite) the file system holding the database has less than <paramref name="minimumFreeBytes"/> free;
+    /// a probe that inserts 64 KiB and rolls back fails (read-only file or role, full page budget, a database in
+    /// recovery); a real write failed for want of space or permission in the last 30 s and none has succeeded since
+    /// (a full disk that only the commit's fsync discovers). For <c>/ready</c>.
+    /// </summary>
+    public async Task<string?> CheckWritableAsync(long minimumFreeBytes, CancellationToken ct = default)
+    {
+        if (FreeBytes() is { } free && free < minimumFreeBytes)
+        {
+            return "storage.full";
+        }
+
+        // /ready is anonymous: one probe write per second at most, whoever asks and however often.
+        var now = _time.GetUtcNow();
+        string? code;
+        if (_listeners.LastProbe is { } cached && now - cached.At < TimeSpan.FromSeconds(1))
+        {
+            code = cached.Code;
+        }
+        else
+        {
+            code = await ProbeWriteAsync(ct);
+            _listeners.LastProbe = new ProbeResult(code, now);
+        }
+
+        return code ?? (_listeners.LastWriteFailure is { } last && now - last.At < FailureMemory ? last.Code : null);
+    }
+
+    private long? FreeBytes()
+    {
+        if (Provider != StorageProvider.Sqlite)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new DriveInfo(Path.GetDirectoryName(Options.Connection)!).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<string?> ProbeWriteAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await _dialect.OpenAsync(ct);
+            await using var transaction = await _dialect.BeginWriteAsync(connection, ct);
+            await using (var probe = connection.Command(transaction, "INSERT INTO store_probe (id, filler) VALUES (1, @f)"))
+            {
+                probe.Add("f", new byte[64 * 1024]);
+                await probe.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.RollbackAsync(ct);
+            return null;
+        }
+        catch (Exception e) when (Translate(e) is { } mapped)
+        {
+            return mapped.Code;
         }
     }
 

@@ -82,12 +82,18 @@ public sealed class UserCliTests : IDisposable
         var locked = await _cli.AsAsync("ann", "user", "list");
         Assert.Contains("Wrong username or password", locked.Stderr, StringComparison.Ordinal);
 
+        // Repeated identical failures are grouped (issue 11): the first of each kind is recorded at once, the repeats
+        // become one record with their count when the group's window (60 s) closes.
         var logins = (await _cli.AuditAsync()).Where(r => r.GetProperty("action").GetString() == "auth.login" && r.GetProperty("actor").GetString() == "ann").ToArray();
-        Assert.Equal(["WrongPassword", "WrongPassword", "WrongPassword", "WrongPassword", "Locked", "Locked"], logins.Select(r => r.GetProperty("details").GetProperty("status").GetString()));
+        Assert.Equal(["WrongPassword", "Locked"], logins.Select(r => r.GetProperty("details").GetProperty("status").GetString()));
         Assert.All(logins, r => Assert.Equal("refused", r.GetProperty("outcome").GetString()));
+        _cli.Time.Advance(TimeSpan.FromMinutes(1));
+        var grouped = (await _cli.AuditAsync()).Where(r => r.GetProperty("action").GetString() == "auth.login" && r.GetProperty("actor").GetString() == "ann"
+            && r.GetProperty("details").TryGetProperty("count", out _)).ToArray();
+        Assert.Equal([("Locked", 2L), ("WrongPassword", 4L)], grouped.Select(r => (r.GetProperty("details").GetProperty("status").GetString(), r.GetProperty("details").GetProperty("count").GetInt64())).OrderBy(g => g.Item1, StringComparer.Ordinal));
 
-        // The lockout ends on its own after 15 minutes.
-        _cli.Time.Advance(TimeSpan.FromMinutes(14));
+        // The lockout ends on its own after 15 minutes (one has passed above).
+        _cli.Time.Advance(TimeSpan.FromMinutes(13));
         Assert.Contains("Wrong username or password", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal);
         _cli.Time.Advance(TimeSpan.FromMinutes(1));
         Assert.Contains("may not manage users", (await _cli.AsAsync("ann", "user", "list")).Stderr, StringComparison.Ordinal); // logged in

@@ -48,6 +48,34 @@ public sealed class ArgusTestServer : IAsyncDisposable
 
     internal ArgusRuntime Runtime => App.Services.GetRequiredService<ArgusRuntime>();
 
+    /// <summary>The audit head checkpoint: beside the data directory, not in it (deleted with the server).</summary>
+    public string CheckpointFile => Runtime.Checkpoint?.Path ?? CheckpointFileOf(_home.Path);
+
+    private static string CheckpointFileOf(string home) => home + ".checkpoint/head.json";
+
+    /// <summary>One pass of the audit sweep now (<paramref name="all"/>: as at shutdown), instead of waiting for its timer.</summary>
+    internal Task SweepAuditAsync(bool all = false) => App.Services.GetRequiredService<AuditSweep>().SweepAsync(all, CancellationToken.None);
+
+    /// <summary>Runs SQL on the server's database behind its back, as someone with access to the database would.</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        if (_schema is not null)
+        {
+            await using var connection = new NpgsqlConnection(PostgresConnection);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"SET search_path TO \"{_schema}\"; {sql}", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        else
+        {
+            await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Runtime.Paths.DataDirectory, StorageOptions.SqliteFileName)};Pooling=False");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     public ArgusStore Store => Runtime.Store;
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -61,6 +89,7 @@ public sealed class ArgusTestServer : IAsyncDisposable
         {
             ["urls"] = "http://127.0.0.1:0",
             ["ARGUS_HOME"] = home.Path,
+            ["ARGUS_AUDIT_CHECKPOINT_FILE"] = CheckpointFileOf(home.Path),
             ["ARGUS_MODELS"] = TestPaths.Models,
             ["ARGUS_AUDIT_KEY"] = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["ARGUS_DB"] = postgres ? "postgres" : "sqlite",
@@ -72,6 +101,9 @@ public sealed class ArgusTestServer : IAsyncDisposable
             ["Argus:Cameras"] = "false",
             ["Argus:RequestsPerMinute"] = "100000",
             ["Argus:LoginsPerMinute"] = "1000",
+
+            // The matrix tests send hundreds of refused requests from one address; the abuse tests set the real budget.
+            ["ARGUS_AUTH_FAILURES_PER_MINUTE"] = "100000",
             ["Argus:MaxUploadMegabytes"] = "2",
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -162,6 +194,13 @@ public sealed class ArgusTestServer : IAsyncDisposable
         }
 
         _home.Dispose();
+        try
+        {
+            Directory.Delete(Path.GetDirectoryName(CheckpointFileOf(_home.Path))!, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
     }
 
     private HttpClient Track(HttpClient client)

@@ -22,7 +22,7 @@ public sealed class PostgresStoreTests : StoreContractTests
     }
 
     protected override Task<ArgusStore> OpenStoreAsync() =>
-        ArgusStore.OpenAsync(StorageOptions.Postgres(RequireConnectionString(), _schema));
+        ArgusStore.OpenAsync(StorageOptions.Postgres(RequireConnectionString(), _schema) with { TimeProvider = Time });
 
     [SkippableFact]
     [Trait("Category", "Integration")]

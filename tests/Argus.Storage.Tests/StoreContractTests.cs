@@ -4,8 +4,11 @@ using Argus.Core;
 namespace Argus.Storage.Tests;
 
 /// <summary>The repository contract, run once per provider by the concrete subclasses.</summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
+    /// <summary>The clock of the stores this test opens (audit group windows are tested by advancing it).</summary>
+    protected Microsoft.Extensions.Time.Testing.FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+
     /// <summary>Opens (and migrates) a store on this test's own database; a second call opens the same database again.</summary>
     protected abstract Task<ArgusStore> OpenStoreAsync();
 

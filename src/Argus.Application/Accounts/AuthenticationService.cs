@@ -20,20 +20,29 @@ public sealed class AuthenticationService(OperationContext context)
     /// <summary>The one answer to every failed password login: unknown user, wrong password, locked or disabled account.</summary>
     public const string WrongCredentials = "Wrong username or password.";
 
-    /// <summary>The principal for a password, or <c>auth.failed</c> (unknown user, wrong password, locked or disabled: indistinguishable).</summary>
-    public async Task<Principal> LoginAsync(string username, string password, CancellationToken ct, string method = "password") =>
-        (await LoginWithStampAsync(username, password, ct, method)).Principal;
+    /// <summary>What the audit records instead of a typed username that names no account (with the name's keyed pseudonym).</summary>
+    public const string UnknownUserActor = "unknown-user";
+
+    /// <summary>What the audit records instead of the text of an API key that matches none (with its prefix's keyed pseudonym).</summary>
+    public const string UnknownKeyActor = "unknown-key";
+
+    /// <summary>
+    /// The principal for a password, or <c>auth.failed</c> (unknown user, wrong password, locked or disabled: indistinguishable).
+    /// <paramref name="source"/> (the client's address, <c>local</c> for the CLI) groups repeated failures in the audit.
+    /// </summary>
+    public async Task<Principal> LoginAsync(string username, string password, CancellationToken ct, string method = "password", string source = "local") =>
+        (await LoginWithStampAsync(username, password, ct, method, source)).Principal;
 
     /// <summary>As <see cref="LoginAsync"/>, with the user's security stamp at the moment the password was checked (a session keeps it).</summary>
-    public async Task<(Principal Principal, long SecurityStamp)> LoginWithStampAsync(string username, string password, CancellationToken ct, string method = "password")
+    public async Task<(Principal Principal, long SecurityStamp)> LoginWithStampAsync(string username, string password, CancellationToken ct, string method = "password", string source = "local")
     {
         var outcome = await context.Store.LoginAsync(username, password, Lockout(), ct);
-        return (await CompleteAsync(outcome, method, ct), outcome.SecurityStamp);
+        return (await CompleteAsync(outcome, method, source, ct), outcome.SecurityStamp);
     }
 
     /// <summary>The principal an API key acts for, or <c>auth.failed</c> (unknown key or disabled user), <c>auth.key_revoked</c>.</summary>
-    public async Task<Principal> AuthenticateApiKeyAsync(string token, CancellationToken ct) =>
-        await CompleteAsync(await context.Store.AuthenticateApiKeyAsync(token, ct), "api_key", ct);
+    public async Task<Principal> AuthenticateApiKeyAsync(string token, CancellationToken ct, string source = "local") =>
+        await CompleteAsync(await context.Store.AuthenticateApiKeyAsync(token, ct), "api_key", source, ct);
 
     /// <summary>Audits a request that came without credentials and returns the <c>auth.required</c> refusal to throw.</summary>
     public async Task<ArgusException> RefuseMissingAsync(string actor, string status, string message, CancellationToken ct)
@@ -68,21 +77,37 @@ public sealed class AuthenticationService(OperationContext context)
         context.PositiveInt(LockoutFailuresVariable, LockoutPolicy.Default.MaxFailures),
         TimeSpan.FromMinutes(context.PositiveDouble(LockoutMinutesVariable, LockoutPolicy.Default.Duration.TotalMinutes)));
 
-    private async Task<Principal> CompleteAsync(LoginOutcome outcome, string method, CancellationToken ct)
+    private async Task<Principal> CompleteAsync(LoginOutcome outcome, string method, string source, CancellationToken ct)
     {
-        var details = AuditDetails.Of(
-            ("method", method), ("status", outcome.Status.ToString()), ("key_id", outcome.KeyId),
-            ("failed_attempts", outcome.FailedAttempts), ("locked_until", outcome.LockedUntil));
         if (outcome.Status == LoginStatus.Ok)
         {
-            await context.AuditAsync(AuditEvent.Ok(outcome.Username, LoginAction, $"user:{outcome.Username}", details), ct);
+            var ok = AuditDetails.Of(
+                ("method", method), ("status", outcome.Status.ToString()), ("key_id", outcome.KeyId),
+                ("failed_attempts", outcome.FailedAttempts), ("locked_until", outcome.LockedUntil));
+            await context.AuditAsync(AuditEvent.Ok(outcome.Username, LoginAction, $"user:{outcome.Username}", ok), ct);
             return outcome.Principal!;
         }
+
+        // A name that is no account is never stored: it may be a password typed into the wrong field. The record
+        // keeps a fixed marker and a keyed pseudonym, so repeated guesses of the same text are still recognisable.
+        var unknown = outcome.Status == LoginStatus.UnknownUser;
+        var actor = unknown ? method == "api_key" ? UnknownKeyActor : UnknownUserActor : outcome.Username;
+        var details = AuditDetails.Of(
+            ("method", method), ("status", outcome.Status.ToString()), ("key_id", outcome.KeyId),
+            ("failed_attempts", outcome.FailedAttempts), ("locked_until", outcome.LockedUntil), ("source", source),
+            ("name_pseudonym", unknown ? context.AuditChain.Pseudonym(outcome.Username) : null));
+
+        // Repeats of the same failure from the same source are one group: the first is chained at once, the rest
+        // become one record with their count when the window closes (AuditGrouping.Refusals).
+        await context.AuditGroupedAsync(
+            Auditing.AuditGrouping.Key("auth", source, method, outcome.Status.ToString(), actor),
+            new AuditEvent(actor, LoginAction, $"user:{actor}", "refused", details),
+            Auditing.AuditGrouping.Refusals(context),
+            ct);
 
         // Locked and disabled accounts answer exactly as a wrong password does (same code, status and text), so a caller
         // cannot learn which usernames exist, are locked or are disabled; the audit record above keeps the truth.
         // A revoked key says so: only the holder of the key's secret can see it.
-        await context.AuditAsync(new AuditEvent(outcome.Username, LoginAction, $"user:{outcome.Username}", "refused", details), ct);
         if (outcome.Status == LoginStatus.RevokedKey)
         {
             throw new ArgusException("auth.key_revoked", "This API key has been revoked.");

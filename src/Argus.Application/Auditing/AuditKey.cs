@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Argus.Core;
 using Argus.Core.Audit;
 
 namespace Argus.Application.Auditing;
@@ -13,8 +14,12 @@ public static class AuditKey
 {
     public const string Variable = "ARGUS_AUDIT_KEY";
 
-    /// <summary>Loads (or, first time, generates) the key; <paramref name="generated"/> hears the path of a new key file.</summary>
-    public static AuditChain LoadChain(string dataDirectory, Func<string, string?> settings, Action<string>? generated = null)
+    /// <summary>
+    /// Loads (or, first time, generates) the key; <paramref name="generated"/> hears the path of a new key file. A key
+    /// is generated only for an empty log: when <paramref name="logHasRecords"/> says the log already has records, a
+    /// missing key file is <c>audit.key_missing</c>, since a new key would make every existing record look edited.
+    /// </summary>
+    public static AuditChain LoadChain(string dataDirectory, Func<string, string?> settings, Action<string>? generated = null, Func<bool>? logHasRecords = null)
     {
         if (settings(Variable) is { Length: > 0 } secret)
         {
@@ -24,7 +29,15 @@ public static class AuditKey
         var path = Path.Combine(dataDirectory, "secrets", "audit.key");
         if (!File.Exists(path))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            if (logHasRecords?.Invoke() == true)
+            {
+                throw new ArgusException(
+                    "audit.key_missing",
+                    $"The audit key {path} is missing but the audit log already has records: restore the key file from your backup or set {Variable}. " +
+                    "No new key is made, because records written with another key cannot be verified.");
+            }
+
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(path)!);
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
             {

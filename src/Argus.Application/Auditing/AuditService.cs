@@ -9,24 +9,52 @@ namespace Argus.Application.Auditing;
 /// <summary>The chain's verification (anyone holding the key) and reading its content (auditors, itself audited).</summary>
 public sealed class AuditService(OperationContext context)
 {
-    /// <summary>The verification of the whole chain, with its head (sequence:hash) to keep elsewhere.</summary>
-    public sealed record Verification(AuditVerification Result, int Records, string? Head);
+    /// <summary>
+    /// The verification of the whole chain, with its head (sequence:hash) to keep elsewhere, and the head checkpoint it
+    /// was compared with (<see cref="Checkpoint"/>: null when there is none yet or checkpoints are off).
+    /// </summary>
+    public sealed record Verification(AuditVerification Result, int Records, string? Head, AuditHead? Checkpoint = null, string? CheckpointPath = null);
 
     /// <summary>Audit flags for a day, and urgent searches whose authorisation is overdue (not tied to the day).</summary>
     public sealed record Flags(DateOnly Day, IReadOnlyList<AbuseFlag> Found, IReadOnlyList<SearchRecord> Overdue);
 
+    /// <summary>
+    /// Verifies the chain, against <paramref name="head"/> when given and always against the latest head checkpoint
+    /// (<see cref="AuditCheckpoint"/>): a log that ends before the checkpoint, or whose record at the checkpoint has
+    /// another hash, is broken, so a cut tail or a wiped database is caught without a hand-kept head. A checkpoint that
+    /// is not this key's (edited, forged) is <c>audit.checkpoint_invalid</c>.
+    /// </summary>
     public async Task<Verification> VerifyAsync(string? head, CancellationToken ct)
     {
         var expected = ParseHead(head);
+        var path = AuditCheckpoint.PathFor(context.Store, context.Setting);
+        var checkpoint = path is null ? null : AuditCheckpoint.Read(path, context.AuditChain);
+        if (checkpoint is not null && checkpoint.Store != context.Store.Target)
+        {
+            throw new ArgusException("audit.checkpoint_invalid", $"The audit checkpoint {path} is of another store ({checkpoint.Store}).");
+        }
+
         var records = await ReadAllAsync(ct);
         var result = context.AuditChain.Verify(records, expected);
-        return new Verification(result, records.Count, records.Count == 0 ? null : $"{records[^1].Sequence}:{records[^1].Hash}");
+        if (result.Intact && checkpoint is not null)
+        {
+            result = context.AuditChain.Verify(records, (checkpoint.Sequence, checkpoint.Hash));
+            if (!result.Intact)
+            {
+                result = result with { FirstBreak = result.FirstBreak! with { Reason = $"{result.FirstBreak.Reason} (checkpoint {path}, written {checkpoint.WrittenAt:yyyy-MM-dd HH:mm:ss}Z)" } };
+            }
+        }
+
+        return new Verification(result, records.Count, records.Count == 0 ? null : $"{records[^1].Sequence}:{records[^1].Hash}", checkpoint, path);
     }
 
     /// <summary>The last <paramref name="last"/> records matching the filters, newest last (auditors).</summary>
     public async Task<IReadOnlyList<AuditRecord>> ListAsync(Principal actor, string? actorFilter, string? actionPrefix, int last, CancellationToken ct)
     {
         await RequireAuditorAsync(actor, "audit.list", ct);
+
+        // Groups whose window has passed are chained first, so the auditor sees their counts.
+        await context.Store.CloseAuditGroupsAsync(context.AuditChain, all: false, ct);
         var selected = new Queue<AuditRecord>();
         await foreach (var r in context.Store.ReadAuditAsync(ct: ct))
         {

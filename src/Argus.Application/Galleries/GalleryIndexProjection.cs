@@ -66,7 +66,15 @@ public static class GalleryIndexProjection
 
         var fingerprint = snapshot ?? await store.GetFingerprintAsync(gallery.Id, ct);
         var path = SnapshotPath(dataDirectory, gallery.Id);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        }
+        else
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         IndexSnapshot.Save(index, path, Fingerprint(gallery.Id, fingerprint));
         return index;
     }

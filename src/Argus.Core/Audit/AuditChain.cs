@@ -61,14 +61,71 @@ public sealed class AuditChain
         return new AuditChain(key);
     }
 
-    /// <summary>Builds the next record after <paramref name="previous"/> (null for the first record).</summary>
+    /// <summary>Longest actor, action, target or outcome kept; a longer one is cut and marked (see <see cref="Cap"/>).</summary>
+    public const int MaxFieldLength = 256;
+
+    /// <summary>Longest details JSON kept; a longer one is replaced by its length and SHA-256 (it stays valid JSON).</summary>
+    public const int MaxDetailsLength = 65536;
+
+    /// <summary>Builds the next record after <paramref name="previous"/> (null for the first record). Every field is capped in length.</summary>
     public AuditRecord Append(AuditRecord? previous, AuditEvent e, DateTimeOffset now)
     {
         var sequence = (previous?.Sequence ?? 0) + 1;
         var previousHash = previous?.Hash ?? GenesisHash;
-        var record = new AuditRecord(sequence, now.ToUniversalTime(), e.Actor, e.Action, e.Target, e.Outcome, e.Details, previousHash, "");
+        var record = new AuditRecord(
+            sequence, now.ToUniversalTime(), Cap(e.Actor), Cap(e.Action), Cap(e.Target), Cap(e.Outcome), CapDetails(e.Details), previousHash, "");
         return record with { Hash = ComputeHash(record) };
     }
+
+    /// <summary>
+    /// A value cut to <see cref="MaxFieldLength"/> characters with a marker saying how long it was, so that no caller
+    /// (a 200,000-character typed name, a long URL path) can make one record arbitrarily large.
+    /// </summary>
+    public static string Cap(string value, int max = MaxFieldLength)
+    {
+        if (value.Length <= max)
+        {
+            return value;
+        }
+
+        var marker = $"…[{value.Length} chars]";
+        var keep = Math.Max(0, max - marker.Length);
+        if (keep > 0 && char.IsHighSurrogate(value[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(value.AsSpan(0, keep), marker);
+    }
+
+    private static string CapDetails(string details) => details.Length <= MaxDetailsLength
+        ? details
+        : AuditDetails.Of(("truncated", true), ("length", details.Length), ("sha256", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(details)))));
+
+    /// <summary>
+    /// A keyed pseudonym of <paramref name="value"/> (HMAC-SHA256 under this chain's key, labelled, first 16 hex
+    /// digits): what is recorded instead of a typed username that names no account, so the same text can be
+    /// recognised again by whoever holds the key, and a password typed into the username field is never stored.
+    /// </summary>
+    public string Pseudonym(string value)
+    {
+        using var hmac = new HMACSHA256(_key);
+        var bytes = Encoding.UTF8.GetBytes("argus-pseudonym\0" + value);
+        return Convert.ToHexStringLower(hmac.ComputeHash(bytes))[..16];
+    }
+
+    /// <summary>The MAC of a checkpoint of the chain's head (store identity, sequence, hash, time), under this chain's key.</summary>
+    public string SignCheckpoint(string store, long sequence, string hash, DateTimeOffset writtenAt)
+    {
+        using var hmac = new HMACSHA256(_key);
+        var text = string.Join('\0', "argus-audit-checkpoint", store, sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), hash,
+            writtenAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>True when <paramref name="mac"/> is this chain's MAC of the checkpoint (a forged or edited checkpoint fails).</summary>
+    public bool CheckCheckpoint(string store, long sequence, string hash, DateTimeOffset writtenAt, string mac) =>
+        CryptographicOperations.FixedTimeEquals(Convert.FromHexString(SignCheckpoint(store, sequence, hash, writtenAt)), HexOrEmpty(mac));
 
     /// <summary>
     /// Checks records in stored order. <paramref name="expectedHead"/>, when given, is a (sequence, hash) kept elsewhere:
@@ -86,21 +143,18 @@ public sealed class AuditChain
                 return Broken(position, record.Sequence, reason, previous);
             }
 
+            // The recorded head must be one of the verified records, wherever it falls in the log.
+            if (expectedHead is { } at && record.Sequence == at.Sequence && !string.Equals(record.Hash, at.Hash, StringComparison.Ordinal))
+            {
+                return Broken(position, record.Sequence, "the record at the recorded head has a different hash: the log was rewritten", previous);
+            }
+
             previous = record;
         }
 
-        if (expectedHead is { } head)
+        if (expectedHead is { } head && (previous is null || previous.Sequence < head.Sequence))
         {
-            if (previous is null || previous.Sequence < head.Sequence)
-            {
-                return Broken(position + 1, (previous?.Sequence ?? 0) + 1, $"the log ends at sequence {previous?.Sequence ?? 0} but the recorded head is {head.Sequence}: records were deleted at the end", previous);
-            }
-
-            // The head must be one of the verified records; only the last is kept, so check equality when it is the last.
-            if (previous.Sequence == head.Sequence && !string.Equals(previous.Hash, head.Hash, StringComparison.Ordinal))
-            {
-                return Broken(position, previous.Sequence, "the record at the recorded head has a different hash: the log was rewritten", previous);
-            }
+            return Broken(position + 1, (previous?.Sequence ?? 0) + 1, $"the log ends at sequence {previous?.Sequence ?? 0} but the recorded head is {head.Sequence}: records were deleted at the end", previous);
         }
 
         return new AuditVerification(true, position, null, previous?.Hash);

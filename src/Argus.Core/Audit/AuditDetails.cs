@@ -6,6 +6,9 @@ namespace Argus.Core.Audit;
 /// <summary>Builds the canonical JSON stored in <see cref="AuditRecord.Details"/>: keys sorted, no whitespace.</summary>
 public static class AuditDetails
 {
+    /// <summary>Longest string value kept in details: anything a requester typed (a path, a reason) is cut here, marked with its length.</summary>
+    public const int MaxValueLength = 2048;
+
     public static string Of(params (string Key, object? Value)[] fields)
     {
         var sorted = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
@@ -15,7 +18,7 @@ public static class AuditDetails
             {
                 null => null,
                 JsonNode node => node,
-                string s => JsonValue.Create(s),
+                string s => JsonValue.Create(AuditChain.Cap(s, MaxValueLength)),
                 bool b => JsonValue.Create(b),
                 int i => JsonValue.Create(i),
                 long l => JsonValue.Create(l),

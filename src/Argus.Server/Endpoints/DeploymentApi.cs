@@ -1,3 +1,4 @@
+using Argus.Application.Auditing;
 using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Core.Access;
@@ -72,13 +73,19 @@ internal static class DeploymentApi
     /// <summary>
     /// The latest analysed frame of a running camera (JPEG, at most 480 px wide, refreshed about once a second), for
     /// administrators and reviewers of its site; 404 <c>camera.not_found</c> otherwise, 204 before its first frame.
-    /// Each view is audited: it is live video of a public place.
+    /// Viewing is audited as sessions: it is live video of a public place, but the console polls every few seconds, so
+    /// one record per viewer and camera per viewing session carries the number of frames and the first and last view
+    /// (<see cref="AuditGrouping.Viewing"/>), not one record per poll.
     /// </summary>
     private static async Task<IResult> FrameAsync(string id, HttpContext http, ArgusRuntime runtime, CameraHost cameras, CancellationToken ct)
     {
         var actor = http.Actor();
         var jpeg = cameras.LatestFrame(actor, id);
-        await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "camera.frame_viewed", $"camera:{id}", AuditDetails.Of(("available", jpeg is not null))), ct);
+        await runtime.Operations.AuditGroupedAsync(
+            AuditGrouping.Key("view", actor.Id, "camera", id),
+            AuditEvent.Ok(actor.Id, "camera.frame_viewed", $"camera:{id}"),
+            AuditGrouping.Viewing(runtime.Operations),
+            ct);
         http.Response.Headers.CacheControl = "no-store";
         return jpeg is null ? TypedResults.NoContent() : TypedResults.File(jpeg, "image/jpeg");
     }

@@ -26,14 +26,33 @@ internal static class SessionApi
         return group;
     }
 
-    private static async Task<Ok<SessionDto>> LoginAsync(LoginRequest request, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    private static async Task<Ok<SessionDto>> LoginAsync(LoginRequest request, HttpContext http, ArgusRuntime runtime, SessionStore sessions, AuthFailureGate gate, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
         {
             throw new ArgusException("request.invalid", "Give username and password.");
         }
 
-        var (principal, stamp) = await new AuthenticationService(runtime.Operations).LoginWithStampAsync(request.Username, request.Password, ct, method: "session");
+        // A source that keeps failing is refused before its password is hashed or anything is written.
+        var source = AuthFailureGate.SourceOf(http);
+        if (gate.TryThrottle(source, out var retry))
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw new ArgusException("rate.limited", "Too many failed attempts from this address; retry later.");
+        }
+
+        Principal principal;
+        long stamp;
+        try
+        {
+            (principal, stamp) = await new AuthenticationService(runtime.Operations).LoginWithStampAsync(request.Username, request.Password, ct, method: "session", source: source);
+        }
+        catch (ArgusException e) when (e.Code.StartsWith("auth.", StringComparison.Ordinal))
+        {
+            gate.RecordFailure(source);
+            throw;
+        }
+
         var session = sessions.Create(principal.Id, stamp);
         http.Response.Cookies.Append(SessionStore.CookieName, session.Id, new CookieOptions
         {
@@ -75,6 +94,9 @@ internal static class SessionApi
 /// <summary><c>/health</c>: the process answers (liveness). <c>/ready</c>: the store answers and the models are loaded.</summary>
 internal static class HealthApi
 {
+    /// <summary>Below this many MiB free on the SQLite database's file system (default 64), <c>/ready</c> says not ready.</summary>
+    public const string MinimumFreeVariable = "ARGUS_MIN_FREE_MB";
+
     public static void MapHealthApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/health", () => TypedResults.Ok(new HealthDto("ok"))).AllowAnonymous().WithTags("Health").DisableRateLimiting();
@@ -94,9 +116,20 @@ internal static class HealthApi
             detail = e is ArgusException a ? a.Code : "store not open";
         }
 
+        // A store that answers reads but refuses writes (full disk, read-only file or role) cannot serve: every request
+        // is audited, so every request would fail.
+        string? unwritable = null;
+        if (version is not null)
+        {
+            var minimumFree = (long)(runtime.Operations.PositiveDouble(MinimumFreeVariable, 64) * 1024 * 1024);
+            unwritable = await runtime.Store.CheckWritableAsync(minimumFree, ct);
+            detail ??= unwritable is null ? null : $"store not writable ({unwritable})";
+        }
+
         var models = runtime.EngineReady;
         detail ??= models ? null : runtime.EngineError is null ? "models loading" : "models unavailable: run `argus models fetch`";
-        var dto = new ReadinessDto(version is not null && models ? "ready" : "not_ready", version is not null, version, models, detail);
-        return version is not null && models ? TypedResults.Ok(dto) : TypedResults.Json(dto, statusCode: StatusCodes.Status503ServiceUnavailable);
+        var ready = version is not null && unwritable is null && models;
+        var dto = new ReadinessDto(ready ? "ready" : "not_ready", version is not null && unwritable is null, version, models, detail);
+        return ready ? TypedResults.Ok(dto) : TypedResults.Json(dto, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

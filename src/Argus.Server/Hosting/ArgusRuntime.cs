@@ -43,6 +43,9 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
     /// <summary>The process's one alert desk: stores, audits and publishes camera alerts (its stream feeds the SSE endpoint); records review decisions.</summary>
     public AlertDesk Desk => _desk ?? throw new InvalidOperationException("The store is not open yet.");
 
+    /// <summary>The head checkpoint outside the database, or null when <c>ARGUS_AUDIT_CHECKPOINT_FILE=off</c>.</summary>
+    public AuditCheckpoint? Checkpoint { get; private set; }
+
     /// <summary>True once the face engine is built from verified models.</summary>
     public bool EngineReady => _engine.IsValueCreated;
 
@@ -69,8 +72,13 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
     {
         var options = StorageOptions.FromEnvironment(Paths, Setting) with { TimeProvider = _time, Logger = _logger };
         _store = await ArgusStore.OpenAsync(options, cancellationToken);
-        var chain = AuditKey.LoadChain(Paths.DataDirectory, Setting, path => Log.AuditKeyGenerated(_logger, path));
+        var hasRecords = await _store.GetAuditHeadAsync(cancellationToken) is not null;
+        var chain = AuditKey.LoadChain(Paths.DataDirectory, Setting, path => Log.AuditKeyGenerated(_logger, path), () => hasRecords);
         _context = new OperationContext(_store, chain, Engine, Paths.DataDirectory, _time, Setting, new Application.Galleries.GalleryIndexCache());
+        Checkpoint = await AuditCheckpoint.AttachAsync(_store, chain, _time, Setting, problem => Log.AuditCheckpointProblem(_logger, problem), cancellationToken);
+
+        // Groups left open by a process that stopped without closing them are chained once their window has passed.
+        await _store.CloseAuditGroupsAsync(chain, all: false, cancellationToken);
         Log.StoreOpened(_logger, options.Provider.ToString(), await _store.GetSchemaVersionAsync(cancellationToken));
         _desk = new AlertDesk(_store, chain, new AlertDeskOptions { Environment = Setting }, _time);
         await _desk.LoadWebhooksAsync(cancellationToken);
@@ -186,6 +194,7 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
             await _desk.DisposeAsync();
         }
 
+        Checkpoint?.Dispose();
         if (_store is not null)
         {
             await _store.DisposeAsync();

@@ -26,6 +26,7 @@ internal static class ProblemResponses
         "request.method_not_allowed" => StatusCodes.Status405MethodNotAllowed,
         "models.missing" or "models.tampered" or "storage.busy" or "storage.unavailable" or "service.not_ready" => StatusCodes.Status503ServiceUnavailable,
         "storage.full" => StatusCodes.Status507InsufficientStorage,
+        "image.decoder_busy" => StatusCodes.Status503ServiceUnavailable,
         "service.key_missing" or "service.key_invalid" or "verification.not_calibrated" or "verification.calibration_invalid" or "verification.calibration_mismatch"
             => StatusCodes.Status503ServiceUnavailable,
         "service.person_not_found" => StatusCodes.Status404NotFound,

@@ -16,7 +16,7 @@ namespace Argus.Server.Security;
 /// on the request for the endpoints and the capability policies.
 /// </summary>
 internal sealed class ArgusAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ArgusRuntime runtime, SessionStore sessions)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ArgusRuntime runtime, SessionStore sessions, AuthFailureGate gate)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Argus";
@@ -25,28 +25,40 @@ internal sealed class ArgusAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var auth = new Application.Accounts.AuthenticationService(runtime.Operations);
-        if (Request.Headers.Authorization.ToString() is { Length: > 0 } header)
+        var source = AuthFailureGate.SourceOf(Context);
+        var header = Request.Headers.Authorization.ToString();
+        var cookie = Request.Cookies[SessionStore.CookieName];
+        if ((header.Length > 0 || cookie is { Length: > 0 }) && gate.TryThrottle(source, out var retry))
+        {
+            // Checked before the credential: a source that keeps failing costs no hash, no query and no audit write.
+            return Throttled(retry);
+        }
+
+        if (header.Length > 0)
         {
             if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             {
+                gate.RecordFailure(source);
                 return Fail("auth.failed", "Only bearer API keys are accepted in the Authorization header.");
             }
 
             try
             {
-                var principal = await auth.AuthenticateApiKeyAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
+                var principal = await auth.AuthenticateApiKeyAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted, source);
                 return Success(principal, "api_key", null);
             }
-            catch (ArgusException e)
+            catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
             {
+                gate.RecordFailure(source);
                 return Fail(e.Code, e.Message);
             }
         }
 
-        if (Request.Cookies[SessionStore.CookieName] is { Length: > 0 } id)
+        if (cookie is { Length: > 0 } id)
         {
             if (sessions.Find(id) is not { } session)
             {
+                gate.RecordFailure(source);
                 return Fail("auth.session_expired", "The session has ended; log in again.");
             }
 
@@ -55,6 +67,7 @@ internal sealed class ArgusAuthenticationHandler(
             {
                 // Disabled, or its roles, scope or password changed since the session began (here or in another process).
                 sessions.End(id);
+                gate.RecordFailure(source);
                 return Fail("auth.session_expired", "The session has ended; log in again.");
             }
 
@@ -84,6 +97,12 @@ internal sealed class ArgusAuthenticationHandler(
             [new Claim(ClaimTypes.Name, principal.Id), new Claim(MethodClaim, method), .. principal.Roles.Select(r => new Claim(ClaimTypes.Role, AccessCodec.Name(r)))],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    private AuthenticateResult Throttled(TimeSpan retry)
+    {
+        Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Fail("rate.limited", "Too many failed attempts from this address; retry later.");
     }
 
     private AuthenticateResult Fail(string code, string message)

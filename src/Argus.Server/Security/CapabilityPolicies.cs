@@ -1,3 +1,4 @@
+using Argus.Application.Auditing;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Server.Hosting;
@@ -65,7 +66,7 @@ internal sealed class CapabilityPolicyProvider(Microsoft.Extensions.Options.IOpt
 /// <c>auth.login</c> refused (failed credentials are already audited by the login itself), a role refusal as the
 /// endpoint's action refused with <c>access.denied</c>.
 /// </summary>
-internal sealed class AuditingAuthorizationResultHandler(ArgusRuntime runtime, ILogger<AuditingAuthorizationResultHandler> logger) : IAuthorizationMiddlewareResultHandler
+internal sealed class AuditingAuthorizationResultHandler(ArgusRuntime runtime, AuthFailureGate gate, ILogger<AuditingAuthorizationResultHandler> logger) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -78,7 +79,25 @@ internal sealed class AuditingAuthorizationResultHandler(ArgusRuntime runtime, I
                 : ("auth.required", "This request needs a session (POST /api/v1/session) or an API key (Authorization: Bearer ...).");
             if (code is "auth.required" or "auth.session_expired")
             {
-                await AuditAsync(new AuditEvent("anonymous", "auth.login", "user:anonymous", "refused", AuditDetails.Of(("code", code), ("path", context.Request.Path.Value))), code);
+                // Anyone can repeat these at will (a script, a stale browser tab polling): counted against the source
+                // first, then recorded as one group per source and code, never one record per request.
+                var source = AuthFailureGate.SourceOf(context);
+                if (gate.TryThrottle(source, out var retry))
+                {
+                    context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await ProblemResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, "rate.limited", "Too many failed attempts from this address; retry later.");
+                    return;
+                }
+
+                if (code == "auth.required")
+                {
+                    gate.RecordFailure(source);
+                }
+
+                await AuditGroupedAsync(
+                    AuditGrouping.Key("anonymous", source, code),
+                    new AuditEvent("anonymous", "auth.login", "user:anonymous", "refused", AuditDetails.Of(("code", code), ("source", source), ("path", context.Request.Path.Value))),
+                    code);
             }
 
             await ProblemResponses.WriteAsync(context, ProblemResponses.StatusFor(code), code, message);
@@ -96,6 +115,18 @@ internal sealed class AuditingAuthorizationResultHandler(ArgusRuntime runtime, I
         }
 
         await _default.HandleAsync(next, context, policy, result);
+    }
+
+    private async Task AuditGroupedAsync(string key, AuditEvent e, string code)
+    {
+        try
+        {
+            await runtime.Operations.AuditGroupedAsync(key, e, AuditGrouping.Refusals(runtime.Operations), CancellationToken.None);
+        }
+        catch (Core.ArgusException)
+        {
+            Log.AuditFailed(logger, code);
+        }
     }
 
     private async Task AuditAsync(AuditEvent e, string code)

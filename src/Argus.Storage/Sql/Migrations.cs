@@ -370,6 +370,28 @@ internal static class Migrations
             CREATE INDEX audit_log_time ON audit_log (occurred_at_ticks);
             CREATE INDEX audit_log_action_time ON audit_log (action, occurred_at_ticks);
             """),
+        (11, "audit groups (repeats counted here, chained as one record when their window closes) and the write probe of /ready", """
+            CREATE TABLE audit_groups (
+              group_key TEXT PRIMARY KEY,
+              actor TEXT NOT NULL,
+              action TEXT NOT NULL,
+              target TEXT NOT NULL,
+              outcome TEXT NOT NULL,
+              details TEXT NOT NULL,
+              event_count {bigint} NOT NULL,
+              first_ticks {bigint} NOT NULL,
+              last_ticks {bigint} NOT NULL,
+              closes_at_ticks {bigint} NOT NULL,
+              idle_ticks {bigint} NOT NULL,
+              opened_seq {bigint}
+            );
+            CREATE INDEX audit_groups_closes ON audit_groups (closes_at_ticks);
+
+            CREATE TABLE store_probe (
+              id INTEGER PRIMARY KEY,
+              filler {blob} NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

@@ -80,7 +80,17 @@ internal sealed class SqliteDialect : SqlDialect
         var directory = Path.GetDirectoryName(_path)!;
         try
         {
-            Directory.CreateDirectory(directory);
+            // A folder Argus creates is its own (0700); an existing one (perhaps shared, such as /srv) is left as it is.
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, PrivateFolder);
+            }
+
+            RestrictToOwner();
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -98,6 +108,49 @@ internal sealed class SqliteDialect : SqlDialect
             throw new ArgusException("storage.config", $"{Target}: cannot switch to WAL journal mode (got '{mode}'); is the file system a network share?");
         }
     }
+
+    /// <summary>
+    /// The database holds personal data and the audit log: mode 0600. A new file is created empty with that mode
+    /// before SQLite opens it, because SQLite creates the -wal and -shm files with the database file's permissions;
+    /// an existing database (and its -wal/-shm) made readable by others by an older Argus is tightened.
+    /// </summary>
+    private void RestrictToOwner()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        if (!File.Exists(_path))
+        {
+            try
+            {
+                using var created = new FileStream(_path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = PrivateFile });
+            }
+            catch (IOException) when (File.Exists(_path))
+            {
+                // Another process created it first.
+            }
+        }
+
+        foreach (var file in (string[])[_path, _path + "-wal", _path + "-shm", _path + "-journal"])
+        {
+            try
+            {
+                if (File.Exists(file) && (File.GetUnixFileMode(file) & ~PrivateFile) != 0)
+                {
+                    File.SetUnixFileMode(file, PrivateFile);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not ours to change (another owner, a read-only file system): opening reports what matters.
+            }
+        }
+    }
+
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {

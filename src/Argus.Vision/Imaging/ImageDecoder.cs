@@ -13,6 +13,19 @@ public sealed record DecodeLimits
 
     /// <summary>Refuse encoded files larger than this many bytes.</summary>
     public long MaxBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// A decode of more pixels than this is "large": it needs about 3 bytes per pixel at once (a 47 KB PNG declaring
+    /// 7000x7000 takes 150 MB and 2 s), so only <see cref="MaxConcurrentLargeDecodes"/> run at a time in the process.
+    /// 16 MP lets a 12 MP phone photo and a 4K frame through freely.
+    /// </summary>
+    public long LargePixels { get; init; } = 16_000_000;
+
+    /// <summary>Large decodes at once, process-wide (twelve 49 MP decodes at once took 1.8 GB).</summary>
+    public int MaxConcurrentLargeDecodes { get; init; } = 2;
+
+    /// <summary>How long a large decode waits for a slot before it is refused with <c>image.decoder_busy</c> (503).</summary>
+    public TimeSpan LargeDecodeWait { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>A decoded image: 8-bit BGR, EXIF orientation applied. Owns its pixels.</summary>
@@ -73,6 +86,12 @@ public sealed class DecodedImage : IDisposable
 /// </summary>
 public static class ImageDecoder
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, SemaphoreSlim> LargeDecodeGates = new();
+
+    /// <summary>The process-wide slots for large decodes (one gate per configured concurrency; tests hold its slots).</summary>
+    internal static SemaphoreSlim LargeDecodeGate(int concurrency) =>
+        LargeDecodeGates.GetOrAdd(Math.Max(1, concurrency), n => new SemaphoreSlim(n, n));
+
     public static DecodedImage Decode(ReadOnlySpan<byte> data, DecodeLimits? limits = null)
     {
         limits ??= DecodeLimits.Default;
@@ -93,6 +112,18 @@ public static class ImageDecoder
                 $"The {header.Format} declares {header.Width}x{header.Height} = {header.Pixels:N0} pixels; the limit is {limits.MaxPixels:N0}.");
         }
 
+        SemaphoreSlim? slot = null;
+        if (header.Pixels > limits.LargePixels)
+        {
+            slot = LargeDecodeGate(limits.MaxConcurrentLargeDecodes);
+            if (!slot.Wait(limits.LargeDecodeWait))
+            {
+                throw new ArgusException(
+                    "image.decoder_busy",
+                    $"{limits.MaxConcurrentLargeDecodes} large images ({limits.LargePixels:N0}+ pixels) are being decoded already; retry shortly or send a smaller image.");
+            }
+        }
+
         Mat mat;
         try
         {
@@ -101,6 +132,10 @@ public static class ImageDecoder
         catch (OpenCVException e)
         {
             throw new ArgusException("image.corrupt", $"The {header.Format} data is corrupt: {e.Message}", e);
+        }
+        finally
+        {
+            slot?.Release();
         }
 
         if (mat.Empty())
