@@ -330,6 +330,10 @@ internal static class Migrations
             CREATE INDEX svc_ledger_person ON svc_ledger (person_id, fare_day);
             CREATE INDEX svc_ledger_gate ON svc_ledger (gallery_id, gate_id, person_id, at_ticks);
             """),
+        (12, "alerts: frame time of the deciding shot; episode lookup by deployment, camera and person", """
+            ALTER TABLE alerts ADD COLUMN deciding_frame_ticks {bigint};
+            CREATE INDEX alerts_episode ON alerts (deployment, camera_id, subject_id, status, last_seen_ticks);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;
