@@ -63,6 +63,7 @@ public sealed class CameraPipeline : IAsyncDisposable
     private Task? _loop;
     private long _framesAnalysed;
     private long _framesStale;
+    private DateTimeOffset? _lastAnalysedAt;
     private double _fpsAnalysed;
     private long _facesSeen;
     private long _tracksStarted;
@@ -219,6 +220,14 @@ public sealed class CameraPipeline : IAsyncDisposable
             return;
         }
 
+        if (_lastAnalysedAt is { } last && frame.CapturedAt - last > _settings.MaxFrameAge)
+        {
+            // An outage (or a stall) between this frame and the last: whoever is in view now is a new track, first
+            // seen now, never the continuation of someone seen before the gap.
+            EndTracks(_tracker.Flush());
+        }
+
+        _lastAnalysedAt = frame.CapturedAt;
         using var image = DecodedImage.Borrow(frame.Image);
         var detections = _detector.Detect(image);
         var faces = new List<Face>(detections.Count);
