@@ -5,9 +5,9 @@ using Argus.Core.Access;
 using Argus.Core.Alerts;
 using Argus.Core.Audit;
 using Argus.Core.Watchlists;
-using Argus.Video.Delivery;
 using Argus.Storage;
 using Argus.Video;
+using Argus.Video.Delivery;
 
 namespace Argus.Application.Alerts;
 
