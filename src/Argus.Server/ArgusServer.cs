@@ -89,7 +89,7 @@ public static class ArgusServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraHost>());
 
         // The SSE endpoint relays the desk's stream: alerts as stored (their id is the stored alert's id).
-        builder.Services.AddSingleton<AlertStream>(sp => sp.GetRequiredService<ArgusRuntime>().Desk.Stream);
+        builder.Services.AddSingleton<AlertStream>(sp => sp.GetRequiredService<ArgusRuntime>().Feed.Stream);
         builder.Services.AddHttpContextAccessor();
 
         // Service galleries (issue 7): key, contexts, face-pay gates, stewards' board.

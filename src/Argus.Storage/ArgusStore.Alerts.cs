@@ -28,7 +28,11 @@ public sealed record NewAlert(
     int SupportingShots,
     DateTimeOffset FirstSeenAt,
     DateTimeOffset LastSeenAt,
-    byte[] SnapshotPng);
+    byte[] SnapshotPng)
+{
+    /// <summary>The frame time of the shot that decided (or improved) it; <see cref="FirstSeenAt"/> is the frame time of the track's first frame.</summary>
+    public DateTimeOffset? DecidingFrameAt { get; init; }
+}
 
 /// <summary>An alert as stored, with every review decision in order.</summary>
 public sealed record StoredAlert(
@@ -51,7 +55,11 @@ public sealed record StoredAlert(
     DateTimeOffset RaisedAt,
     AlertStatus Status,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<AlertDecision> Decisions);
+    IReadOnlyList<AlertDecision> Decisions)
+{
+    /// <summary>The frame time of the shot that decided the alert (last improved it, after an update); null on alerts stored before it was kept.</summary>
+    public DateTimeOffset? DecidingFrameAt { get; init; }
+}
 
 /// <summary>Which alerts to list: <see cref="Sites"/> null means every site (and alerts without one); newest first.</summary>
 public sealed record AlertFilter
@@ -89,13 +97,16 @@ public sealed partial class ArgusStore
 {
     private const string AlertColumns =
         "SELECT id, deployment, camera_id, site, track_id, entry_id, subject_id, template_id, watchlist, category, severity, colour, score, supporting_shots, " +
-        "first_seen_ticks, last_seen_ticks, raised_at_ticks, status, updated_at_ticks FROM alerts";
+        "first_seen_ticks, last_seen_ticks, raised_at_ticks, status, updated_at_ticks, deciding_frame_ticks FROM alerts";
 
     /// <summary>
-    /// One alert per person per camera within <paramref name="coolDown"/>: when the same subject was alerted on the same
-    /// camera and last seen less than the cool-down ago, that alert is updated (last seen, track, the most supporting
-    /// shots and the best score, the snapshot of the best score) instead of another being raised. Returns the alert and
-    /// whether it was an update.
+    /// One alert per episode: a sighting updates the alert of the same deployment, camera and person that is still
+    /// open (nobody has decided anything on it) and whose person was last seen less than <paramref name="coolDown"/>
+    /// before this sighting's first frame; the update takes the last seen time, the track, the most supporting shots
+    /// and the best score with its snapshot. Anything else raises a new alert: another deployment (each owns its
+    /// alerts, under its own authorisation), a person gone longer than the cool-down, or an alert that a reviewer has
+    /// already confirmed, dismissed or confirmed once (a decision is never made on an alert that changed under it).
+    /// Returns the alert and whether it was an update.
     /// </summary>
     public Task<(StoredAlert Alert, bool Updated)> RaiseOrUpdateAlertAsync(NewAlert alert, TimeSpan coolDown, CancellationToken ct = default) =>
         WriteAsync(
@@ -106,9 +117,16 @@ public sealed partial class ArgusStore
                 float previousScore = 0;
                 await using (var find = connection.Command(
                     transaction,
-                    "SELECT id, score FROM alerts WHERE camera_id = @c AND subject_id = @s AND last_seen_ticks >= @since ORDER BY id DESC LIMIT 1"))
+                    """
+                    SELECT id, score FROM alerts
+                    WHERE deployment = @d AND camera_id = @c AND subject_id = @s AND status = @open AND last_seen_ticks >= @since
+                      AND NOT EXISTS (SELECT 1 FROM alert_decisions WHERE alert_decisions.alert_id = alerts.id)
+                    ORDER BY id DESC LIMIT 1
+                    """))
                 {
-                    find.Add("c", alert.CameraId).Add("s", alert.SubjectId).Add("since", (alert.LastSeenAt - coolDown).UtcTicks);
+                    // The episode continues while the person was seen within the cool-down before this track began.
+                    var since = (alert.FirstSeenAt < alert.LastSeenAt ? alert.FirstSeenAt : alert.LastSeenAt) - coolDown;
+                    find.Add("d", alert.Deployment).Add("c", alert.CameraId).Add("s", alert.SubjectId).Add("open", nameof(AlertStatus.Open)).Add("since", since.UtcTicks);
                     await using var reader = await find.ExecuteReaderAsync(ct);
                     if (await reader.ReadAsync(ct))
                     {
@@ -124,12 +142,13 @@ public sealed partial class ArgusStore
                         """
                         UPDATE alerts SET last_seen_ticks = @last, track_id = @track, updated_at_ticks = @now,
                           supporting_shots = CASE WHEN supporting_shots > @shots THEN supporting_shots ELSE @shots END,
-                          score = CASE WHEN score > @score THEN score ELSE @score END
+                          score = CASE WHEN score > @score THEN score ELSE @score END,
+                          deciding_frame_ticks = CASE WHEN score > @score THEN deciding_frame_ticks ELSE @frame END
                         WHERE id = @id
                         """))
                     {
                         update.Add("last", alert.LastSeenAt.UtcTicks).Add("track", alert.TrackId).Add("now", now.UtcTicks).Add("shots", alert.SupportingShots)
-                            .Add("score", alert.Score).Add("id", id);
+                            .Add("score", alert.Score).Add("frame", (alert.DecidingFrameAt ?? alert.LastSeenAt).UtcTicks).Add("id", id);
                         await update.ExecuteNonQueryAsync(ct);
                     }
 
@@ -148,14 +167,15 @@ public sealed partial class ArgusStore
                     transaction,
                     """
                     INSERT INTO alerts (deployment, camera_id, site, track_id, entry_id, subject_id, template_id, watchlist, category, severity, colour, score,
-                      supporting_shots, first_seen_ticks, last_seen_ticks, raised_at_ticks, status, updated_at_ticks)
-                    VALUES (@d, @c, @site, @track, @e, @s, @tpl, @w, @cat, @sev, @col, @score, @shots, @first, @last, @now, @status, @now) RETURNING id
+                      supporting_shots, first_seen_ticks, last_seen_ticks, raised_at_ticks, status, updated_at_ticks, deciding_frame_ticks)
+                    VALUES (@d, @c, @site, @track, @e, @s, @tpl, @w, @cat, @sev, @col, @score, @shots, @first, @last, @now, @status, @now, @frame) RETURNING id
                     """))
                 {
                     insert.Add("d", alert.Deployment).Add("c", alert.CameraId).Add("site", alert.Site).Add("track", alert.TrackId).Add("e", alert.EntryId)
                         .Add("s", alert.SubjectId).Add("tpl", alert.TemplateId).Add("w", alert.Watchlist).Add("cat", alert.Category.ToString())
                         .Add("sev", alert.Severity.ToString()).Add("col", alert.Colour).Add("score", alert.Score).Add("shots", alert.SupportingShots)
-                        .Add("first", alert.FirstSeenAt.UtcTicks).Add("last", alert.LastSeenAt.UtcTicks).Add("now", now.UtcTicks).Add("status", nameof(AlertStatus.Open));
+                        .Add("first", alert.FirstSeenAt.UtcTicks).Add("last", alert.LastSeenAt.UtcTicks).Add("now", now.UtcTicks).Add("status", nameof(AlertStatus.Open))
+                        .Add("frame", (alert.DecidingFrameAt ?? alert.LastSeenAt).UtcTicks);
                     newId = await insert.ScalarInt64Async(ct);
                 }
 
@@ -439,7 +459,10 @@ public sealed partial class ArgusStore
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetNullableString(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetString(8),
         Enum.Parse<WatchlistCategory>(r.GetString(9)), Enum.Parse<Severity>(r.GetString(10)), r.GetString(11),
         Convert.ToSingle(r.GetValue(12), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(13), CultureInfo.InvariantCulture),
-        Ticks(r.GetInt64(14)), Ticks(r.GetInt64(15)), Ticks(r.GetInt64(16)), Enum.Parse<AlertStatus>(r.GetString(17)), Ticks(r.GetInt64(18)), decisions);
+        Ticks(r.GetInt64(14)), Ticks(r.GetInt64(15)), Ticks(r.GetInt64(16)), Enum.Parse<AlertStatus>(r.GetString(17)), Ticks(r.GetInt64(18)), decisions)
+    {
+        DecidingFrameAt = r.IsDBNull(19) ? null : Ticks(r.GetInt64(19)),
+    };
 
     private static ArgusException AlertNotFound(long id) => new("alert.not_found", $"There is no alert with id {id} (see argus alert list).");
 }

@@ -1,8 +1,13 @@
+using Argus.Core.Alerts;
+
 namespace Argus.Video;
 
 /// <summary>
-/// A watchlist alert from a camera. <see cref="IsUpdate"/> marks a later, better-supported version of an alert
-/// already raised for the same person on the same camera within the cool-down.
+/// A watchlist alert. A camera publishes one when a track is first decided to be a person on one deployment's
+/// watchlists (<see cref="IsUpdate"/> false) and again when the same track's decision improves (true); the alert feed
+/// then decides whether it raises a stored alert or updates the open one of the same episode, and publishes the
+/// alert as stored (<see cref="AlertId"/> the stored id, <see cref="IsUpdate"/> whether it updated one, and
+/// <see cref="Status"/>). A reviewer's decision is published as the same alert with <see cref="IsDecision"/> set.
 /// </summary>
 public sealed record AlertEvent(
     string AlertId,
@@ -16,54 +21,33 @@ public sealed record AlertEvent(
     byte[] SnapshotPng,
     bool IsUpdate)
 {
-    /// <summary>Time from the first frame the face was visible in to the alert.</summary>
+    /// <summary>The deployment whose authorisation the match used (each of several overlapping deployments alerts on its own).</summary>
+    public string Deployment { get; init; } = "";
+
+    /// <summary>The watchlist the matched entry is on (set by the feed), so a live view can filter without reading the store.</summary>
+    public string? Watchlist { get; init; }
+
+    /// <summary>The frame time of the shot that decided (or last improved) the alert.</summary>
+    public DateTimeOffset DecidingFrameAt { get; init; }
+
+    /// <summary>The stored alert's status when it was published; null on a camera's own event before the feed stored it.</summary>
+    public AlertStatus? Status { get; init; }
+
+    /// <summary>A reviewer confirmed or dismissed the alert: <see cref="Status"/> is the new status; no snapshot is resent.</summary>
+    public bool IsDecision { get; init; }
+
+    /// <summary>
+    /// From the first frame the person's track was seen in (its frame time, not when a detector first reported it
+    /// nor when the frame reached the analyser) to the alert.
+    /// </summary>
     public TimeSpan Latency => RaisedAt - FirstSeenAt;
+
+    /// <summary>The event's name on the live stream, in webhooks and in <c>argus watch --json</c>.</summary>
+    public string Kind => IsDecision ? "alert.decided" : IsUpdate ? "alert.updated" : "alert.raised";
 }
 
 /// <summary>Where alerts go: the in-process stream, later the server hub and webhooks.</summary>
 public interface IAlertSink
 {
     void Publish(AlertEvent alert);
-}
-
-/// <summary>
-/// One alert per person per camera within the cool-down: a new track of the same person updates the alert instead of
-/// raising another. An update is issued only when it says something new: a score at least
-/// <see cref="MinScoreGain"/> better, or at least twice the supporting shots. Otherwise a person standing in view
-/// would update the alert (store, audit, webhooks) at every analysed frame.
-/// </summary>
-public sealed class AlertCooldown(TimeSpan coolDown)
-{
-    /// <summary>Score gain worth an update: a still face's best score creeps up by thousandths (0.7432, 0.7452 in the CLI test clip).</summary>
-    public const float MinScoreGain = 0.01f;
-
-    private readonly Dictionary<(string Camera, long Subject), (string Id, DateTimeOffset At, int Shots, float Score)> _recent = [];
-
-    /// <summary>Returns the alert to publish, or null when it adds nothing to one already raised.</summary>
-    public AlertEvent? Admit(TrackDecision decision, string camera, string? site, DateTimeOffset now)
-    {
-        foreach (var stale in _recent.Where(r => now - r.Value.At >= coolDown).Select(r => r.Key).ToList())
-        {
-            _recent.Remove(stale);
-        }
-
-        var key = (camera, decision.Match.SubjectId);
-        if (_recent.TryGetValue(key, out var previous) && now - previous.At < coolDown)
-        {
-            if (decision.SupportingShots < 2 * previous.Shots && decision.Match.Score < previous.Score + MinScoreGain)
-            {
-                return null;
-            }
-
-            _recent[key] = (previous.Id, previous.At, Math.Max(previous.Shots, decision.SupportingShots), Math.Max(previous.Score, decision.Match.Score));
-            return Create(previous.Id, decision, camera, site, now, isUpdate: true);
-        }
-
-        var id = Guid.NewGuid().ToString("N");
-        _recent[key] = (id, now, decision.SupportingShots, decision.Match.Score);
-        return Create(id, decision, camera, site, now, isUpdate: false);
-    }
-
-    private static AlertEvent Create(string id, TrackDecision d, string camera, string? site, DateTimeOffset now, bool isUpdate) =>
-        new(id, camera, site, d.Track.Id, d.Match, d.SupportingShots, d.Track.FirstSeenAt, now, d.Snapshot, isUpdate);
 }

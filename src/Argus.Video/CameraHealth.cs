@@ -23,4 +23,11 @@ public sealed record CameraHealth(
     string? LastError,
     DateTimeOffset? LastErrorAt,
     int? Width,
-    int? Height);
+    int? Height)
+{
+    /// <summary>Frames not matched because their frame time was already too old when the analyser took them.</summary>
+    public long FramesStale { get; init; }
+
+    /// <summary>The frame time of the newest frame read (the source's clock mapped to wall time), null before the first.</summary>
+    public DateTimeOffset? LastFrameAt { get; init; }
+}

@@ -20,7 +20,11 @@ public sealed record CameraSettings(string Id, string Name, string? Site, Camera
 
     public ReaderOptions Reader { get; init; } = new();
 
-    public TimeSpan AlertCoolDown { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// A frame older than this (by its frame time) when the analyser takes it is not matched: a stale frame never
+    /// raises or updates an alert. Counted in <see cref="CameraHealth.FramesStale"/>.
+    /// </summary>
+    public TimeSpan MaxFrameAge { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Run the head-pose model on every face for shot quality (about as costly as the embedding); off by default,
@@ -28,6 +32,9 @@ public sealed record CameraSettings(string Id, string Name, string? Site, Camera
     /// </summary>
     public bool EstimatePose { get; init; }
 }
+
+/// <summary>One deployment's matcher on a camera: alerts from its matches name <see cref="Deployment"/>.</summary>
+public sealed record DeploymentMatcher(string Deployment, IFaceMatcher Matcher);
 
 /// <summary>Counters kept instead of data: how much was seen, nothing about whom.</summary>
 public sealed record PipelineCounters(long FacesSeen, long TracksStarted, long TracksEndedWithoutMatch, long AlertsRaised, long AlertsUpdated);
@@ -49,13 +56,14 @@ public sealed class CameraPipeline : IAsyncDisposable
     private readonly TiledDetector _detector;
     private readonly FaceTracker _tracker;
     private readonly TrackDecider _decider;
-    private readonly AlertCooldown _cooldown;
     private readonly CancellationTokenSource _stop = new();
     private readonly RateMeter _analysedRate = new();
     private readonly FaceAnalysis _analysis;
-    private IFaceMatcher? _matcher;
+    private IReadOnlyList<DeploymentMatcher> _matchers = [];
     private Task? _loop;
     private long _framesAnalysed;
+    private long _framesStale;
+    private DateTimeOffset? _lastAnalysedAt;
     private double _fpsAnalysed;
     private long _facesSeen;
     private long _tracksStarted;
@@ -70,19 +78,18 @@ public sealed class CameraPipeline : IAsyncDisposable
         _settings = settings;
         _engine = engine;
         _sink = sink;
-        _matcher = matcher;
+        _matchers = matcher is null ? [] : [new DeploymentMatcher("", matcher)];
         _time = time ?? TimeProvider.System;
         _reader = new CameraReader(settings.Source, _slot, settings.Reader, _time);
         _detector = new TiledDetector(engine, settings.Tiling);
         _tracker = new FaceTracker(settings.Tracker);
         _decider = new TrackDecider(settings.Decision);
-        _cooldown = new AlertCooldown(settings.AlertCoolDown);
         _analysis = FaceAnalysis.Embedding | (settings.EstimatePose ? FaceAnalysis.Pose : FaceAnalysis.None);
     }
 
     public string CameraId => _settings.Id;
 
-    public CameraHealth Health => _reader.Health(Interlocked.Read(ref _framesAnalysed), Volatile.Read(ref _fpsAnalysed));
+    public CameraHealth Health => _reader.Health(Interlocked.Read(ref _framesAnalysed), Volatile.Read(ref _fpsAnalysed)) with { FramesStale = Interlocked.Read(ref _framesStale) };
 
     public PipelineCounters Counters => new(
         Interlocked.Read(ref _facesSeen), Interlocked.Read(ref _tracksStarted), Interlocked.Read(ref _tracksUnmatched),
@@ -91,11 +98,14 @@ public sealed class CameraPipeline : IAsyncDisposable
     /// <summary>Completes when a replayed file has been analysed to its end (or the pipeline stops).</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
 
-    /// <summary>Starts or ends matching (a deployment began or ended); ending drops every track and vote.</summary>
-    public void SetMatcher(IFaceMatcher? matcher)
-    {
-        Volatile.Write(ref _matcher, matcher);
-    }
+    /// <summary>Starts or ends matching for one unnamed deployment (tests, <c>argus watch</c>); see <see cref="SetMatchers"/>.</summary>
+    public void SetMatcher(IFaceMatcher? matcher) => SetMatchers(matcher is null ? [] : [new DeploymentMatcher("", matcher)]);
+
+    /// <summary>
+    /// The deployments this camera matches for, each against its own watchlists (overlapping deployments each get
+    /// their alerts); none ends matching and drops every track and vote.
+    /// </summary>
+    public void SetMatchers(IReadOnlyList<DeploymentMatcher> matchers) => Volatile.Write(ref _matchers, matchers);
 
     public void Start()
     {
@@ -194,14 +204,30 @@ public sealed class CameraPipeline : IAsyncDisposable
 
     private void Analyse(Frame frame)
     {
-        var matcher = Volatile.Read(ref _matcher);
-        if (matcher is null)
+        var matchers = Volatile.Read(ref _matchers);
+        if (matchers.Count == 0)
         {
             // No deployment: show video, compare nothing. Tracks from an ended deployment are dropped.
             EndTracks(_tracker.Flush());
             return;
         }
 
+        if (_time.GetUtcNow() - frame.CapturedAt > _settings.MaxFrameAge)
+        {
+            // A frame from a source that fell behind or stopped (its frame time, not its arrival): never matched, so
+            // it can neither raise nor update an alert; tracks age as if the frame had not come.
+            Interlocked.Increment(ref _framesStale);
+            return;
+        }
+
+        if (_lastAnalysedAt is { } last && frame.CapturedAt - last > _settings.MaxFrameAge)
+        {
+            // An outage (or a stall) between this frame and the last: whoever is in view now is a new track, first
+            // seen now, never the continuation of someone seen before the gap.
+            EndTracks(_tracker.Flush());
+        }
+
+        _lastAnalysedAt = frame.CapturedAt;
         using var image = DecodedImage.Borrow(frame.Image);
         var detections = _detector.Detect(image);
         var faces = new List<Face>(detections.Count);
@@ -221,22 +247,31 @@ public sealed class CameraPipeline : IAsyncDisposable
                 continue;
             }
 
-            var match = matcher.BestMatch(embedding);
-            if (match is null)
+            for (var i = 0; i < matchers.Count; i++)
             {
-                continue;
-            }
+                if (matchers[i].Matcher.BestMatch(embedding) is not { } match)
+                {
+                    continue;
+                }
 
-            var decision = _decider.Vote(track, shot, match, () => Snapshot(frame.Image, shot.Face.Box));
-            if (decision is not null && _cooldown.Admit(decision, _settings.Id, _settings.Site, _time.GetUtcNow()) is { } alert)
-            {
-                Interlocked.Increment(ref alert.IsUpdate ? ref _alertsUpdated : ref _alertsRaised);
-                _sink.Publish(alert);
+                var decision = _decider.Vote(track, shot, match, () => Snapshot(frame.Image, shot.Face.Box), matchers[i].Deployment);
+                if (decision is not null)
+                {
+                    Interlocked.Increment(ref decision.IsImprovement ? ref _alertsUpdated : ref _alertsRaised);
+                    _sink.Publish(ToAlert(decision, shot.At));
+                }
             }
         }
 
         EndTracks(ended);
     }
+
+    private AlertEvent ToAlert(TrackDecision d, DateTimeOffset decidingFrameAt) =>
+        new("", _settings.Id, _settings.Site, d.Track.Id, d.Match, d.SupportingShots, d.Track.FirstSeenAt, _time.GetUtcNow(), d.Snapshot, d.IsImprovement)
+        {
+            Deployment = d.Deployment,
+            DecidingFrameAt = decidingFrameAt,
+        };
 
     private void EndTracks(List<Track> ended)
     {

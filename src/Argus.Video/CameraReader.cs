@@ -7,12 +7,30 @@ namespace Argus.Video;
 /// <summary>Reconnection and pacing settings of a reader.</summary>
 public sealed record ReaderOptions
 {
-    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(0.5);
 
+    /// <summary>The longest wait between attempts once an outage has lasted <see cref="FastRetryWindow"/>.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long opening or reading may block before the stream counts as stalled (FFmpeg timeouts).</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// For this long after a stream is lost, attempts are at most <see cref="FastRetryMaxBackoff"/> apart, so a source
+    /// back after a short outage (a publisher restarting, a switch rebooting) is picked up within seconds.
+    /// </summary>
+    public TimeSpan FastRetryWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan FastRetryMaxBackoff { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// No new decoded frame (by its presentation time, not merely bytes or repeated frames arriving) for this long is
+    /// a stall: health shows it at once and the session is ended and reopened.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>ffmpeg's socket timeout (<c>-timeout</c>/<c>-rw_timeout</c>): a silent source ends the child after this.</summary>
+    public TimeSpan NetworkTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long connecting may take until the first frame arrives.</summary>
+    public TimeSpan OpenTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Replay files at their own frame rate (as a live camera would deliver them) rather than as fast as possible.</summary>
     public bool RealTimeReplay { get; init; } = true;
@@ -20,8 +38,13 @@ public sealed record ReaderOptions
 
 /// <summary>
 /// Reads one camera on its own thread into a <see cref="FrameSlot"/>, so a broken or slow camera never stalls
-/// another. A lost stream is reopened with exponential backoff (1 s doubling to 30 s); a stream that stalls, sends
-/// garbage or changes resolution mid-stream puts the camera in <see cref="CameraState.Reconnecting"/> with a message.
+/// another. A lost stream is reopened with exponential backoff (0.5 s doubling, at most 2 s apart for the first minute
+/// of an outage, then up to 30 s); a stream that stalls, sends garbage or changes resolution mid-stream puts the
+/// camera in <see cref="CameraState.Reconnecting"/> with a message. Each frame is timed by the source's presentation
+/// time mapped to wall time (the smallest arrival-minus-pts seen in the session, so frames of a start-up burst get
+/// the times they were captured, not the time they arrived); a frame whose presentation time does not advance is
+/// stale and never delivered, and no new frame for <see cref="ReaderOptions.StallTimeout"/> shows as an outage in
+/// <see cref="Health"/> at once, while the blocked read is still waiting to time out.
 /// </summary>
 public sealed class CameraReader : IDisposable
 {
@@ -38,6 +61,9 @@ public sealed class CameraReader : IDisposable
     private DateTimeOffset? _lastErrorAt;
     private Size? _size;
     private double _fpsIn;
+    private long _lastNewFrameTicks;
+    private DateTimeOffset? _lastFrameAt;
+    private long _staleFrames;
 
     public CameraReader(CameraSource source, FrameSlot slot, ReaderOptions? options = null, TimeProvider? time = null)
     {
@@ -68,9 +94,24 @@ public sealed class CameraReader : IDisposable
     {
         lock (_gate)
         {
+            var state = _state;
+            var error = _lastError;
+            var errorAt = _lastErrorAt;
+            var silent = Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastNewFrameTicks));
+            if (state == CameraState.Running && silent > _options.StallTimeout)
+            {
+                // The reader thread is still blocked in a read that has not timed out yet; the outage is already true.
+                state = CameraState.Reconnecting;
+                error = $"no new frame for {silent.TotalSeconds:0.0} s: the stream stalled";
+                errorAt = _time.GetUtcNow();
+            }
+
             return new CameraHealth(
-                _state, _fpsIn, fpsAnalysed, Interlocked.Read(ref _framesIn), framesAnalysed, Slot.Dropped, Interlocked.Read(ref _reconnects),
-                _lastError, _lastErrorAt, _size?.Width, _size?.Height);
+                state, _fpsIn, fpsAnalysed, Interlocked.Read(ref _framesIn), framesAnalysed, Slot.Dropped, Interlocked.Read(ref _reconnects),
+                error, errorAt, _size?.Width, _size?.Height)
+            {
+                LastFrameAt = _lastFrameAt,
+            };
         }
     }
 
@@ -95,6 +136,7 @@ public sealed class CameraReader : IDisposable
     {
         var backoff = _options.InitialBackoff;
         var ct = _stop.Token;
+        long? outageSince = null;
         while (!ct.IsCancellationRequested)
         {
             SetState(_framesIn == 0 ? CameraState.Connecting : CameraState.Reconnecting);
@@ -107,12 +149,20 @@ public sealed class CameraReader : IDisposable
 
             SetState(CameraState.Reconnecting);
             Interlocked.Increment(ref _reconnects);
+            if (backoff == _options.InitialBackoff)
+            {
+                outageSince = Stopwatch.GetTimestamp();
+            }
+
             if (ct.WaitHandle.WaitOne(backoff))
             {
                 break;
             }
 
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+            var cap = outageSince is { } since && Stopwatch.GetElapsedTime(since) < _options.FastRetryWindow
+                ? TimeSpan.FromTicks(Math.Min(_options.FastRetryMaxBackoff.Ticks, _options.MaxBackoff.Ticks))
+                : _options.MaxBackoff;
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, cap.Ticks));
         }
 
         SetState(CameraState.Stopped);
@@ -129,7 +179,7 @@ public sealed class CameraReader : IDisposable
         IFrameReader reader;
         try
         {
-            reader = _source.IsFile || _source.IsDevice ? new OpenCvFrameReader(_source) : new FfmpegFrameReader(_source, _options.StallTimeout);
+            reader = _source.IsFile || _source.IsDevice ? new OpenCvFrameReader(_source) : new FfmpegFrameReader(_source, _options);
         }
         catch (ArgusException e)
         {
@@ -149,6 +199,7 @@ public sealed class CameraReader : IDisposable
             var rate = new RateMeter();
             var next = Stopwatch.GetTimestamp();
             var delivered = false;
+            var clock = new FrameClock();
             while (!ct.IsCancellationRequested)
             {
                 var image = reader.Read(out var error);
@@ -190,6 +241,12 @@ public sealed class CameraReader : IDisposable
                     else
                     {
                         _size = image.Size();
+                        if (_state != CameraState.Running)
+                        {
+                            // Running from the first frame of a session: the stall clock starts here.
+                            Interlocked.Exchange(ref _lastNewFrameTicks, Stopwatch.GetTimestamp());
+                        }
+
                         _state = CameraState.Running;
                     }
                 }
@@ -200,10 +257,31 @@ public sealed class CameraReader : IDisposable
                     return Failed(resolutionChange);
                 }
 
+                var arrival = _time.GetUtcNow();
+                var frameAt = clock.FrameTime(reader.LastPts, arrival, out var stale);
+                if (stale)
+                {
+                    // Not a new picture (its presentation time did not advance): never analysed, and not progress.
+                    Interlocked.Increment(ref _staleFrames);
+                    image.Dispose();
+                    if (Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastNewFrameTicks)) > _options.StallTimeout)
+                    {
+                        return Failed($"no new frame for {_options.StallTimeout.TotalSeconds:0.#} s (only repeated ones): the stream stalled");
+                    }
+
+                    continue;
+                }
+
                 delivered = true;
                 backoff = _options.InitialBackoff;
+                Interlocked.Exchange(ref _lastNewFrameTicks, Stopwatch.GetTimestamp());
                 var number = Interlocked.Increment(ref _framesIn);
-                Slot.Put(new Frame(image, number, _time.GetUtcNow()));
+                lock (_gate)
+                {
+                    _lastFrameAt = frameAt;
+                }
+
+                Slot.Put(new Frame(image, number, frameAt));
                 var fpsIn = rate.Tick();
                 lock (_gate)
                 {
@@ -246,6 +324,47 @@ public sealed class CameraReader : IDisposable
         {
             _state = state;
         }
+    }
+}
+
+/// <summary>
+/// Maps a source's presentation times to wall time for one session: frame time = pts + the smallest
+/// (arrival - pts) seen so far. Frames delivered late in a burst (ffmpeg's start-up probe, a network hiccup) get the
+/// time they were captured rather than the time they arrived; a frame whose pts does not advance is stale; a pts that
+/// jumps back by more than a second is a new timeline (the source restarted its clock) and starts the mapping again.
+/// Without a pts the arrival time is the frame time.
+/// </summary>
+internal sealed class FrameClock
+{
+    private double? _lastPts;
+    private TimeSpan _offset;
+
+    public DateTimeOffset FrameTime(double? pts, DateTimeOffset arrival, out bool stale)
+    {
+        stale = false;
+        if (pts is not { } p)
+        {
+            return arrival;
+        }
+
+        if (_lastPts is { } last)
+        {
+            if (p <= last && last - p < 1)
+            {
+                stale = true;
+                return arrival;
+            }
+
+            if (p < last)
+            {
+                _lastPts = null;
+            }
+        }
+
+        var offset = arrival - DateTimeOffset.UnixEpoch - TimeSpan.FromSeconds(p);
+        _offset = _lastPts is null || offset < _offset ? offset : _offset;
+        _lastPts = p;
+        return DateTimeOffset.UnixEpoch + _offset + TimeSpan.FromSeconds(p);
     }
 }
 

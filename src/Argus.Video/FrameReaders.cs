@@ -13,6 +13,12 @@ internal interface IFrameReader : IDisposable
 
     /// <summary>The next frame, or null at the end of the stream with <paramref name="error"/> saying why if it failed.</summary>
     Mat? Read(out string? error);
+
+    /// <summary>
+    /// The source's presentation time of the frame last read (seconds on the stream's own clock), or null where the
+    /// reader does not know it (files and devices read through OpenCV are timed by their arrival).
+    /// </summary>
+    double? LastPts { get; }
 }
 
 /// <summary>Files and local devices through OpenCV's VideoCapture (its bundled FFmpeg reads files but no network protocols).</summary>
@@ -38,6 +44,8 @@ internal sealed class OpenCvFrameReader : IFrameReader
     }
 
     public double? DeclaredFps => _capture.Fps is > 0 and < 1000 ? _capture.Fps : null;
+
+    public double? LastPts => null;
 
     public Mat? Read(out string? error)
     {
@@ -68,22 +76,31 @@ internal sealed class OpenCvFrameReader : IFrameReader
 /// <summary>
 /// Network sources (RTSP, HTTP(S) MJPEG) through an <c>ffmpeg</c> child process that decodes and writes each frame as
 /// an uncompressed BMP to its stdout, as Frigate does. The process isolates the server from a misbehaving stream, and
-/// every frame carries its own size, so a resolution change is seen exactly. A read that blocks longer than the stall
-/// timeout kills the process.
+/// every frame carries its own size, so a resolution change is seen exactly. ffmpeg runs with its network timeouts
+/// (<c>-timeout</c> for RTSP, <c>-rw_timeout</c> otherwise), so a source that goes silent ends the child within
+/// <see cref="ReaderOptions.NetworkTimeout"/>; it starts without the probe burst (a short probe, no input buffering,
+/// low-delay decoding) and passes decoded frames through unchanged (no duplicated frames to keep an output rate).
+/// showinfo reports each decoded frame's presentation time, which the reader uses to time frames and to tell a new
+/// frame from a stale one. A read that blocks longer than the stall timeout kills the process.
 /// </summary>
 internal sealed class FfmpegFrameReader : IFrameReader
 {
     private readonly Process _process;
     private readonly Stream _stdout;
     private readonly TimeSpan _stallTimeout;
+    private readonly TimeSpan _openTimeout;
     private readonly Queue<string> _stderr = new();
+    private readonly Queue<double> _pts = new();
+    private readonly SemaphoreSlim _ptsAvailable = new(0);
     private readonly byte[] _header = new byte[54];
     private string? _firstSize;
     private string? _resolutionChange;
+    private bool _first = true;
 
-    public FfmpegFrameReader(CameraSource source, TimeSpan stallTimeout)
+    public FfmpegFrameReader(CameraSource source, ReaderOptions options)
     {
-        _stallTimeout = stallTimeout;
+        _stallTimeout = options.StallTimeout;
+        _openTimeout = options.OpenTimeout;
         var info = new ProcessStartInfo("ffmpeg")
         {
             RedirectStandardOutput = true,
@@ -91,11 +108,12 @@ internal sealed class FfmpegFrameReader : IFrameReader
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        var timeoutMicroseconds = ((long)stallTimeout.TotalMicroseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var timeoutMicroseconds = ((long)options.NetworkTimeout.TotalMicroseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var args = new List<string> { "-hide_banner", "-loglevel", "info", "-nostats", "-nostdin" };
         if (source.Uri.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase))
         {
-            // ffmpeg's default transport: UDP, falling back to TCP interleaved when UDP gets nothing.
+            // ffmpeg's default transport: UDP, falling back to TCP interleaved when UDP gets nothing. -timeout is the
+            // socket I/O timeout (microseconds): a publisher that stops sending ends ffmpeg instead of leaving it waiting.
             args.AddRange(["-timeout", timeoutMicroseconds]);
         }
         else
@@ -103,9 +121,14 @@ internal sealed class FfmpegFrameReader : IFrameReader
             args.AddRange(["-rw_timeout", timeoutMicroseconds]);
         }
 
-        // showinfo logs every decoded frame's size before ffmpeg's automatic scaling to the first frame's size, which
-        // would otherwise hide a resolution change.
-        args.AddRange(["-i", source.Uri, "-an", "-sn", "-vf", "showinfo", "-f", "image2pipe", "-c:v", "bmp", "-pix_fmt", "bgr24", "pipe:1"]);
+        // Low delay: probe half a second (not ffmpeg's 5 s, which arrives as one burst of old frames of which the
+        // analyser sees only the last), no input buffering, decoder low-delay mode.
+        args.AddRange(["-probesize", "500000", "-analyzeduration", "500000", "-fflags", "nobuffer", "-flags", "low_delay"]);
+
+        // showinfo logs every decoded frame's size and presentation time before ffmpeg's automatic scaling to the first
+        // frame's size, which would otherwise hide a resolution change. passthrough: each decoded frame once, never a
+        // duplicate made up to keep an output rate (those made a dead source look alive).
+        args.AddRange(["-i", source.Uri, "-an", "-sn", "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "image2pipe", "-c:v", "bmp", "-pix_fmt", "bgr24", "pipe:1"]);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -124,7 +147,7 @@ internal sealed class FfmpegFrameReader : IFrameReader
         {
             if (e.Data is { } line && line.Contains("showinfo", StringComparison.Ordinal))
             {
-                WatchFrameSize(line);
+                WatchFrame(line);
             }
             else if (!string.IsNullOrWhiteSpace(e.Data))
             {
@@ -143,6 +166,8 @@ internal sealed class FfmpegFrameReader : IFrameReader
     }
 
     public double? DeclaredFps => null;
+
+    public double? LastPts { get; private set; }
 
     public Mat? Read(out string? error)
     {
@@ -177,6 +202,10 @@ internal sealed class FfmpegFrameReader : IFrameReader
             return null;
         }
 
+        // showinfo's line for this frame was written before the frame, but stderr is read on another thread: wait a
+        // moment for it. Without it (a lost line) the frame is timed by its arrival.
+        LastPts = _ptsAvailable.Wait(TimeSpan.FromMilliseconds(500)) ? DequeuePts() : null;
+
         // BMP rows are bottom-up when the height is positive, padded to 4 bytes.
         var image = new Mat(rows, width, MatType.CV_8UC3);
         var pixels = rest.AsSpan(pixelOffset - 54);
@@ -208,20 +237,33 @@ internal sealed class FfmpegFrameReader : IFrameReader
         }
 
         _process.Dispose();
+        _ptsAvailable.Dispose();
+    }
+
+    private double? DequeuePts()
+    {
+        lock (_pts)
+        {
+            return _pts.Count > 0 ? _pts.Dequeue() : null;
+        }
     }
 
     private bool ReadExactly(byte[] buffer, out string? error)
     {
         error = null;
-        using var cts = new CancellationTokenSource(_stallTimeout * 2);
+
+        // Opening (connect, describe, probe, first key frame) may take longer than the gap between two frames.
+        var timeout = _first ? _openTimeout : _stallTimeout;
+        using var cts = new CancellationTokenSource(timeout);
         try
         {
             _stdout.ReadExactlyAsync(buffer, cts.Token).AsTask().GetAwaiter().GetResult();
+            _first = false;
             return true;
         }
         catch (OperationCanceledException)
         {
-            error = $"no frame for {(_stallTimeout * 2).TotalSeconds:0} s: the stream stalled";
+            error = $"no frame for {timeout.TotalSeconds:0.#} s: the stream stalled";
         }
         catch (EndOfStreamException)
         {
@@ -236,9 +278,29 @@ internal sealed class FfmpegFrameReader : IFrameReader
         return false;
     }
 
-    /// <summary>Reads "s:WxH" from a showinfo line; a size other than the first one ends the session with a message.</summary>
-    private void WatchFrameSize(string line)
+    /// <summary>
+    /// Reads "pts_time:T" (queued for the frame it belongs to) and "s:WxH" from a showinfo line; a size other than the
+    /// first one ends the session with a message.
+    /// </summary>
+    private void WatchFrame(string line)
     {
+        var p = line.IndexOf("pts_time:", StringComparison.Ordinal);
+        if (p >= 0)
+        {
+            var start = p + "pts_time:".Length;
+            var stop = line.IndexOf(' ', start);
+            var text = stop < 0 ? line[start..] : line[start..stop];
+            if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var pts))
+            {
+                lock (_pts)
+                {
+                    _pts.Enqueue(pts);
+                }
+
+                _ptsAvailable.Release();
+            }
+        }
+
         var at = line.IndexOf(" s:", StringComparison.Ordinal);
         if (at < 0)
         {

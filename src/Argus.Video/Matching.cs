@@ -23,29 +23,41 @@ public sealed record DecisionOptions
     public float MinShotQuality { get; init; } = 0.02f;
 }
 
-/// <summary>A track's decision that it is this subject.</summary>
-public sealed record TrackDecision(Track Track, FaceMatch Match, int SupportingShots, byte[] Snapshot, Shot BestShot);
+/// <summary>A track's decision that it is this subject, under the deployment whose watchlists matched.</summary>
+public sealed record TrackDecision(Track Track, FaceMatch Match, int SupportingShots, byte[] Snapshot, Shot BestShot, string Deployment = "")
+{
+    /// <summary>True when this track was already decided for this subject (an improvement, not a first decision).</summary>
+    public bool IsImprovement { get; init; }
+}
 
 /// <summary>
-/// Decides on the track, not the frame: each good shot that matches votes for its subject, and a subject is
-/// confirmed once it has <see cref="DecisionOptions.RequiredShots"/> votes, which cuts false alerts from single bad
-/// frames. Votes live only as long as the track.
+/// Decides on the track, not the frame: each good shot that matches votes for its subject (separately per deployment,
+/// since each deployment's watchlists are matched under its own authorisation), and a subject is confirmed once it
+/// has <see cref="DecisionOptions.RequiredShots"/> votes, which cuts false alerts from single bad frames. After that a
+/// decision is issued again only when it says something new: a score at least <see cref="MinScoreGain"/> better, or
+/// at least twice the supporting shots; otherwise a person standing in view would update the alert (store, audit,
+/// webhooks) at every analysed frame. Votes live only as long as the track. Whether a decision raises a new alert or
+/// updates an open one is the alert feed's call (one cool-down, kept with the stored alerts), not the camera's.
 /// </summary>
 public sealed class TrackDecider(DecisionOptions options)
 {
-    private readonly Dictionary<long, Dictionary<long, Votes>> _votes = [];
+    /// <summary>Score gain worth an update: a still face's best score creeps up by thousandths (0.7432, 0.7452 in the CLI test clip).</summary>
+    public const float MinScoreGain = 0.01f;
 
-    /// <summary>Records a matching shot; returns a decision the first time the track reaches the required votes, and each improvement after.</summary>
-    public TrackDecision? Vote(Track track, Shot shot, FaceMatch match, Func<byte[]> snapshot)
+    private readonly Dictionary<long, Dictionary<(string Deployment, long Subject), Votes>> _votes = [];
+
+    /// <summary>Records a matching shot; returns a decision the first time the track reaches the required votes, and each real improvement after.</summary>
+    public TrackDecision? Vote(Track track, Shot shot, FaceMatch match, Func<byte[]> snapshot, string deployment = "")
     {
         if (!_votes.TryGetValue(track.Id, out var bySubject))
         {
             _votes[track.Id] = bySubject = [];
         }
 
-        if (!bySubject.TryGetValue(match.SubjectId, out var votes))
+        var key = (deployment, match.SubjectId);
+        if (!bySubject.TryGetValue(key, out var votes))
         {
-            bySubject[match.SubjectId] = votes = new Votes();
+            bySubject[key] = votes = new Votes();
         }
 
         votes.Count++;
@@ -56,9 +68,20 @@ public sealed class TrackDecider(DecisionOptions options)
             votes.Snapshot = snapshot();
         }
 
-        return votes.Count >= options.RequiredShots
-            ? new TrackDecision(track, votes.Best!, votes.Count, votes.Snapshot!, votes.BestShot!)
-            : null;
+        if (votes.Count < options.RequiredShots)
+        {
+            return null;
+        }
+
+        var improvement = votes.IssuedShots > 0;
+        if (improvement && votes.Count < 2 * votes.IssuedShots && votes.Best!.Score < votes.IssuedScore + MinScoreGain)
+        {
+            return null;
+        }
+
+        votes.IssuedShots = votes.Count;
+        votes.IssuedScore = votes.Best!.Score;
+        return new TrackDecision(track, votes.Best, votes.Count, votes.Snapshot!, votes.BestShot!, deployment) { IsImprovement = improvement };
     }
 
     /// <summary>Forgets an ended track: nothing about it is kept.</summary>
@@ -75,5 +98,9 @@ public sealed class TrackDecider(DecisionOptions options)
         public Shot? BestShot { get; set; }
 
         public byte[]? Snapshot { get; set; }
+
+        public int IssuedShots { get; set; }
+
+        public float IssuedScore { get; set; }
     }
 }

@@ -23,9 +23,10 @@ public abstract class AlertDeskTests(EngineFixture fixture) : IClassFixture<Engi
         await using var world = await World.CreateAsync(postgres: Postgres);
         var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
         var template = await world.TemplateOfAsync(entry);
-        await using var desk = world.Desk();
-        using var live = desk.Stream.Subscribe();
-        var raised = await desk.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
+        await using var feed = world.Feed();
+        var desk = world.Desk(feed);
+        using var live = feed.Stream.Subscribe();
+        var raised = await feed.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
         Assert.False(raised.Updated);
         Assert.True(live.Reader.TryRead(out var published));
         Assert.Equal(raised.Alert.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), published.AlertId);
@@ -54,9 +55,10 @@ public abstract class AlertDeskTests(EngineFixture fixture) : IClassFixture<Engi
         await using var world = await World.CreateAsync(postgres: Postgres);
         var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
         var template = await world.TemplateOfAsync(entry);
-        await using var desk = world.Desk();
-        var first = await desk.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
-        var again = await desk.RaiseAsync(Event(entry, template, "gate-1", "north", shots: 5, score: 0.7f), "1", entry);
+        await using var feed = world.Feed();
+        var desk = world.Desk(feed);
+        var first = await feed.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
+        var again = await feed.RaiseAsync(Event(entry, template, "gate-1", "north", shots: 5, score: 0.7f), "1", entry);
         Assert.True(again.Updated);
         Assert.Equal(first.Alert.Id, again.Alert.Id);
         Assert.Equal(5, again.Alert.SupportingShots);
@@ -71,11 +73,12 @@ public abstract class AlertDeskTests(EngineFixture fixture) : IClassFixture<Engi
         await using var world = await World.CreateAsync(postgres: Postgres);
         var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
         var template = await world.TemplateOfAsync(entry);
-        await using var desk = world.Desk();
+        await using var feed = world.Feed();
+        var desk = world.Desk(feed);
         var flags = new List<TemplateReviewFlag?>();
         foreach (var camera in new[] { "gate-1", "gate-2", "gate-3" })
         {
-            var alert = await desk.RaiseAsync(Event(entry, template, camera, "north"), "1", entry);
+            var alert = await feed.RaiseAsync(Event(entry, template, camera, "north"), "1", entry);
             flags.Add((await desk.DismissAsync(World.Olly, alert.Alert.Id, "not this person: different build")).Flag);
         }
 
@@ -100,8 +103,9 @@ public abstract class AlertDeskTests(EngineFixture fixture) : IClassFixture<Engi
         await using var world = await World.CreateAsync(postgres: Postgres);
         var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
         var template = await world.TemplateOfAsync(entry);
-        await using var desk = world.Desk();
-        var north = (await desk.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry)).Alert.Id;
+        await using var feed = world.Feed();
+        var desk = world.Desk(feed);
+        var north = (await feed.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry)).Alert.Id;
         var southOnly = World.User("sue", Core.Access.Role.Operator, sites: "south");
 
         Assert.Equal("alert.not_found", (await Assert.ThrowsAsync<ArgusException>(() => desk.ConfirmAsync(World.Olly, 999_999, "yes"))).Code);
@@ -133,18 +137,106 @@ public abstract class AlertDeskTests(EngineFixture fixture) : IClassFixture<Engi
         await using var world = await World.CreateAsync(postgres: Postgres);
         var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
         var template = await world.TemplateOfAsync(entry);
-        await using var desk = world.Desk();
-        using var north = await desk.SubscribeAsync(World.User("nora", Core.Access.Role.Operator, sites: "north"));
-        using var south = await desk.SubscribeAsync(World.User("sue", Core.Access.Role.Operator, sites: "south"));
-        using var otherList = await desk.SubscribeAsync(World.User("mo", Core.Access.Role.Operator, watchlists: "missing"));
-        Assert.Equal("access.denied", (await Assert.ThrowsAsync<ArgusException>(() => desk.SubscribeAsync(World.Auditor))).Code);
+        await using var feed = world.Feed();
+        var desk = world.Desk(feed);
+        using var north = await feed.SubscribeAsync(World.User("nora", Core.Access.Role.Operator, sites: "north"));
+        using var south = await feed.SubscribeAsync(World.User("sue", Core.Access.Role.Operator, sites: "south"));
+        using var otherList = await feed.SubscribeAsync(World.User("mo", Core.Access.Role.Operator, watchlists: "missing"));
+        Assert.Equal("access.denied", (await Assert.ThrowsAsync<ArgusException>(() => feed.SubscribeAsync(World.Auditor))).Code);
 
-        var raised = await desk.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
+        var raised = await feed.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
         Assert.True(north.Reader.TryRead(out var seen));
         Assert.Equal((raised.Alert.Id, "Sheldon"), (seen.Alert.Id, seen.Label));
         Assert.False(south.Reader.TryRead(out _));
         Assert.False(otherList.Reader.TryRead(out _));
         Assert.Equal(3, (await world.AuditAsync()).Count(r => r.Action == "alert.subscribe" && r.Outcome == "ok"));
+    }
+
+    [SkippableFact]
+    public async Task Each_deployment_owns_its_alerts_even_in_a_row_on_one_camera_within_the_cool_down()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync(postgres: Postgres);
+        var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var template = await world.TemplateOfAsync(entry);
+        await using var feed = world.Feed();
+        var first = await feed.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
+        var second = await feed.RaiseAsync(Event(entry, template, "gate-1", "north", shots: 5, score: 0.7f), "2", entry);
+        Assert.False(second.Updated);
+        Assert.NotEqual(first.Alert.Id, second.Alert.Id);
+        Assert.Equal(("1", 2, 0.6f), (first.Alert.Deployment, (await world.Store.GetAlertAsync(first.Alert.Id))!.SupportingShots, (await world.Store.GetAlertAsync(first.Alert.Id))!.Score));
+        Assert.Equal("2", second.Alert.Deployment);
+        Assert.Single(await world.Store.ListAlertsAsync(new AlertFilter { Deployment = "1" }));
+        Assert.Single(await world.Store.ListAlertsAsync(new AlertFilter { Deployment = "2" }));
+
+        // The first deployment's sighting still updates its own alert, not the second's.
+        var back = await feed.RaiseAsync(Event(entry, template, "gate-1", "north", shots: 8), "1", entry);
+        Assert.Equal((first.Alert.Id, true), (back.Alert.Id, back.Updated));
+        var audit = await world.AuditAsync();
+        Assert.Equal(2, audit.Count(r => r.Action == "alert.raised"));
+        Assert.Contains(audit, r => r.Action == "alert.raised" && r.Target == $"alert:{second.Alert.Id}" && r.Details.Contains("\"deployment\":\"2\"", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task A_person_dismissed_or_confirmed_and_seen_again_raises_a_new_alert_and_the_decided_one_is_left_as_decided()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync(postgres: Postgres);
+        var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var template = await world.TemplateOfAsync(entry);
+        await using var feed = world.Feed();
+        var desk = world.Desk(feed);
+
+        var dismissed = await feed.RaiseAsync(Event(entry, template, "gate-1", "north"), "1", entry);
+        await desk.DismissAsync(World.Olly, dismissed.Alert.Id, "not this person");
+        var again = await feed.RaiseAsync(Event(entry, template, "gate-1", "north", shots: 3, score: 0.65f), "1", entry);
+        Assert.False(again.Updated);
+        Assert.NotEqual(dismissed.Alert.Id, again.Alert.Id);
+        Assert.Equal(AlertStatus.Open, again.Alert.Status);
+        Assert.Equal((AlertStatus.Dismissed, 2), ((await world.Store.GetAlertAsync(dismissed.Alert.Id))!.Status, (await world.Store.GetAlertAsync(dismissed.Alert.Id))!.SupportingShots));
+
+        // Confirmed once (a wanted person needs a second reviewer): a new sighting must not change what the second
+        // reviewer is asked to confirm; it raises a new alert instead.
+        await desk.ConfirmAsync(World.Olly, again.Alert.Id, "it is him");
+        var third = await feed.RaiseAsync(Event(entry, template, "gate-1", "north", shots: 9, score: 0.9f), "1", entry);
+        Assert.False(third.Updated);
+        var pending = (await world.Store.GetAlertAsync(again.Alert.Id))!;
+        Assert.Equal((AlertStatus.AwaitingSecondConfirmation, 3, 0.65f), (pending.Status, pending.SupportingShots, pending.Score));
+        Assert.Equal(3, (await desk.ListAsync(World.Olly, new AlertFilter())).Count);
+        Assert.Single(await desk.ListAsync(World.Olly, new AlertFilter { Status = AlertStatus.Open }));
+    }
+
+    [SkippableFact]
+    public async Task Decisions_reach_every_live_view_as_published_with_the_new_status()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync(postgres: Postgres);
+        var entry = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var template = await world.TemplateOfAsync(entry);
+        await using var feed = world.Feed();
+        var desk = world.Desk(feed);
+        using var stream = feed.Stream.Subscribe();
+        using var nora = await feed.SubscribeAsync(World.User("nora", Core.Access.Role.Operator, sites: "north"));
+        using var mo = await feed.SubscribeAsync(World.User("mo", Core.Access.Role.Operator, watchlists: "missing"));
+
+        var raised = await feed.RaiseAsync(Event(entry, template, "gate-1", "north"), "7", entry);
+        Assert.True(stream.Reader.TryRead(out var published));
+        Assert.Equal(("alert.raised", "wanted", "7", AlertStatus.Open), (published.Kind, published.Watchlist, published.Deployment, published.Status));
+        Assert.True(nora.Reader.TryRead(out _));
+
+        await desk.ConfirmAsync(World.Omar, raised.Alert.Id, "matches the custody photo");
+        Assert.True(stream.Reader.TryRead(out var decided));
+        Assert.Equal(("alert.decided", raised.Alert.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), AlertStatus.AwaitingSecondConfirmation, "Sheldon"),
+            (decided.Kind, decided.AlertId, decided.Status, decided.Match.Label));
+        Assert.Empty(decided.SnapshotPng);
+        Assert.True(nora.Reader.TryRead(out var live));
+        Assert.True(live.Decided);
+        Assert.Equal(AlertStatus.AwaitingSecondConfirmation, live.Alert.Status);
+        Assert.False(mo.Reader.TryRead(out _));
+
+        // A refused decision publishes nothing.
+        await Assert.ThrowsAsync<ArgusException>(() => desk.ConfirmAsync(World.Omar, raised.Alert.Id, "again"));
+        Assert.False(stream.Reader.TryRead(out _));
     }
 
     internal static AlertEvent Event(StoredEntry entry, long template, string camera, string? site, int shots = 2, float score = 0.6f)

@@ -36,7 +36,7 @@ public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<Engin
         await world.Store.AddCameraAsync(new CameraRecord("gate-1", "Gate 1", "stadium", clip, 5, false, [], "admin", default));
         var deployment = await Deploy(world, site: "stadium");
 
-        await using var desk = world.Desk();
+        await using var desk = world.Feed();
         IReadOnlyList<CameraStatus> status;
         await using (var supervisor = Supervisor(world, desk))
         {
@@ -76,7 +76,7 @@ public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<Engin
         var deployment = await Deploy(world, site: "stadium");
         await new DeploymentService(world.Store, world.Chain).EndAsync(World.Sam, deployment.Id, "match over early");
 
-        await using var desk = world.Desk();
+        await using var desk = world.Feed();
         IReadOnlyList<CameraStatus> status;
         await using (var supervisor = Supervisor(world, desk))
         {
@@ -110,7 +110,7 @@ public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<Engin
         await world.Store.AddCameraAsync(new CameraRecord("bad-scheme", "Bad scheme", "stadium", "ftp://camera/stream", 5, false, [], "admin", default));
         await Deploy(world, site: "stadium");
 
-        await using var desk = world.Desk();
+        await using var desk = world.Feed();
         IReadOnlyList<CameraStatus> status;
         await using (var supervisor = Supervisor(world, desk))
         {
@@ -146,7 +146,7 @@ public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<Engin
         var deployment = await Deploy(world, site: "stadium");
         var service = new DeploymentService(world.Store, world.Chain);
 
-        await using var desk = world.Desk();
+        await using var desk = world.Feed();
         using var live = desk.Stream.Subscribe();
         await using var supervisor = new CameraSupervisor(
             world.Store, world.Chain, fixture.Engine, desk, new CameraSupervisorOptions { DataDirectory = world.Directory.Path, LoopFiles = true });
@@ -165,17 +165,91 @@ public sealed class SupervisorTests(EngineFixture fixture) : IClassFixture<Engin
         Assert.Contains(audit, r => r.Action == "deployment.camera_stopped" && r.Target == $"deployment:{deployment.Id}" && r.Details.Contains("discarded", StringComparison.Ordinal));
     }
 
+    [SkippableFact]
+    public async Task Two_deployments_in_a_row_on_one_camera_each_own_their_alerts()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync();
+        await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var clip = Clip(world, "gate.mp4", 3, new Appearance(TestPaths.FacesDevFile(SheldonInClip), 0, 3, 60, 60, 180));
+        await world.Store.AddCameraAsync(new CameraRecord("gate-1", "Gate 1", "stadium", clip, 5, false, [], "admin", default));
+        var service = new DeploymentService(world.Store, world.Chain);
+        await using var desk = world.Feed();
+
+        // The same person on the same camera twice within the cool-down, under two deployments one after the other.
+        var ids = new List<long>();
+        foreach (var name in new[] { "morning", "evening" })
+        {
+            var deployment = await Deploy(world, site: "stadium", name);
+            await using (var supervisor = Supervisor(world, desk))
+            {
+                await supervisor.StartAsync();
+                await supervisor.CompletionOf("gate-1").WaitAsync(TimeSpan.FromSeconds(60));
+                await desk.DrainAsync();
+            }
+
+            await service.EndAsync(World.Sam, deployment.Id, "shift over");
+            ids.Add(deployment.Id);
+        }
+
+        var alerts = await world.Store.ListAlertsAsync(new AlertFilter());
+        Assert.Equal(2, alerts.Count);
+        Assert.Equal(ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(), alerts.Select(a => a.Deployment).Order());
+        Assert.Equal(2, (await world.AuditAsync()).Count(r => r.Action == "alert.raised"));
+    }
+
+    [SkippableFact]
+    public async Task Two_overlapping_deployments_on_one_camera_both_match_each_alert_naming_its_own()
+    {
+        TestPaths.RequireFacesDev();
+        await using var world = await World.CreateAsync();
+        var sheldon = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "wanted"), "Sheldon", Sheldon);
+        var howard = await world.EnrolAsync(fixture.Engine, await world.WatchlistAsync(fixture.Engine, "match-day"), "Howard", Howard);
+        var clip = Clip(world, "gate.mp4", 5,
+            new Appearance(TestPaths.FacesDevFile(SheldonInClip), 0.3, 4.5, 60, 60, 180),
+            new Appearance(TestPaths.FacesDevFile(HowardInClip), 0.3, 4.5, 380, 80, 180));
+        await world.Store.AddCameraAsync(new CameraRecord("gate-1", "Gate 1", "stadium", clip, 5, false, [], "admin", default));
+        var now = DateTimeOffset.UtcNow;
+        var service = new DeploymentService(world.Store, world.Chain);
+        var siteWide = await Deploy(world, site: "stadium", "site-wide");
+        var order = await world.AuthorisationAsync(now, "ada", "match-day");
+        var matchDay = await service.CreateAsync(
+            World.Sam, new DeploymentRequest("match day", ["gate-1"], null, ["match-day"], order, now.AddMinutes(-1), now.AddHours(2)));
+
+        await using var desk = world.Feed();
+        IReadOnlyList<CameraStatus> status;
+        await using (var supervisor = Supervisor(world, desk))
+        {
+            await supervisor.StartAsync();
+            await supervisor.CompletionOf("gate-1").WaitAsync(TimeSpan.FromSeconds(90));
+            await desk.DrainAsync();
+            status = supervisor.Status();
+        }
+
+        var camera = Assert.Single(status);
+        Assert.Equal([siteWide.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), matchDay.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], camera.Deployments);
+        Assert.Equal(["match-day", "wanted"], camera.Watchlists.Order());
+        var alerts = await world.Store.ListAlertsAsync(new AlertFilter());
+        Assert.Equal(2, alerts.Count);
+        var bySubject = alerts.ToDictionary(a => a.EntryId);
+        Assert.Equal((siteWide.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "wanted"), (bySubject[sheldon.Id].Deployment, bySubject[sheldon.Id].Watchlist));
+        Assert.Equal((matchDay.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "match-day"), (bySubject[howard.Id].Deployment, bySubject[howard.Id].Watchlist));
+        var audit = await world.AuditAsync();
+        Assert.Contains(audit, r => r.Action == "deployment.camera_started" && r.Target == $"deployment:{siteWide.Id}");
+        Assert.Contains(audit, r => r.Action == "deployment.camera_started" && r.Target == $"deployment:{matchDay.Id}");
+    }
+
     private static string Clip(World world, string name, double seconds, params Appearance[] appearances) =>
         ClipBuilder.Build(world.Directory.File(name), 640, 360, 10, seconds, appearances);
 
-    private static async Task<StoredDeployment> Deploy(World world, string site)
+    private static async Task<StoredDeployment> Deploy(World world, string site, string name = "match day")
     {
         var now = DateTimeOffset.UtcNow;
         var order = await world.AuthorisationAsync(now, "ada", "wanted");
         return await new DeploymentService(world.Store, world.Chain).CreateAsync(
-            World.Sam, new DeploymentRequest("match day", [], site, ["wanted"], order, now.AddMinutes(-1), now.AddHours(2)));
+            World.Sam, new DeploymentRequest(name, [], site, ["wanted"], order, now.AddMinutes(-1), now.AddHours(2)));
     }
 
-    private CameraSupervisor Supervisor(World world, AlertDesk desk) =>
+    private CameraSupervisor Supervisor(World world, AlertFeed desk) =>
         new(world.Store, world.Chain, fixture.Engine, desk, new CameraSupervisorOptions { DataDirectory = world.Directory.Path });
 }

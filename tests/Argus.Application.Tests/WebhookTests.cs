@@ -31,7 +31,7 @@ public sealed class WebhookTests(EngineFixture fixture) : IClassFixture<EngineFi
             Environment = name => secrets.GetValueOrDefault(name),
             Webhooks = new WebhookOptions { MaxAttempts = 3, FirstRetry = TimeSpan.FromMilliseconds(20) },
         };
-        await using (var desk = world.Desk(options))
+        await using (var desk = world.Feed(options))
         {
             await desk.LoadWebhooksAsync();
             Assert.Contains("UNSET_SECRET", Assert.Single(desk.WebhookProblems), StringComparison.Ordinal);

@@ -103,7 +103,9 @@ internal sealed class World : IAsyncDisposable
         return records;
     }
 
-    public AlertDesk Desk(AlertDeskOptions? options = null) => new(Store, Chain, options, Time);
+    public AlertFeed Feed(AlertDeskOptions? options = null) => new(Store, Chain, options, Time);
+
+    public AlertDesk Desk(AlertFeed? feed = null, AlertDeskOptions? options = null) => new(Store, Chain, feed, options, Time);
 
     public async ValueTask DisposeAsync()
     {

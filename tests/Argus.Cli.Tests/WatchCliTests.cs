@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Argus.Bench;
 using Argus.Tests;
@@ -46,6 +47,24 @@ public sealed class WatchCliTests : IDisposable
         Assert.Equal("red", raised.GetProperty("colour").GetString());
         Assert.Equal("gate-3", raised.GetProperty("camera").GetString());
         Assert.True(raised.GetProperty("score").GetDouble() >= 0.45);
+
+        // Frame times: the alert counts from the frame time of the track's first frame, decided on a later frame.
+        var firstSeen = DateTimeOffset.Parse(raised.GetProperty("first_seen_at").GetString()!, CultureInfo.InvariantCulture);
+        var deciding = DateTimeOffset.Parse(raised.GetProperty("deciding_frame_at").GetString()!, CultureInfo.InvariantCulture);
+        var raisedAt = DateTimeOffset.Parse(raised.GetProperty("raised_at").GetString()!, CultureInfo.InvariantCulture);
+        Assert.True(firstSeen <= deciding && deciding <= raisedAt, $"{firstSeen:O} {deciding:O} {raisedAt:O}");
+        var latency = (long)(raisedAt - firstSeen).TotalMilliseconds;
+        Assert.InRange(raised.GetProperty("latency_ms").GetInt64(), latency - 1, latency + 1);
+
+        // Start, per-camera health and end are events too.
+        Assert.Equal("watch.started", events[0].GetProperty("event").GetString());
+        Assert.Equal("gate-3", events[0].GetProperty("camera").GetString());
+        Assert.Equal("watch.ended", events[^1].GetProperty("event").GetString());
+        Assert.Equal(1, events[^1].GetProperty("alerts").GetInt32());
+        var health = events.Where(e => e.GetProperty("event").GetString() == "camera.health").ToArray();
+        Assert.NotEmpty(health);
+        Assert.Equal("ended", health[^1].GetProperty("state").GetString());
+        Assert.True(health[^1].GetProperty("frames_analysed").GetInt64() > 10);
 
         var actions = (await _cli.AuditAsync()).Select(r => r.GetProperty("action").GetString()).ToList();
         var started = actions.IndexOf("deployment.started");

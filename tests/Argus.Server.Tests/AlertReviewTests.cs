@@ -126,6 +126,24 @@ public abstract class AlertReviewTests
         var firstBody = await first.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Equal("awaiting_second_confirmation", firstBody.GetProperty("alert").GetProperty("status").GetString());
         Assert.False(firstBody.GetProperty("action_allowed").GetBoolean());
+
+        // The decision reaches the open live stream as published by the feed: the same alert, kind alert.decided, the
+        // new status, no snapshot.
+        string? decided = null;
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && line.Contains("alert.decided", StringComparison.Ordinal))
+            {
+                decided = line["data: ".Length..];
+                break;
+            }
+        }
+
+        var decidedEvent = JsonDocument.Parse(decided!).RootElement;
+        Assert.Equal(id.ToString(CultureInfo.InvariantCulture), decidedEvent.GetProperty("alert_id").GetString());
+        Assert.Equal("AwaitingSecondConfirmation", decidedEvent.GetProperty("status").GetString());
+        Assert.Equal("wanted", decidedEvent.GetProperty("watchlist").GetString());
+        Assert.Equal("", decidedEvent.GetProperty("snapshot_png_base64").GetString());
         await Problems.ExpectProblemAsync(
             await server.As("op").PostAsJsonAsync($"/api/v1/alerts/{id}/confirm", new { reason = "again" }, ct), HttpStatusCode.Conflict, "alert.second_confirmation_required");
         var second = await server.As("op2").PostAsJsonAsync($"/api/v1/alerts/{id}/confirm", new { reason = "agree: same person" }, ct);

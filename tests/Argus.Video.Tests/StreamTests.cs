@@ -44,6 +44,50 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
         }
     }
 
+    [SkippableFact]
+    public async Task An_rtsp_publisher_stopped_for_5_s_shows_as_an_outage_within_3_s_and_its_restarted_stream_is_analysed_within_5_s_and_alerts()
+    {
+        // Default reader options: the timings are the product's, not a test's shortcut.
+        using var dir = TestPaths.TempDirectory();
+        var before = Clips.Build(dir.File("before.mp4"), 640, 360, 10, 4, new Appearance("images/faceapi_penny/penny2.png", 0, 4, 100, 50, 180));
+        var after = Clips.Build(dir.File("after.mp4"), 640, 360, 10, 4, new Appearance("images/faceapi_sheldon/sheldon3.png", 0, 4, 100, 50, 180));
+        var matcher = new PhotoMatcher(fixture.Engine, 0.45f, (1, "Sheldon", "images/faceapi_sheldon/sheldon1.png"));
+        var port = FreePort();
+        using var server = StartRtspServer(before, port);
+        var alerts = new AlertCollector();
+        var settings = new CameraSettings("rtsp", "rtsp cam", null, CameraSource.Parse($"rtsp://127.0.0.1:{port}/live"));
+        await using var pipeline = new CameraPipeline(settings, fixture.Engine, alerts, matcher);
+        pipeline.Start();
+        await Until(() => pipeline.Health.FramesAnalysed > 10, TimeSpan.FromSeconds(30), "first frames over RTSP", pipeline);
+        Assert.Empty(alerts.Alerts);
+
+        server.StopPublisher();
+        var stopped = Stopwatch.StartNew();
+        await Until(() => pipeline.Health.State != CameraState.Running, TimeSpan.FromSeconds(10), "the outage in health", pipeline);
+        var noticed = stopped.Elapsed;
+        Assert.True(noticed <= TimeSpan.FromSeconds(3), $"the outage showed after {noticed.TotalSeconds:0.0} s; health: {pipeline.Health}");
+        await Task.Delay(TimeSpan.FromSeconds(5) - stopped.Elapsed);
+        Assert.NotEqual(CameraState.Running, pipeline.Health.State);
+        Assert.Empty(alerts.Alerts);
+
+        var analysedBefore = pipeline.Health.FramesAnalysed;
+        var restartedAt = DateTimeOffset.UtcNow;
+        server.StartPublisher(after);
+        var restarted = Stopwatch.StartNew();
+        await Until(
+            () => pipeline.Health is { State: CameraState.Running } h && h.FramesAnalysed > analysedBefore + 2 && h.LastFrameAt > restartedAt,
+            TimeSpan.FromSeconds(20), "analysing the restarted stream", pipeline);
+        var back = restarted.Elapsed;
+        Assert.True(back <= TimeSpan.FromSeconds(5), $"analysing again {back.TotalSeconds:0.0} s after the publisher came back; health: {pipeline.Health}");
+
+        await Until(() => alerts.Alerts.Any(a => a.Match.Label == "Sheldon"), TimeSpan.FromSeconds(20), "an alert for the person shown after the outage", pipeline);
+        var alert = alerts.Alerts.First(a => a.Match.Label == "Sheldon");
+        Assert.True(alert.FirstSeenAt >= restartedAt, $"first seen {alert.FirstSeenAt:O}, restarted {restartedAt:O}");
+        Assert.True(alert.DecidingFrameAt >= alert.FirstSeenAt);
+        Assert.InRange(alert.Latency, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.True(pipeline.Health.Reconnects >= 1);
+    }
+
     [Theory]
     [InlineData("garbage")]
     [InlineData("stall")]
@@ -164,7 +208,12 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
         var server = Start("rtsp-server-perl", "--clientport", $"{clientPort}", "--serverport", $"{sourcePort}", "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "--loglevel", "1");
         WaitForPort(sourcePort);
         WaitForPort(clientPort);
+        return new RtspServer(server, Publish(clip, sourcePort), sourcePort);
+    }
 
+    /// <summary>ffmpeg publishing <paramref name="clip"/> in a loop to the server's source port.</summary>
+    private static Process Publish(string clip, int sourcePort)
+    {
         // Under load the publisher can lose the race with the server's start-up; start it again until it stays up.
         for (var attempt = 1; ; attempt++)
         {
@@ -173,7 +222,7 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
                 "-tune", "zerolatency", "-g", "10", "-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/live");
             if (!publisher.WaitForExit(2000) || attempt == 5)
             {
-                return new RtspServer(server, publisher);
+                return publisher;
             }
 
             publisher.Dispose();
@@ -194,25 +243,55 @@ public sealed class StreamTests(EngineFixture fixture) : IClassFixture<EngineFix
         return process;
     }
 
-    private sealed class RtspServer(Process server, Process publisher) : IDisposable
+    private sealed class RtspServer(Process server, Process publisher, int sourcePort) : IDisposable
     {
+        private Process _publisher = publisher;
+
         public void Kill()
         {
-            foreach (var p in new[] { publisher, server })
+            foreach (var p in new[] { _publisher, server })
             {
-                if (!p.HasExited)
-                {
-                    p.Kill(entireProcessTree: true);
-                    p.WaitForExit(5000);
-                }
+                Stop(p);
             }
+        }
+
+        /// <summary>
+        /// The camera's encoder goes away; the server stays up. Stopped with SIGTERM, so it tears its session down:
+        /// rtsp-server-perl keeps the mount of a publisher killed outright and refuses (403) the next one's ANNOUNCE.
+        /// </summary>
+        public void StopPublisher()
+        {
+            using (var term = Process.Start("kill", ["-TERM", _publisher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                term.WaitForExit(5000);
+            }
+
+            if (!_publisher.WaitForExit(5000))
+            {
+                Stop(_publisher);
+            }
+        }
+
+        public void StartPublisher(string clip)
+        {
+            _publisher.Dispose();
+            _publisher = Publish(clip, sourcePort);
         }
 
         public void Dispose()
         {
             Kill();
             server.Dispose();
-            publisher.Dispose();
+            _publisher.Dispose();
+        }
+
+        private static void Stop(Process p)
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(5000);
+            }
         }
     }
 

@@ -161,22 +161,38 @@ public sealed class DecisionTests
     }
 
     [Fact]
-    public void One_alert_per_person_per_camera_within_the_cool_down_updated_not_repeated()
+    public void A_decided_track_is_reissued_only_when_it_says_something_new()
+    {
+        // Replaces the camera-side cool-down test: whether a decision raises or updates a stored alert is now the
+        // alert feed's call (one cool-down, per deployment and episode); the camera only stops repeating itself.
+        var (track, shot) = OneTrack();
+        var decider = new TrackDecider(new DecisionOptions { RequiredShots = 2 });
+        Assert.Null(decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.6f), () => []));
+        var first = decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.6f), () => []);
+        Assert.False(first!.IsImprovement);
+        Assert.Null(decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.605f), () => []));
+        var better = decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.7f), () => []);
+        Assert.True(better!.IsImprovement);
+        Assert.Equal((4, 0.7f), (better.SupportingShots, better.Match.Score));
+
+        // Four more shots at about the same score: nothing new until the shots double.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Null(decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.7f), () => []));
+        }
+
+        Assert.Equal(8, decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.7f), () => [])!.SupportingShots);
+    }
+
+    [Fact]
+    public void Votes_under_two_deployments_are_counted_and_decided_apart()
     {
         var (track, shot) = OneTrack();
-        var cooldown = new AlertCooldown(TimeSpan.FromMinutes(5));
-        var first = cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.6f), 2, [], shot), "cam1", "gate", T);
-        Assert.False(first!.IsUpdate);
-        Assert.Null(cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.55f), 2, [], shot), "cam1", "gate", T.AddMinutes(1)));
-        var update = cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.7f), 3, [], shot), "cam1", "gate", T.AddMinutes(2));
-        Assert.True(update!.IsUpdate);
-        Assert.Equal(first.AlertId, update.AlertId);
-
-        // One more shot at about the same score is nothing new; twice the shots is.
-        Assert.Null(cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.705f), 5, [], shot), "cam1", "gate", T.AddMinutes(2)));
-        Assert.True(cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.7f), 6, [], shot), "cam1", "gate", T.AddMinutes(3))!.IsUpdate);
-        Assert.False(cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.6f), 2, [], shot), "cam2", "gate", T.AddMinutes(2))!.IsUpdate);
-        Assert.NotEqual(first.AlertId, cooldown.Admit(new TrackDecision(track, new FaceMatch(7, 70, "A", 0.6f), 2, [], shot), "cam1", "gate", T.AddMinutes(6))!.AlertId);
+        var decider = new TrackDecider(new DecisionOptions { RequiredShots = 2 });
+        Assert.Null(decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.6f), () => [], "site-wide"));
+        Assert.Null(decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.6f), () => [], "match-day"));
+        Assert.Equal("site-wide", decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.6f), () => [], "site-wide")!.Deployment);
+        Assert.Equal("match-day", decider.Vote(track, shot, new FaceMatch(7, 70, "A", 0.6f), () => [], "match-day")!.Deployment);
     }
 
     private static (Track Track, Shot Shot) OneTrack()

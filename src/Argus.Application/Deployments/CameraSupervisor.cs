@@ -21,8 +21,6 @@ public sealed record CameraSupervisorOptions
     /// <summary>Replay file sources in a loop (demonstrations); a live camera never ends.</summary>
     public bool LoopFiles { get; init; }
 
-    public TimeSpan AlertCoolDown { get; init; } = TimeSpan.FromMinutes(5);
-
     public DecisionOptions Decision { get; init; } = new();
 
     /// <summary>Only these cameras (null: every registered camera).</summary>
@@ -32,15 +30,24 @@ public sealed record CameraSupervisorOptions
 /// <summary>What the supervisor tells a camera: match for this deployment against this working copy, or (null) compare nothing.</summary>
 public sealed record CameraAssignment(string DeploymentId, IReadOnlyList<string> Watchlists, WatchlistMatcher Matcher);
 
-/// <summary>One camera as an operator sees it: its deployment (if any), health and counters.</summary>
+/// <summary>
+/// One camera as an operator sees it: its deployments (<see cref="Deployments"/>; <see cref="DeploymentId"/> is the
+/// first of them, null when none), the watchlists it matches against (all deployments together), health and counters.
+/// </summary>
 public sealed record CameraStatus(
-    string CameraId, string Name, string? Site, string? DeploymentId, IReadOnlyList<string> Watchlists, int Entries, CameraHealth Health, PipelineCounters Counters, string? Error);
+    string CameraId, string Name, string? Site, string? DeploymentId, IReadOnlyList<string> Watchlists, int Entries, CameraHealth Health, PipelineCounters Counters, string? Error)
+{
+    /// <summary>Every active deployment the camera matches for, in id order; each alert names the one whose watchlists matched.</summary>
+    public IReadOnlyList<string> Deployments { get; init; } = [];
+}
 
 /// <summary>
 /// Runs every registered camera independently and decides, from the stored deployments, which of them compare faces
 /// and against what. A camera covered by an active deployment (by id or by site) gets a working copy of the
 /// deployment's watchlists (narrowed to the camera's own list when it has one) holding only active, approved,
-/// unexpired entries; every other camera reads frames and compares nothing. Deployments start and stop at their
+/// unexpired entries; every other camera reads frames and compares nothing. A camera covered by several active
+/// deployments (a site-wide one and a match-day one, say) matches against each one's working copy separately, and
+/// each alert names the deployment whose watchlists (and so whose authorisation) matched; none is ignored. Deployments start and stop at their
 /// start and end instants (and at once when <see cref="Wake"/> is called after an early end); a stopped deployment's
 /// working copy is dropped. The boundary to a camera is a message (<see cref="CameraAssignment"/> in,
 /// <see cref="CameraStatus"/> and alerts out), so cameras can later become separate workers. Nothing about tracks that
@@ -50,7 +57,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
 {
     private readonly ArgusStore _store;
     private readonly FaceEngine _engine;
-    private readonly AlertDesk _desk;
+    private readonly AlertFeed _feed;
     private readonly AuditTrail _audit;
     private readonly CameraSupervisorOptions _options;
     private readonly TimeProvider _time;
@@ -61,11 +68,11 @@ public sealed class CameraSupervisor : IAsyncDisposable
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
 
-    public CameraSupervisor(ArgusStore store, AuditChain chain, FaceEngine engine, AlertDesk desk, CameraSupervisorOptions options, TimeProvider? time = null)
+    public CameraSupervisor(ArgusStore store, AuditChain chain, FaceEngine engine, AlertFeed feed, CameraSupervisorOptions options, TimeProvider? time = null)
     {
         _store = store;
         _engine = engine;
-        _desk = desk;
+        _feed = feed;
         _audit = new AuditTrail(store, chain);
         _options = options;
         _time = time ?? TimeProvider.System;
@@ -152,63 +159,66 @@ public sealed class CameraSupervisor : IAsyncDisposable
             foreach (var worker in _workers.Values)
             {
                 var camera = worker.Camera;
-                var deployment = active.FirstOrDefault(d => d.Deployment.Covers(camera.Id, camera.Site));
-                CameraAssignment? next = null;
-                if (deployment is not null)
+                var next = new List<CameraAssignment>();
+                var errors = new List<string>();
+                foreach (var deployment in active.Where(d => d.Deployment.Covers(camera.Id, camera.Site)).OrderBy(d => d.Id))
                 {
                     var lists = camera.Watchlists.Count == 0
                         ? deployment.Deployment.Watchlists
                         : [.. deployment.Deployment.Watchlists.Where(camera.Watchlists.Contains)];
-                    if (lists.Count > 0)
+                    if (lists.Count == 0)
                     {
-                        var key = deployment.Deployment.Id + "|" + string.Join(',', lists);
-                        if (!matchers.TryGetValue(key, out var matcher))
+                        continue;
+                    }
+
+                    var key = deployment.Deployment.Id + "|" + string.Join(',', lists);
+                    if (!matchers.TryGetValue(key, out var matcher))
+                    {
+                        try
                         {
-                            try
-                            {
-                                matcher = await WatchlistMatcher.BuildAsync(_store, lists, _options.DataDirectory, _time, ct);
-                            }
-                            catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
-                            {
-                                // A watchlist removed since the deployment was created: this camera compares nothing
-                                // rather than matching a partial list; the others carry on.
-                                worker.AssignmentError = e.Message;
-                                worker.Assign(null, _desk);
-                                continue;
-                            }
-
-                            // Keep the copy a camera already has when nothing in it changed (no index reload per pass).
-                            if (_workers.Values.Select(w => w.Assignment).FirstOrDefault(a => a is not null && a.DeploymentId == deployment.Deployment.Id
-                                && a.Watchlists.SequenceEqual(lists) && a.Matcher.Signature == matcher.Signature) is { } same)
-                            {
-                                matcher = same.Matcher;
-                            }
-
-                            matchers[key] = matcher;
+                            matcher = await WatchlistMatcher.BuildAsync(_store, lists, _options.DataDirectory, _time, ct);
+                        }
+                        catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
+                        {
+                            // A watchlist removed since the deployment was created: this deployment compares nothing
+                            // on the camera rather than matching a partial list; the camera's other deployments and
+                            // the other cameras carry on.
+                            errors.Add($"deployment {deployment.Deployment.Id}: {e.Message}");
+                            continue;
                         }
 
-                        next = new CameraAssignment(deployment.Deployment.Id, lists, matcher);
+                        // Keep the copy a camera already has when nothing in it changed (no index reload per pass).
+                        if (_workers.Values.SelectMany(w => w.Assignments).FirstOrDefault(a => a.DeploymentId == deployment.Deployment.Id
+                            && a.Watchlists.SequenceEqual(lists) && a.Matcher.Signature == matcher.Signature) is { } same)
+                        {
+                            matcher = same.Matcher;
+                        }
+
+                        matchers[key] = matcher;
                     }
+
+                    next.Add(new CameraAssignment(deployment.Deployment.Id, lists, matcher));
                 }
 
-                worker.AssignmentError = null;
-                var previous = worker.Assignment;
-                if (ReferenceEquals(previous?.Matcher, next?.Matcher))
+                worker.AssignmentError = errors.Count == 0 ? null : string.Join("; ", errors);
+                var previous = worker.Assignments;
+                if (previous.Count == next.Count && previous.Zip(next).All(p => p.First.DeploymentId == p.Second.DeploymentId && ReferenceEquals(p.First.Matcher, p.Second.Matcher)))
                 {
                     continue;
                 }
 
-                worker.Assign(next, _desk);
-                if (previous is not null && previous.DeploymentId != next?.DeploymentId)
+                worker.Assign(next, _feed);
+                foreach (var stopped in previous.Where(p => next.All(n => n.DeploymentId != p.DeploymentId)))
                 {
-                    await _audit.AppendAsync(AuditEvent.Ok("system", "deployment.camera_stopped", $"deployment:{previous.DeploymentId}", AuditDetails.Of(
+                    await _audit.AppendAsync(AuditEvent.Ok("system", "deployment.camera_stopped", $"deployment:{stopped.DeploymentId}", AuditDetails.Of(
                         ("camera", camera.Id), ("working_copy", "discarded"))), ct);
                 }
 
-                if (next is not null && previous?.DeploymentId != next.DeploymentId)
+                foreach (var started in next.Where(n => previous.All(p => p.DeploymentId != n.DeploymentId)))
                 {
-                    await _audit.AppendAsync(AuditEvent.Ok("system", "deployment.camera_started", $"deployment:{next.DeploymentId}", AuditDetails.Of(
-                        ("camera", camera.Id), ("watchlists", next.Watchlists), ("entries", next.Matcher.Entries))), ct);
+                    await _audit.AppendAsync(AuditEvent.Ok("system", "deployment.camera_started", $"deployment:{started.DeploymentId}", AuditDetails.Of(
+                        ("camera", camera.Id), ("watchlists", started.Watchlists), ("entries", started.Matcher.Entries),
+                        ("overlapping", next.Count > 1 ? string.Join(',', next.Select(n => n.DeploymentId)) : null))), ct);
                 }
             }
         }
@@ -234,7 +244,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
         }
 
         await Task.WhenAll(_workers.Values.Select(w => w.DisposeAsync().AsTask()));
-        await _desk.DrainAsync();
+        await _feed.DrainAsync();
         _reconcile.Dispose();
         _stop.Dispose();
     }
@@ -313,7 +323,6 @@ public sealed class CameraSupervisor : IAsyncDisposable
                     AnalysisFps = camera.AnalysisFps,
                     Tiling = new TilingOptions { Enabled = camera.Tiling },
                     Reader = options.Reader,
-                    AlertCoolDown = options.AlertCoolDown,
                     Decision = options.Decision,
                 };
                 _pipeline = new CameraPipeline(settings, engine, _sink, null, time);
@@ -326,7 +335,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
 
         public CameraRecord Camera { get; }
 
-        public CameraAssignment? Assignment { get; private set; }
+        public IReadOnlyList<CameraAssignment> Assignments { get; private set; } = [];
 
         /// <summary>Why the camera's deployment could not be applied (a watchlist gone), shown in its status.</summary>
         public string? AssignmentError { get; set; }
@@ -337,20 +346,27 @@ public sealed class CameraSupervisor : IAsyncDisposable
 
         public void Start() => _pipeline?.Start();
 
-        public void Assign(CameraAssignment? assignment, AlertDesk desk)
+        public void Assign(List<CameraAssignment> assignments, AlertFeed feed)
         {
-            // The sink first, so that an alert from the new working copy is never attributed to the old deployment.
-            _sink.Target = assignment is null ? null : desk.SinkFor(assignment.DeploymentId, assignment.Matcher);
-            _pipeline?.SetMatcher(assignment?.Matcher);
-            Assignment = assignment;
+            // The sink first, so that an alert from a new working copy is never attributed to a deployment without it.
+            _sink.Target = assignments.Count == 0
+                ? null
+                : feed.SinkFor(assignments.ToDictionary(a => a.DeploymentId, a => a.Matcher, StringComparer.Ordinal));
+            _pipeline?.SetMatchers([.. assignments.Select(a => new DeploymentMatcher(a.DeploymentId, a.Matcher))]);
+            Assignments = assignments;
         }
 
         public CameraStatus Status()
         {
-            var a = Assignment;
+            var a = Assignments;
             var health = _pipeline?.Health ?? new CameraHealth(CameraState.Stopped, 0, 0, 0, 0, 0, 0, _error, null, null, null);
             var counters = _pipeline?.Counters ?? new PipelineCounters(0, 0, 0, 0, 0);
-            return new CameraStatus(Camera.Id, Camera.Name, Camera.Site, a?.DeploymentId, a?.Watchlists ?? [], a?.Matcher.Entries ?? 0, health, counters, _error ?? AssignmentError ?? health.LastError);
+            return new CameraStatus(
+                Camera.Id, Camera.Name, Camera.Site, a.Count == 0 ? null : a[0].DeploymentId, [.. a.SelectMany(x => x.Watchlists).Distinct(StringComparer.Ordinal)],
+                a.Sum(x => x.Matcher.Entries), health, counters, _error ?? AssignmentError ?? health.LastError)
+            {
+                Deployments = [.. a.Select(x => x.DeploymentId)],
+            };
         }
 
         public async ValueTask DisposeAsync()
@@ -362,7 +378,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
         }
     }
 
-    /// <summary>Forwards a camera's alerts to its current deployment's sink; alerts arriving after the deployment ended are dropped.</summary>
+    /// <summary>Forwards a camera's alerts to its current deployments' sink; alerts arriving after their deployment ended are dropped.</summary>
     private sealed class RoutingSink : IAlertSink
     {
         private IAlertSink? _target;

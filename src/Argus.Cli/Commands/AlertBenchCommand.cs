@@ -102,7 +102,8 @@ internal static class AlertBenchCommand
 
         var snapshot = new byte[snapshotBytes];
         Random.Shared.NextBytes(snapshot);
-        await using var desk = new AlertDesk(store, chain);
+        await using var feed = new AlertFeed(store, chain);
+        var desk = new AlertDesk(store, chain, feed);
         var raise = new double[n];
         var update = new double[n];
         var dismiss = new double[n];
@@ -111,7 +112,7 @@ internal static class AlertBenchCommand
         for (var i = 0; i < n; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            ids[i] = (await desk.RaiseAsync(Event(i, subject.Id, snapshot, 2), "1", entry, ct)).Alert.Id;
+            ids[i] = (await feed.RaiseAsync(Event(i, subject.Id, snapshot, 2), "1", entry, ct)).Alert.Id;
             raise[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
 
@@ -119,7 +120,7 @@ internal static class AlertBenchCommand
         for (var i = 0; i < n; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            await desk.RaiseAsync(Event(i, subject.Id, snapshot, 4), "1", entry, ct);
+            await feed.RaiseAsync(Event(i, subject.Id, snapshot, 4), "1", entry, ct);
             update[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
 

@@ -23,7 +23,7 @@ internal static class AlertCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await using var desk = Desk(host, store);
+            var desk = Desk(host, store);
             var filter = new AlertFilter { Status = parse.GetValue(status) is { } s ? ParseStatus(s) : null, Deployment = parse.GetValue(deployment), Limit = parse.GetValue(limit) };
             var alerts = await desk.ListAsync(actor, filter, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
@@ -53,7 +53,7 @@ internal static class AlertCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await using var desk = Desk(host, store);
+            var desk = Desk(host, store);
             var view = await desk.ShowAsync(actor, parse.GetValue(showId), ct);
             if (parse.GetValue(snapshot) is { } snapshotFile && view.SnapshotPng is { } png)
             {
@@ -111,7 +111,7 @@ internal static class AlertCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await using var desk = Desk(host, store);
+            var desk = Desk(host, store);
             var flagged = await desk.ListFlaggedTemplatesAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
@@ -152,7 +152,7 @@ internal static class AlertCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await using var desk = Desk(host, store);
+            var desk = Desk(host, store);
             var outcome = verdict == AlertVerdict.Confirm
                 ? await desk.ConfirmAsync(actor, parse.GetValue(id), parse.GetValue(reason)!, ct)
                 : await desk.DismissAsync(actor, parse.GetValue(id), parse.GetValue(reason)!, ct);
@@ -181,9 +181,12 @@ internal static class AlertCommands
         return command;
     }
 
-    /// <summary>A desk for review commands: they store decisions, they raise nothing.</summary>
+    /// <summary>
+    /// A desk for review commands: they store decisions, they raise nothing; nothing in this process listens live, so
+    /// decisions are not published here (a server's live views see them when the server's own desk decides).
+    /// </summary>
     private static AlertDesk Desk(CliHost host, ArgusStore store) =>
-        new(store, host.AuditChain(), new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
+        new(store, host.AuditChain(), null, new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
 
     private static AlertStatus ParseStatus(string text) =>
         Enum.GetValues<AlertStatus>().FirstOrDefault(s => string.Equals(Name(s), text.Trim(), StringComparison.OrdinalIgnoreCase), (AlertStatus)(-1)) is var s && Enum.IsDefined(s)

@@ -40,7 +40,7 @@ internal static class CamerasRunCommand
             var json = parse.GetValue(ArgusCli.JsonOption);
             var only = parse.GetValue(cameras) is { Length: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null;
 
-            await using var desk = new AlertDesk(store, host.AuditChain(), new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
+            await using var desk = new AlertFeed(store, host.AuditChain(), new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
             await desk.LoadWebhooksAsync(ct);
             foreach (var problem in desk.WebhookProblems)
             {
@@ -140,14 +140,18 @@ internal static class CamerasRunCommand
         {
             host.Out.WriteLine(new JsonObject
             {
-                ["event"] = alert.IsUpdate ? "alert.updated" : "alert.raised",
+                ["event"] = alert.Kind,
                 ["alert_id"] = alert.AlertId,
+                ["deployment"] = alert.Deployment,
                 ["camera"] = alert.CameraId,
                 ["site"] = alert.Site,
+                ["watchlist"] = alert.Watchlist,
                 ["label"] = showNames ? alert.Match.Label : null,
                 ["score"] = Math.Round(alert.Match.Score, 4),
                 ["supporting_shots"] = alert.SupportingShots,
                 ["latency_ms"] = (long)alert.Latency.TotalMilliseconds,
+                ["first_seen_at"] = alert.FirstSeenAt.ToString("O", CultureInfo.InvariantCulture),
+                ["deciding_frame_at"] = alert.DecidingFrameAt == default ? null : alert.DecidingFrameAt.ToString("O", CultureInfo.InvariantCulture),
                 ["raised_at"] = alert.RaisedAt.ToString("O", CultureInfo.InvariantCulture),
             }.ToJsonString());
             return;
@@ -169,12 +173,15 @@ internal static class CamerasRunCommand
                     ["event"] = "camera.health",
                     ["camera"] = s.CameraId,
                     ["deployment"] = s.DeploymentId,
+                    ["deployments"] = new JsonArray([.. s.Deployments.Select(d => (JsonNode?)JsonValue.Create(d))]),
                     ["state"] = h.State.ToString().ToLowerInvariant(),
                     ["fps_in"] = Math.Round(h.FpsIn, 2),
                     ["fps_analysed"] = Math.Round(h.FpsAnalysed, 2),
                     ["frames_in"] = h.FramesIn,
                     ["frames_analysed"] = h.FramesAnalysed,
                     ["frames_dropped"] = h.FramesDropped,
+                    ["frames_stale"] = h.FramesStale,
+                    ["last_frame_at"] = h.LastFrameAt?.ToString("O", CultureInfo.InvariantCulture),
                     ["reconnects"] = h.Reconnects,
                     ["last_error"] = s.Error,
                     ["faces_seen"] = s.Counters.FacesSeen,

@@ -76,13 +76,29 @@ internal static class WatchCommand
                 ("end", deployment.End), ("entries", matcher.Entries))), ct);
 
             var json = parse.GetValue(ArgusCli.JsonOption);
-            if (!json)
+            var redacted = CameraSource.Parse(parse.GetValue(source)!).Redacted;
+            if (json)
             {
-                host.Out.WriteLine($"watching {CameraSource.Parse(parse.GetValue(source)!).Redacted} against {string.Join(", ", names)} ({matcher.Entries} active entries) until {deployment.End:yyyy-MM-dd HH:mm} UTC");
+                host.Out.WriteLine(new JsonObject
+                {
+                    ["event"] = "watch.started",
+                    ["at"] = Now(),
+                    ["deployment"] = deployment.Id,
+                    ["camera"] = cameraId,
+                    ["site"] = deployment.Site,
+                    ["source"] = redacted,
+                    ["watchlists"] = new JsonArray([.. names.Select(n => (JsonNode?)JsonValue.Create(n))]),
+                    ["entries"] = matcher.Entries,
+                    ["until"] = deployment.End.ToString("O", CultureInfo.InvariantCulture),
+                }.ToJsonString());
+            }
+            else
+            {
+                host.Out.WriteLine($"watching {redacted} against {string.Join(", ", names)} ({matcher.Entries} active entries) until {deployment.End:yyyy-MM-dd HH:mm} UTC");
             }
 
-            // Alerts are stored, audited and sent to the stored webhooks by the alert desk, as for registered cameras.
-            await using var desk = new AlertDesk(store, host.AuditChain(), new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
+            // Alerts are stored, audited and sent to the stored webhooks by the alert feed, as for registered cameras.
+            await using var desk = new AlertFeed(store, host.AuditChain(), new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
             await desk.LoadWebhooksAsync(ct);
             var stream = new AlertStream();
             using var subscription = stream.Subscribe();
@@ -99,14 +115,16 @@ internal static class WatchCommand
                 using var until = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 until.CancelAfter(deployment.End - now);
                 var done = pipeline.Completion;
+                var health = new HealthPrinter(host, json, cameraId);
                 while (!until.IsCancellationRequested && !(done.IsCompleted && subscription.Reader.Count == 0))
                 {
+                    health.Print(pipeline.Health, force: false);
                     while (subscription.Reader.TryRead(out var alert))
                     {
                         var entry = matcher.EntryOf(alert.Match.SubjectId);
                         var raised = await desk.RaiseAsync(alert, deployment.Id, entry, CancellationToken.None);
                         alerts += raised.Updated ? 0 : 1;
-                        Print(host, json, alert with { AlertId = raised.Alert.Id.ToString(CultureInfo.InvariantCulture), IsUpdate = raised.Updated }, entry);
+                        Print(host, json, alert with { AlertId = raised.Alert.Id.ToString(CultureInfo.InvariantCulture), IsUpdate = raised.Updated, Deployment = deployment.Id }, entry);
                     }
 
                     try
@@ -119,11 +137,25 @@ internal static class WatchCommand
                 }
 
                 counters = pipeline.Counters;
+                health.Print(pipeline.Health, force: true);
             }
 
             await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "deployment.ended", $"deployment:{deployment.Id}", AuditDetails.Of(
                 ("alerts", alerts), ("faces_seen", counters.FacesSeen), ("tracks_without_match", counters.TracksEndedWithoutMatch))), CancellationToken.None);
-            if (!json)
+            if (json)
+            {
+                host.Out.WriteLine(new JsonObject
+                {
+                    ["event"] = "watch.ended",
+                    ["at"] = Now(),
+                    ["deployment"] = deployment.Id,
+                    ["camera"] = cameraId,
+                    ["alerts"] = alerts,
+                    ["faces_seen"] = counters.FacesSeen,
+                    ["tracks_without_match"] = counters.TracksEndedWithoutMatch,
+                }.ToJsonString());
+            }
+            else
             {
                 host.Out.WriteLine($"deployment ended: {alerts} alert(s); {counters.FacesSeen} faces seen, {counters.TracksEndedWithoutMatch} tracks matched nothing and left no trace");
             }
@@ -141,7 +173,7 @@ internal static class WatchCommand
         {
             host.Out.WriteLine(new JsonObject
             {
-                ["event"] = alert.IsUpdate ? "alert.updated" : "alert.raised",
+                ["event"] = alert.Kind,
                 ["alert_id"] = alert.AlertId,
                 ["camera"] = alert.CameraId,
                 ["site"] = alert.Site,
@@ -155,6 +187,9 @@ internal static class WatchCommand
                 ["supporting_shots"] = alert.SupportingShots,
                 ["latency_ms"] = (long)alert.Latency.TotalMilliseconds,
                 ["case"] = basis.CaseNumber,
+                ["deployment"] = alert.Deployment,
+                ["first_seen_at"] = alert.FirstSeenAt.ToString("O", CultureInfo.InvariantCulture),
+                ["deciding_frame_at"] = alert.DecidingFrameAt == default ? null : alert.DecidingFrameAt.ToString("O", CultureInfo.InvariantCulture),
                 ["raised_at"] = alert.RaisedAt.ToString("O", CultureInfo.InvariantCulture),
             }.ToJsonString());
             return;
@@ -165,6 +200,54 @@ internal static class WatchCommand
             $"{alert.RaisedAt:HH:mm:ss} [{policy.Colour}] {warning}{(alert.IsUpdate ? "update" : "ALERT")} {alert.CameraId}: {alert.Match.Label} " +
             $"score {alert.Match.Score:0.000} over {alert.SupportingShots} shots; {entry.Watchlist.Name} entry #{entry.Id}, case {basis.CaseNumber}, {basis.Grounds}, " +
             $"{basis.LegalInstrument}, until {basis.Expiry:yyyy-MM-dd}");
+    }
+
+    private static string Now() => CliEnvironment.Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The camera's health while watching: with <c>--json</c> a <c>camera.health</c> line whenever the state changes
+    /// and otherwise every 5 s; in text only changes of state (an outage, a reconnection) with the last error.
+    /// </summary>
+    private sealed class HealthPrinter(CliHost host, bool json, string camera)
+    {
+        private CameraState? _state;
+        private DateTimeOffset _printedAt;
+
+        public void Print(CameraHealth h, bool force)
+        {
+            var now = CliEnvironment.Time.GetUtcNow();
+            var changed = h.State != _state;
+            if (!force && !changed && (!json || now - _printedAt < TimeSpan.FromSeconds(5)))
+            {
+                return;
+            }
+
+            _state = h.State;
+            _printedAt = now;
+            if (json)
+            {
+                host.Out.WriteLine(new JsonObject
+                {
+                    ["event"] = "camera.health",
+                    ["at"] = now.ToString("O", CultureInfo.InvariantCulture),
+                    ["camera"] = camera,
+                    ["state"] = h.State.ToString().ToLowerInvariant(),
+                    ["fps_in"] = Math.Round(h.FpsIn, 2),
+                    ["fps_analysed"] = Math.Round(h.FpsAnalysed, 2),
+                    ["frames_in"] = h.FramesIn,
+                    ["frames_analysed"] = h.FramesAnalysed,
+                    ["frames_dropped"] = h.FramesDropped,
+                    ["frames_stale"] = h.FramesStale,
+                    ["reconnects"] = h.Reconnects,
+                    ["last_frame_at"] = h.LastFrameAt?.ToString("O", CultureInfo.InvariantCulture),
+                    ["last_error"] = h.LastError,
+                }.ToJsonString());
+            }
+            else if (changed)
+            {
+                host.Out.WriteLine($"{now:HH:mm:ss} camera {camera}: {h.State.ToString().ToLowerInvariant()}{(h.LastError is { } e && h.State != CameraState.Running ? $" ({e})" : "")}");
+            }
+        }
     }
 
     private static Core.Watchlists.CategoryPolicy CategoryPolicyOf(StoredEntry entry) =>

@@ -16,15 +16,38 @@ public sealed record AlertDto(
     string AlertId, string CameraId, string? Site, long TrackId, long SubjectId, long TemplateId, string Label, double Score, int SupportingShots,
     DateTimeOffset FirstSeenAt, DateTimeOffset RaisedAt, bool IsUpdate, string SnapshotPngBase64)
 {
+    /// <summary><c>alert.raised</c>, <c>alert.updated</c> or <c>alert.decided</c> (a reviewer's decision: <see cref="Status"/> is the new status, no snapshot).</summary>
+    public string Kind { get; init; } = "alert.raised";
+
+    public string? Status { get; init; }
+
+    public string? Deployment { get; init; }
+
+    public string? Watchlist { get; init; }
+
+    /// <summary>Frame time of the shot that decided the alert; <see cref="FirstSeenAt"/> is the frame time of the track's first frame.</summary>
+    public DateTimeOffset? DecidingFrameAt { get; init; }
+
+    public long LatencyMs { get; init; }
+
     public static AlertDto From(AlertEvent a) => new(
         a.AlertId, a.CameraId, a.Site, a.TrackId, a.Match.SubjectId, a.Match.TemplateId, a.Match.Label, Math.Round(a.Match.Score, 4), a.SupportingShots,
-        a.FirstSeenAt, a.RaisedAt, a.IsUpdate, Convert.ToBase64String(a.SnapshotPng));
+        a.FirstSeenAt, a.RaisedAt, a.IsUpdate, Convert.ToBase64String(a.SnapshotPng))
+    {
+        Kind = a.Kind,
+        Status = a.Status?.ToString(),
+        Deployment = a.Deployment,
+        Watchlist = a.Watchlist,
+        DecidingFrameAt = a.DecidingFrameAt == default ? null : a.DecidingFrameAt,
+        LatencyMs = (long)a.Latency.TotalMilliseconds,
+    };
 }
 
 /// <summary>
 /// <c>GET /api/v1/alerts/stream</c>: server-sent events relaying the in-process <see cref="AlertStream"/>, only alerts
-/// of cameras at sites in the caller's scope (a camera without a site only to users scoped to all sites). Events:
-/// <c>alert</c> (id = alert id, data = <see cref="AlertDto"/> JSON), <c>lost</c> (data <c>{"lost":N}</c>: alerts
+/// of cameras at sites in the caller's scope (a camera without a site only to users scoped to all sites) and on
+/// watchlists in it (read from the published alert, never from the store per subscriber). Events:
+/// <c>alert</c> (id = alert id, data = <see cref="AlertDto"/> JSON; its <c>kind</c> says raised, updated or decided), <c>lost</c> (data <c>{"lost":N}</c>: alerts
 /// dropped because this client was too slow), <c>heartbeat</c> every 15 s. Ends at shutdown, and at once when the
 /// account behind it is disabled, loses a role or scope, or changes its password.
 /// </summary>
@@ -114,7 +137,7 @@ internal static class AlertApi
                         break;
                     }
 
-                    if (!actor.Scope.CoversSite(alert.Site ?? "") || !await CoversWatchlistAsync(runtime, actor, alert, ct))
+                    if (!actor.Scope.CoversSite(alert.Site ?? "") || !CoversWatchlist(actor, alert))
                     {
                         continue;
                     }
@@ -156,13 +179,11 @@ internal static class AlertApi
         await runtime.Store.GetUserAsync(actor.Id, ct) is { Disabled: false } user && user.SecurityStamp == stamp;
 
     /// <summary>
-    /// A user scoped to some watchlists sees only their alerts (the event names the person): the stored alert says
-    /// which watchlist it came from. Users scoped to all watchlists need no lookup.
+    /// A user scoped to some watchlists sees only their alerts (the event names the person): the published alert says
+    /// which watchlist it came from. An alert without one (not published by the feed) goes only to users scoped to all.
     /// </summary>
-    private static async Task<bool> CoversWatchlistAsync(ArgusRuntime runtime, Principal actor, AlertEvent alert, CancellationToken ct) =>
-        actor.Scope.Watchlists.Contains(Scope.All)
-        || (long.TryParse(alert.AlertId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
-            && await runtime.Store.GetAlertAsync(id, ct) is { } stored && actor.Scope.CoversWatchlist(stored.Watchlist));
+    private static bool CoversWatchlist(Principal actor, AlertEvent alert) =>
+        actor.Scope.Watchlists.Contains(Scope.All) || (alert.Watchlist is { } watchlist && actor.Scope.CoversWatchlist(watchlist));
 
     private static async Task WriteAsync(HttpContext http, string type, string? id, string data, CancellationToken ct)
     {

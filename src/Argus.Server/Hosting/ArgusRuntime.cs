@@ -22,6 +22,7 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
     private readonly Lazy<FaceEngine> _engine;
     private ArgusStore? _store;
     private OperationContext? _context;
+    private AlertFeed? _feed;
     private AlertDesk? _desk;
     private int _disposed;
 
@@ -40,7 +41,10 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
 
     public OperationContext Operations => _context ?? throw new InvalidOperationException("The store is not open yet.");
 
-    /// <summary>The process's one alert desk: stores, audits and publishes camera alerts (its stream feeds the SSE endpoint); records review decisions.</summary>
+    /// <summary>The process's one alert feed: stores, audits and publishes camera alerts and review decisions (its stream feeds the SSE endpoint).</summary>
+    public AlertFeed Feed => _feed ?? throw new InvalidOperationException("The store is not open yet.");
+
+    /// <summary>The process's review desk: lists, shows and decides alerts; each decision is published through <see cref="Feed"/>.</summary>
     public AlertDesk Desk => _desk ?? throw new InvalidOperationException("The store is not open yet.");
 
     /// <summary>The head checkpoint outside the database, or null when <c>ARGUS_AUDIT_CHECKPOINT_FILE=off</c>.</summary>
@@ -80,8 +84,10 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
         // Groups left open by a process that stopped without closing them are chained once their window has passed.
         await _store.CloseAuditGroupsAsync(chain, all: false, cancellationToken);
         Log.StoreOpened(_logger, options.Provider.ToString(), await _store.GetSchemaVersionAsync(cancellationToken));
-        _desk = new AlertDesk(_store, chain, new AlertDeskOptions { Environment = Setting }, _time);
-        await _desk.LoadWebhooksAsync(cancellationToken);
+        var alertOptions = new AlertDeskOptions { Environment = Setting };
+        _feed = new AlertFeed(_store, chain, alertOptions, _time);
+        _desk = new AlertDesk(_store, chain, _feed, alertOptions, _time);
+        await _feed.LoadWebhooksAsync(cancellationToken);
         await BootstrapAsync(cancellationToken);
 
         // Load the models off the start-up path; /ready reports them once they are in.
@@ -189,9 +195,9 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
         }
 
         // The desk first: it stores the alerts still queued and flushes webhook dead letters into the store.
-        if (_desk is not null)
+        if (_feed is not null)
         {
-            await _desk.DisposeAsync();
+            await _feed.DisposeAsync();
         }
 
         Checkpoint?.Dispose();

@@ -150,7 +150,7 @@ internal sealed class CameraHost : IHostedService, IAsyncDisposable
         {
             await StopSupervisorCoreAsync();
             var supervisor = new CameraSupervisor(
-                _runtime.Store, _runtime.Operations.AuditChain, engine, _runtime.Desk,
+                _runtime.Store, _runtime.Operations.AuditChain, engine, _runtime.Feed,
                 new CameraSupervisorOptions
                 {
                     DataDirectory = _runtime.Paths.DataDirectory,

@@ -392,6 +392,10 @@ internal static class Migrations
               filler {blob} NOT NULL
             );
             """),
+        (12, "alerts: frame time of the deciding shot; episode lookup by deployment, camera and person", """
+            ALTER TABLE alerts ADD COLUMN deciding_frame_ticks {bigint};
+            CREATE INDEX alerts_episode ON alerts (deployment, camera_id, subject_id, status, last_seen_ticks);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

@@ -129,7 +129,7 @@ public sealed class WebhookDispatcher : IAlertSink, IAsyncDisposable
     public static string Sign(string secret, string timestamp, string body) =>
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
 
-    public static string EventKind(AlertEvent a) => a.IsUpdate ? "alert.updated" : "alert.raised";
+    public static string EventKind(AlertEvent a) => a.Kind;
 
     internal static string Body(AlertEvent a) => new JsonObject
     {
@@ -145,6 +145,11 @@ public sealed class WebhookDispatcher : IAlertSink, IAsyncDisposable
         ["supporting_shots"] = a.SupportingShots,
         ["first_seen_at"] = a.FirstSeenAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
         ["raised_at"] = a.RaisedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        ["deciding_frame_at"] = a.DecidingFrameAt == default ? null : a.DecidingFrameAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        ["latency_ms"] = (long)a.Latency.TotalMilliseconds,
+        ["deployment"] = a.Deployment,
+        ["watchlist"] = a.Watchlist,
+        ["status"] = a.Status?.ToString(),
         ["snapshot_png_base64"] = Convert.ToBase64String(a.SnapshotPng),
     }.ToJsonString();
 
