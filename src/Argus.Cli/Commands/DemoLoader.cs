@@ -28,6 +28,7 @@ internal static class DemoLoader
 {
     public const string Site = "demo";
     public const string Watchlist = "demo-wanted";
+    public const string AdminList = "demo-admin";
     public const string Camera = "demo-gate";
 
     private sealed record Person(string EnrolPhoto, int EnrolFace, string ClipImage);
@@ -66,6 +67,7 @@ internal static class DemoLoader
             ("alex", "Alex (approver, demo)", "approver", Scope.Everything),
             ("olly", "Olly (operator, demo site)", "operator", new Scope(new HashSet<string> { Site }, new HashSet<string> { Scope.All }, new HashSet<string> { Scope.All })),
             ("ivy", "Ivy (investigator, demo)", "investigator", Scope.Everything),
+            ("audrey", "Audrey (auditor, demo)", "auditor", Scope.Everything),
         })
         {
             passwords[name] = PasswordHasher.Generate();
@@ -88,6 +90,20 @@ internal static class DemoLoader
             await watchlists.DecideAsync(alex, entry.Id, EntryDecision.Approve, "demonstration: legal basis checked", ct);
         }
 
+        // An administrative (grey) list with its own entry: the first stranger of the clip, enrolled from the very crop
+        // the clip shows (a demonstration shortcut), so the wall also shows what a grey, low-severity alert looks like.
+        var lists = new List<string> { Watchlist };
+        if (strangers.Count > 0)
+        {
+            await watchlists.CreateAsync(admin, new WatchlistSpec(AdminList, "administrative"), ct);
+            var grey = await watchlists.ProposeAsync(ivy, new EntryProposal(
+                AdminList, "DEMO-ADMIN-1", "Demo person (administrative)", "DEMO-ADMIN-CASE-1", "demonstration only: an unpaid fine (fictional)", "Clerk Demo",
+                "Argus demonstration court", "Demo order A/2026", expires, [$"public-demo:{Path.GetFileName(strangers[0])}"], [ImageInput.FromFile(strangers[0])],
+                "demonstration administrative entry"), ct);
+            await watchlists.DecideAsync(alex, grey.Id, EntryDecision.Approve, "demonstration: order checked", ct);
+            lists.Add(AdminList);
+        }
+
         // The clip: each person in turn, the stranger (never enrolled) in between, on a textured background.
         var appearances = new List<Appearance>();
         for (var i = 0; i < people.Count; i++)
@@ -103,7 +119,7 @@ internal static class DemoLoader
         var clip = ClipBuilder.Build(Path.Combine(clipFolder, "demo-gate.mp4"), 960, 540, 10, (6 * people.Count) + 2, [.. appearances]);
         await new CameraService(ops).AddAsync(admin, new CameraSpec(Camera, "Demo gate (replayed clip)", Site, clip, 5), ct);
         var deployment = await new DeploymentService(store, ops.AuditChain, ops.Time).CreateAsync(
-            alex, new DeploymentRequest("demonstration", [], Site, [Watchlist], "DEMO-ORDER-1 (demonstration)", ops.Now, ops.Now.AddDays(30)), ct);
+            alex, new DeploymentRequest("demonstration", [], Site, [.. lists], "DEMO-ORDER-1 (demonstration)", ops.Now, ops.Now.AddDays(30)), ct);
 
         var url = (CliEnvironment.Get("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/') + "/";
         host.Out.WriteLine($"""
@@ -111,6 +127,7 @@ internal static class DemoLoader
             argus demo: loaded into {host.Paths.DataDirectory}
               photos:     {origin}
               watchlist:  {Watchlist} (wanted persons): {people.Count} entries proposed by ivy, approved by alex
+              watchlist:  {AdminList} (administrative, grey): {lists.Count - 1} entr{(lists.Count == 2 ? "y" : "ies")}
               camera:     {Camera} at site '{Site}', replaying {clip} in a loop
               deployment: {deployment.Id}, site '{Site}', until {deployment.Deployment.End:yyyy-MM-dd HH:mm} UTC
 
@@ -119,6 +136,7 @@ internal static class DemoLoader
               alex   {passwords["alex"]}   approver: alert wall, approvals, search, deployments
               olly   {passwords["olly"]}   operator at site '{Site}': alert wall (first of two confirmations)
               ivy    {passwords["ivy"]}   investigator: propose entries, search
+              audrey {passwords["audrey"]}   auditor: audit log (filters, export), chain verification, transparency report
               admin  {passwords["admin"]}   administrator: cameras, users, watchlists
 
             """);

@@ -330,6 +330,12 @@ internal static class Migrations
             CREATE INDEX svc_ledger_person ON svc_ledger (person_id, fare_day);
             CREATE INDEX svc_ledger_gate ON svc_ledger (gallery_id, gate_id, person_id, at_ticks);
             """),
+        (13, "indexes for the auditor's time filter and the console's alert filters (camera, watchlist)", """
+            CREATE INDEX audit_log_time ON audit_log (occurred_at_ticks);
+            CREATE INDEX audit_log_outcome ON audit_log (outcome, seq);
+            CREATE INDEX alerts_camera ON alerts (camera_id, id);
+            CREATE INDEX alerts_watchlist ON alerts (watchlist, id);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;
