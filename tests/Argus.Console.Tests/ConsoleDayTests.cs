@@ -118,7 +118,7 @@ public sealed class ConsoleDayTests
         await form.GetByLabel("Watchlist").SelectOptionAsync("court-30");
         Assert.Equal(Day(30), await form.GetByLabel("Expires").InputValueAsync());
         await form.GetByLabel("Watchlist").SelectOptionAsync("wanted");
-        Assert.Equal(Day(90), await form.GetByLabel("Expires").InputValueAsync());
+        Assert.Equal(Day(365), await form.GetByLabel("Expires").InputValueAsync());
         await form.GetByLabel("Subject reference").FillAsync("S-1");
         await form.GetByLabel("Subject name").FillAsync("Sheldon Example");
         await form.GetByLabel("Case number").FillAsync("CASE-2026-17");
@@ -148,7 +148,7 @@ public sealed class ConsoleDayTests
         await import.GetByRole(AriaRole.Button, new() { Name = "Import" }).ClickAsync();
         await Assertions.Expect(import).ToContainTextAsync("2 proposed for approval, 1 refused.", new() { Timeout = 60_000 });
         var rows = import.GetByRole(AriaRole.Table, new() { Name = "Imported rows" });
-        await Assertions.Expect(rows.GetByRole(AriaRole.Row).Filter(new() { HasText = "refused" })).ToContainTextAsync("beyond the watchlist's maximum of 90 days");
+        await Assertions.Expect(rows.GetByRole(AriaRole.Row).Filter(new() { HasText = "refused" })).ToContainTextAsync("beyond the watchlist's maximum of 365 days");
         await Shot(inv, "import-one-row-refused");
 
         // 5. The approver sees whom they approve: photo, name, legal basis, who proposed.

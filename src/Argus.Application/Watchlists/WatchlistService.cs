@@ -231,7 +231,7 @@ public sealed class WatchlistService(OperationContext context)
     /// <summary>
     /// One photo of an entry: the aligned face crop kept with one of its templates, for the approver who decides and
     /// whoever may read the entry; audited (<c>entry.photo_view</c>). Refusals: <c>entry.not_found</c>,
-    /// <c>entry.photo_not_found</c> (a template of another subject or watchlist, or no crop kept), <c>access.denied</c>.
+    /// <c>photo.not_found</c> (a template of another subject or watchlist, or no crop kept), <c>access.denied</c>.
     /// </summary>
     public async Task<byte[]> PhotoAsync(Principal actor, long entryId, long templateId, CancellationToken ct)
     {
@@ -243,7 +243,7 @@ public sealed class WatchlistService(OperationContext context)
             return template is not null && template.SubjectId == e.SubjectId && template.GalleryId == e.Watchlist.GalleryId
                 && await context.Store.GetFaceCropAsync(templateId, ct) is { } crop
                 ? crop
-                : throw new ArgusException("entry.photo_not_found", $"Entry {entryId} has no photo {templateId}.");
+                : throw new ArgusException("photo.not_found", $"Entry {entryId} has no photo {templateId}.");
         });
         await context.AuditAsync(AuditEvent.Ok(actor.Id, "entry.photo_view", $"entry:{entryId}", AuditDetails.Of(("template", templateId))), ct);
         return png;

@@ -88,6 +88,9 @@ public sealed record EntryDto(long Id, string Watchlist, long SubjectId, string 
     /// <summary>Who last amended the legal basis (null when never amended): the approver must see it beside the proposer.</summary>
     public string? AmendedBy { get; init; }
 
+    /// <summary>Who proposed the first version (<see cref="ProposedBy"/> is whoever proposed the current one, an amender included).</summary>
+    public string? FirstProposedBy { get; init; }
+
     /// <summary>The subject's name and reference, when the endpoint looked them up (entry listings).</summary>
     public string? SubjectName { get; init; }
 
@@ -102,6 +105,7 @@ public sealed record EntryDto(long Id, string Watchlist, long SubjectId, string 
         history ? [.. e.Entry.Versions.Select(v => new EntryVersionDto(v.Version, v.At, v.By, v.Change, v.Reason, v.State.ToString().ToLowerInvariant(), LegalBasisDto.From(v.LegalBasis)))] : null)
     {
         AmendedBy = e.Entry.Versions.LastOrDefault(v => v.Change == "amended")?.By,
+        FirstProposedBy = e.Entry.Versions.Count > 0 ? e.Entry.Versions[0].By : null,
     };
 
     public EntryDto WithSubject(Application.Watchlists.EntrySubject s) => this with

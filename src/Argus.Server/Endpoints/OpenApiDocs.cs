@@ -10,8 +10,11 @@ namespace Argus.Server.Endpoints;
 /// <see cref="Forms.PhotoField"/>), with an example. Kept in one table, apart from the endpoint modules, so that a
 /// new endpoint without words fails <c>OpenApiTests</c> rather than shipping undocumented.
 /// </summary>
-internal static class OpenApiDocs
+internal static partial class OpenApiDocs
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@":[^}]*\}")]
+    private static partial System.Text.RegularExpressions.Regex Constraint();
+
     private sealed record Field(string Name, string Description, bool Required = false, string Kind = "string", string? Example = null);
 
     private static readonly Field Photo = new(Forms.PhotoField, "The photo (JPEG, PNG, WebP or BMP).", true, "file");
@@ -168,7 +171,8 @@ internal static class OpenApiDocs
 
     public static OpenApiOptions Add(OpenApiOptions options) => options.AddOperationTransformer((operation, context, _) =>
     {
-        var key = $"{context.Description.HttpMethod} /{context.Description.RelativePath?.TrimEnd('/')}";
+        // The API explorer's path keeps route constraints ({id:long}); the document's does not.
+        var key = $"{context.Description.HttpMethod} /{Constraint().Replace(context.Description.RelativePath?.TrimEnd('/') ?? "", "}")}";
         if (Words.TryGetValue(key, out var words))
         {
             operation.Summary = words.Summary;

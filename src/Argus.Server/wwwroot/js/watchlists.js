@@ -85,7 +85,7 @@ async function queue(lists) {
           ['Name', name],
           ['Reference', e.subject_reference],
           ...basisFacts(e),
-          ['Proposed by', e.proposed_by],
+          ['Proposed by', e.first_proposed_by ?? e.proposed_by],
           ['Amended by', e.amended_by],
           ['Version', String(e.version)],
         ])),
@@ -116,7 +116,7 @@ async function entries(lists) {
           h('span', {}, e.subject_name ?? `Subject ${e.subject_id}`, e.subject_reference ? h('small', { class: 'hint', text: ` (${e.subject_reference})` }) : null),
           e.expired ? `${label(e.state)} (expired)` : label(e.state),
           facts(basisFacts(e).slice(0, 5)),
-          `${e.proposed_by}${e.amended_by ? ` / ${e.amended_by}` : ''}`,
+          `${e.first_proposed_by ?? e.proposed_by}${e.amended_by ? ` / ${e.amended_by}` : ''}`,
           actions(e, w, load),
         ])));
     } catch (e) {
@@ -271,7 +271,7 @@ function importForm(lists) {
         h('p', { text: `${r.proposed.length} proposed for approval, ${r.refused.length} refused.` }),
         table('Imported rows', ['Row', 'Photo', 'Outcome'], [
           ...r.proposed.map((p) => [String(p.row), p.photo, `proposed as entry ${p.entry_id}`]),
-          ...r.refused.map((p) => [String(p.row), p.photo ?? '', h('span', { class: 'bad', text: `refused: ${p.reason} (${p.code})` })],
+          ...r.refused.map((p) => [String(p.row), p.photo ?? '', h('span', { class: 'bad', text: `refused: ${p.reason} (${p.code})` })]),
         ].sort((a, b) => Number(a[0]) - Number(b[0]))));
     } catch (err) {
       error.textContent = describe(err);
