@@ -40,6 +40,8 @@ public sealed class ConsoleDayTests
         TestPaths.RequireFacesDev();
         Directory.CreateDirectory(Artefacts);
 
+        // On a loaded 2-core machine the first page (modules, first requests JIT-compiled) can take longer than 5 s.
+        Assertions.SetDefaultExpectTimeout(30_000);
         await using var server = await ArgusTestServer.StartAsync(false);
         await server.AddUserAsync("inv", [Role.Investigator], Scope.Everything);
         await server.AddUserAsync("appr", [Role.Approver], Scope.Everything);
@@ -212,7 +214,7 @@ public sealed class ConsoleDayTests
         var download = await op2.RunAndWaitForDownloadAsync(() => op2.GetByRole(AriaRole.Link, new() { Name = "Export alert 1 as CSV" }).ClickAsync());
         var exported = await File.ReadAllTextAsync((await download.PathAsync())!);
         Assert.Contains("op1,confirm,same face and build as the custody photo", exported, StringComparison.Ordinal);
-        Assert.Contains("op2,confirm,agree: same person", exported, StringComparison.Ordinal);
+        Assert.Contains("op2,confirm,\"agree: same person, checked the scar\"", exported, StringComparison.Ordinal);
         await Shot(op2, "camera-timeline");
 
         // 7. The server restarts: every open tab with a live stream asks to log in again, once, instead of
@@ -250,7 +252,8 @@ public sealed class ConsoleDayTests
         Assert.Contains(",op1,alert.confirmed,alert:1,ok,", Assert.Single(lines.Skip(1)), StringComparison.Ordinal);
 
         // The stale tabs (op2, appr) stayed quiet while the auditor worked: no retry, no refused record.
-        Assert.Equal(refusedAfter, (await server.AuditAsync()).Count(r => r.Outcome != "ok"));
+        var refusedLater = (await server.AuditAsync()).Where(r => r.Outcome != "ok").Skip(refusedAfter).ToList();
+        Assert.True(refusedLater.Count == 0, string.Join("; ", refusedLater.Select(r => $"{r.Actor} {r.Action} {r.Target} {r.Details}")));
 
         // 9. The investigator's tab (no stream) learns of the restart at its next request and asks to log in.
         await inv.GetByRole(AriaRole.Link, new() { Name = "Search" }).ClickAsync();

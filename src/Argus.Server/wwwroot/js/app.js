@@ -35,6 +35,12 @@ async function start() {
   window.addEventListener('hashchange', route);
   whenExpired(expired);
   document.addEventListener('keydown', shortcut);
+  // Ask the server for the session only when this browser signed in before: a fresh visit would otherwise cost a
+  // refused (and audited) request on every page load.
+  if (localStorage.getItem('argus.signed_in') !== '1') {
+    showLogin();
+    return;
+  }
   try {
     signedIn(await api('/api/v1/session'));
   } catch {
@@ -71,6 +77,7 @@ function expired() {
 }
 
 function signOut() {
+  localStorage.removeItem('argus.signed_in');
   state.current?.module.leave?.();
   state.current = null;
   closeStream();
@@ -100,6 +107,7 @@ function showLogin() {
 }
 
 function signedIn(s) {
+  localStorage.setItem('argus.signed_in', '1');
   document.getElementById('login-error').textContent = '';
   state.session = s;
   current.session = s;

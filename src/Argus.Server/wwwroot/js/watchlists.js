@@ -286,8 +286,8 @@ function createForm() {
     h('h2', { id: 'create-title', text: 'Create a watchlist' }),
     field('Name', h('input', { name: 'name', required: true, autocomplete: 'off' })),
     field('Category', h('select', { name: 'category' }, ['wanted', 'missing', 'venue-ban', 'administrative', 'custom'].map((c) => h('option', { value: c, text: label(c) })))),
-    field('Severity', h('select', { name: 'severity' }, ['', 'low', 'medium', 'high', 'critical'].map((c) => h('option', { value: c, text: c ? label(c) : 'As the category says' }))), 'Only custom lists choose their severity.'),
-    field('Longest entry (days)', h('input', { name: 'max_days', type: 'number', min: 1, max: 365, placeholder: 'category default' })),
+    field('Severity', h('select', { name: 'severity' }, ['', 'low', 'medium', 'high', 'critical'].map((c) => h('option', { value: c, text: c ? label(c) : 'Default' }))), 'Only custom lists choose it; the other kinds have a fixed severity.'),
+    field('Longest entry (days)', h('input', { name: 'max_days', type: 'number', min: 1, max: 730, placeholder: 'default of the kind' })),
     h('button', { type: 'submit', text: 'Create watchlist' }),
     error);
   form.addEventListener('submit', async (event) => {
