@@ -50,7 +50,7 @@ function history() {
     try {
       const list = await api('/api/v1/searches/mine?days=30');
       out.replaceChildren(table('Your searches of the last 30 days', ['#', 'When', 'Purpose', 'Case', 'Watchlists', 'Candidates', 'Authorisation'],
-        list.map((s) => [String(s.id), when(s.performed_at), label(s.purpose), s.case, s.watchlists.join(', '), String(s.candidates),
+        list.map((s) => [String(s.id), when(s.performed_at), label(s.purpose), s.case, s.watchlists.map((w) => w.replace(/^watchlist:/, '')).join(', '), String(s.candidates),
           `${label(s.authorisation)}${s.authorisation_reference ? ` (${s.authorisation_reference})` : ''}${s.overdue ? ': OVERDUE' : s.authorisation_due && s.authorisation === 'pending' ? `, due ${day(s.authorisation_due)}` : ''}`])));
     } catch (e) {
       out.replaceChildren(h('p', { class: 'error', text: describe(e) }));
