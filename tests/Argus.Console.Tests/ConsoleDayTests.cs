@@ -66,7 +66,9 @@ public sealed class ConsoleDayTests
         {
             var context = await browser.NewContextAsync(new BrowserNewContextOptions
             {
-                ViewportSize = new ViewportSize { Width = 1366, Height = 768 }, BaseURL = server.Address.ToString(), AcceptDownloads = true,
+                ViewportSize = new ViewportSize { Width = 1366, Height = 768 },
+                BaseURL = server.Address.ToString(),
+                AcceptDownloads = true,
             });
             var page = await context.NewPageAsync();
             await page.GotoAsync("/");

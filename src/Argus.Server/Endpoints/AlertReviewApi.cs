@@ -53,9 +53,14 @@ internal static class AlertReviewApi
     {
         var filter = new AlertFilter
         {
-            Status = string.IsNullOrWhiteSpace(status) ? null : ParseStatus(status), Deployment = deployment, Limit = Math.Clamp(limit ?? 100, 1, 1000),
-            Camera = string.IsNullOrWhiteSpace(camera) ? null : camera.Trim(), Watchlist = string.IsNullOrWhiteSpace(watchlist) ? null : watchlist.Trim(),
-            Since = AuditApi.Time(from, "from"), Until = AuditApi.Time(to, "to"), BeforeId = before,
+            Status = string.IsNullOrWhiteSpace(status) ? null : ParseStatus(status),
+            Deployment = deployment,
+            Limit = Math.Clamp(limit ?? 100, 1, 1000),
+            Camera = string.IsNullOrWhiteSpace(camera) ? null : camera.Trim(),
+            Watchlist = string.IsNullOrWhiteSpace(watchlist) ? null : watchlist.Trim(),
+            Since = AuditApi.Time(from, "from"),
+            Until = AuditApi.Time(to, "to"),
+            BeforeId = before,
         };
         var alerts = await runtime.Desk.ListAsync(http.Actor(), filter, ct);
         return TypedResults.Ok<IReadOnlyList<StoredAlertDto>>([.. alerts.Select(StoredAlertDto.From)]);

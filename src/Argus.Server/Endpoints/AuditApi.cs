@@ -47,8 +47,14 @@ internal static class AuditApi
         };
         var query = new Storage.AuditQuery
         {
-            Actor = Blank(actor), Action = Blank(action), Outcome = Blank(outcome), Target = Blank(target), From = Time(from, "from"), To = Time(to, "to"),
-            BeforeSequence = before, Limit = Math.Clamp(limit ?? last ?? 100, 1, 10_000),
+            Actor = Blank(actor),
+            Action = Blank(action),
+            Outcome = Blank(outcome),
+            Target = Blank(target),
+            From = Time(from, "from"),
+            To = Time(to, "to"),
+            BeforeSequence = before,
+            Limit = Math.Clamp(limit ?? last ?? 100, 1, 10_000),
         };
         var records = await new AuditService(runtime.Operations).QueryAsync(http.Actor(), query, csv, ct);
         if (!csv)
