@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using Argus.Bench.Peers;
 using Argus.Core.Faces;
 using Argus.Search;
-using Argus.Search.Peers;
 
 namespace Argus.Bench;
 

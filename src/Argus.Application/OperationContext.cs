@@ -42,18 +42,18 @@ public sealed class OperationContext
     public FaceEngine Engine() => _engine();
 
     /// <summary>A gallery's index: from the process's cache when there is one (the server), else its snapshot or storage.</summary>
-    public Task<Search.ProjectionLoad> LoadIndexAsync(Gallery gallery, CancellationToken ct) =>
-        _indexes is { } cache ? cache.LoadAsync(Store, gallery, DataDirectory, ct) : Search.GalleryIndexProjection.LoadAsync(Store, gallery, DataDirectory, ct);
+    public Task<Galleries.ProjectionLoad> LoadIndexAsync(Gallery gallery, CancellationToken ct) =>
+        _indexes is { } cache ? cache.LoadAsync(Store, gallery, DataDirectory, ct) : Galleries.GalleryIndexProjection.LoadAsync(Store, gallery, DataDirectory, ct);
 
     /// <summary>Rebuilds a gallery's index from storage now (after an erasure, so no later search can find what was erased).</summary>
     public Task RebuildIndexAsync(Gallery gallery, CancellationToken ct) =>
-        _indexes is { } cache ? cache.RebuildAsync(Store, gallery, DataDirectory, ct) : Search.GalleryIndexProjection.RebuildAsync(Store, gallery, DataDirectory, ct);
+        _indexes is { } cache ? cache.RebuildAsync(Store, gallery, DataDirectory, ct) : Galleries.GalleryIndexProjection.RebuildAsync(Store, gallery, DataDirectory, ct);
 
     /// <summary>Drops a deleted gallery's index and snapshot.</summary>
     public void ForgetIndex(long galleryId)
     {
         _indexes?.Forget(galleryId);
-        File.Delete(Search.GalleryIndexProjection.SnapshotPath(DataDirectory, galleryId));
+        File.Delete(Galleries.GalleryIndexProjection.SnapshotPath(DataDirectory, galleryId));
     }
 
     /// <summary>An ARGUS_* setting (environment for the CLI; configuration plus environment for the server), null when unset or empty.</summary>

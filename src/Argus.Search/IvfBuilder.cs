@@ -104,9 +104,9 @@ internal static class IvfBuilder
                 Quantise(centroids, k, dim, codes, scales);
             }
 
-            Parallel.For(0, (total + Block - 1) / Block, parallel, b =>
+            // One query block per worker for the whole pass (not one per 32 rows: at 1M rows that was gigabytes).
+            Parallel.For(0, (total + Block - 1) / Block, parallel, () => new QueryBlock(dim, Block), (b, _, q) =>
             {
-                var q = new QueryBlock(dim, Block);
                 var start = b * Block;
                 q.Count = Math.Min(Block, total - start);
                 for (var i = 0; i < q.Count; i++)
@@ -120,7 +120,9 @@ internal static class IvfBuilder
                     // Nearest leaves out the query's own scale (it does not change the argmax); the gap needs it.
                     gap[start + i] *= q.Scales[i];
                 }
-            });
+
+                return q;
+            }, static _ => { });
         }
 
         // Centroids become the means of their final lists, so queries are routed by what the lists hold.

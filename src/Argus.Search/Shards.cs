@@ -69,8 +69,12 @@ public sealed class LocalShard : IShard
 public sealed class ShardedIndex
 {
     private readonly IShard[] _shards;
+    private readonly TimeProvider _time;
 
-    public ShardedIndex(IEnumerable<IShard> shards, TimeSpan? shardTimeout = null)
+    /// <param name="shards">The partitions; at least one.</param>
+    /// <param name="shardTimeout">How long a search waits for each shard (default 5 s).</param>
+    /// <param name="time">The clock the timeout runs on (a fake one in tests, so a busy machine cannot fail a shard).</param>
+    public ShardedIndex(IEnumerable<IShard> shards, TimeSpan? shardTimeout = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(shards);
         _shards = [.. shards];
@@ -80,6 +84,7 @@ public sealed class ShardedIndex
         }
 
         ShardTimeout = shardTimeout ?? TimeSpan.FromSeconds(5);
+        _time = time ?? TimeProvider.System;
     }
 
     public IReadOnlyList<IShard> Shards => _shards;
@@ -90,8 +95,8 @@ public sealed class ShardedIndex
     {
         ArgumentNullException.ThrowIfNull(request);
         var tasks = new Task<SearchResponse>[_shards.Length];
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ShardTimeout);
+        using var deadline = new CancellationTokenSource(ShardTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         for (var i = 0; i < _shards.Length; i++)
         {
             tasks[i] = Call(_shards[i], request, timeout.Token);

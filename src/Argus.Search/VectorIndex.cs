@@ -228,27 +228,23 @@ public sealed class VectorIndex
         var state = _state;
         if (parameters.IsExact || state.IsFlat)
         {
-            return ExactOne(state, q, parameters, destination);
+            return ExactOne(state, q, parameters, scratch, destination);
         }
 
         var n = Approximate(state, q, parameters, scratch, destination);
         return parameters.NeedsExact(n, n > 0 ? destination[n - 1].Score : float.NegativeInfinity)
-            ? ExactOne(state, q, parameters, destination)
+            ? ExactOne(state, q, parameters, scratch, destination)
             : n;
     }
 
-    private int ExactOne(IndexState state, QueryBlock q, SearchParameters parameters, Span<SearchHit> destination)
+    private int ExactOne(IndexState state, QueryBlock q, SearchParameters parameters, SearchScratch scratch, Span<SearchHit> destination)
     {
-        var collector = RentCollector(parameters);
-        try
-        {
-            ExactScan(state, q, [collector], Options.ScanThreads, parameters);
-            return collector.CopyTo(destination);
-        }
-        finally
-        {
-            _collectors.Add(collector);
-        }
+        // The calling thread's own collector, already wrapped in the one-element array the scan takes: a search
+        // allocates nothing of its own (AllocationTests holds this).
+        var collector = scratch.Collector;
+        collector.Reset(parameters.K, parameters.Threshold);
+        ExactScan(state, q, scratch.Collectors, Options.ScanThreads, parameters);
+        return collector.CopyTo(destination);
     }
 
     private int Approximate(IndexState state, QueryBlock q, SearchParameters parameters, SearchScratch scratch, Span<SearchHit> destination)
@@ -564,7 +560,12 @@ public sealed class VectorIndex
         private int[] _probeIds = new int[64];
         private float[] _probeScores = new float[64];
 
+        public SearchScratch() => Collectors = [Collector];
+
         public TopKCollector Collector { get; } = new();
+
+        /// <summary><see cref="Collector"/> alone, for scans that take one collector per query.</summary>
+        public TopKCollector[] Collectors { get; }
 
         public QueryBlock Query(int dimension)
         {

@@ -48,7 +48,7 @@ public sealed class VectorIndexTests
         return best.Select(kv => (kv.Key, kv.Value.Template, kv.Value.Score)).OrderByDescending(x => x.Score).Take(k).ToList();
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(Int8Isa.Scalar)]
     [InlineData(Int8Isa.Avx2)]
     [InlineData(Int8Isa.AvxVnni)]

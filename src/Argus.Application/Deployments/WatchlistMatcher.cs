@@ -1,3 +1,4 @@
+using Argus.Application.Galleries;
 using Argus.Core.Faces;
 using Argus.Search;
 using Argus.Storage;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Argus.Application.Galleries;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;

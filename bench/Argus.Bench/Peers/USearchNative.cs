@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Argus.Search.Peers;
+namespace Argus.Bench.Peers;
 
 /// <summary>
 /// P/Invoke over USearch's C API (<c>libusearch_c.so</c> from the Cloud.Unum.USearch package, c/usearch.h). Only the

@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using Argus.Search;
 using Argus.Storage;
 
-namespace Argus.Search;
+namespace Argus.Application.Galleries;
 
 /// <summary>How a gallery's index came to be: from its snapshot, or rebuilt from storage (and why).</summary>
 public sealed record ProjectionLoad(VectorIndex Index, bool FromSnapshot, string Message, TimeSpan Elapsed);

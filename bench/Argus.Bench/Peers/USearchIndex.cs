@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Argus.Search.Peers;
+namespace Argus.Bench.Peers;
 
 /// <summary>Scalar type USearch stores vectors as.</summary>
 public enum USearchScalar
