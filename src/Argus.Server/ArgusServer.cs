@@ -92,6 +92,9 @@ public static class ArgusServer
         builder.Services.AddSingleton<AlertStream>(sp => sp.GetRequiredService<ArgusRuntime>().Feed.Stream);
         builder.Services.AddHttpContextAccessor();
 
+        // Review decisions reach every open wall over the same stream as alerts (issue 13).
+        builder.Services.AddSingleton<DecisionFeed>();
+
         // Service galleries (issue 7): key, contexts, face-pay gates, stewards' board.
         builder.Services.AddSingleton<ServiceRuntime>();
 
@@ -141,7 +144,7 @@ public static class ArgusServer
             }
         });
 
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        builder.Services.AddOpenApi(o => OpenApiDocs.Add(o).AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Argus API";
             doc.Info.Description = "Accountable face recognition. Authenticate with a session (POST /api/v1/session; unsafe requests send X-Argus-CSRF) or an API key (Authorization: Bearer argus_...). Errors are RFC 9457 problem documents with a stable `code`.";
@@ -188,7 +191,8 @@ public static class ArgusServer
 
         app.MapHealthApi();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/api", o => o.WithTitle("Argus API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts()).AllowAnonymous();
+        app.MapScalarApiReference("/api", o => o.WithTitle("Argus API").WithOpenApiRoutePattern("/openapi/{documentName}.json").DisableDefaultFonts()
+            .HideClientButton().DisableAgent().DisableMcp().DisableTelemetry()).AllowAnonymous(); // no vendor buttons that lead nowhere offline
         app.MapSessionApi();
         app.MapUserApi();
         app.MapGalleryApi(uploadLimit);

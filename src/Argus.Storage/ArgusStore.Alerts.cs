@@ -72,6 +72,16 @@ public sealed record AlertFilter
 
     public DateTimeOffset? Since { get; init; }
 
+    /// <summary>Raised strictly before this time.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    public string? Camera { get; init; }
+
+    public string? Watchlist { get; init; }
+
+    /// <summary>Paging, newest first: only alerts with a smaller id than this (the last id of the previous page).</summary>
+    public long? BeforeId { get; init; }
+
     public int Limit { get; init; } = 100;
 }
 
@@ -242,6 +252,30 @@ public sealed partial class ArgusStore
                 {
                     where.Add("raised_at_ticks >= @since");
                     command.Add("since", since.UtcTicks);
+                }
+
+                if (filter.Until is { } until)
+                {
+                    where.Add("raised_at_ticks < @until");
+                    command.Add("until", until.UtcTicks);
+                }
+
+                if (filter.Camera is { } camera)
+                {
+                    where.Add("camera_id = @camera");
+                    command.Add("camera", camera);
+                }
+
+                if (filter.Watchlist is { } watchlist)
+                {
+                    where.Add("watchlist = @watchlist");
+                    command.Add("watchlist", watchlist);
+                }
+
+                if (filter.BeforeId is { } before)
+                {
+                    where.Add("id < @before");
+                    command.Add("before", before);
                 }
 
 #pragma warning disable CA2100 // built from constants; values are parameters

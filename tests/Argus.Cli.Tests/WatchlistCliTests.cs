@@ -183,4 +183,40 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.Equal(1, report.GetProperty("entries").GetProperty("expired").GetInt32());
         Assert.Equal(0, report.GetProperty("entries").GetProperty("active_total").GetInt32());
     }
+
+    [SkippableFact]
+    public async Task Entry_import_proposes_every_valid_row_and_lists_the_refused_ones()
+    {
+        TestPaths.RequireFacesDev();
+        await _cli.SetUpAsync(("ann", "investigator", "*"), ("sam", "approver", "*"), ("olly", "operator", "*"));
+        Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted", "--max-days", "90")).Code);
+        using var dir = TestPaths.TempDirectory();
+        var csv = dir.File("list.csv");
+        await File.WriteAllTextAsync(csv, string.Join('\n',
+            "photo,subject_reference,subject_name,case,grounds,officer,authority,instrument,expires,image_source",
+            $"sheldon1.png,S-1,\"Example, Sheldon\",CASE-1,robbery,DI Jones,Met Police,Warrant 1,{InDays(30)},custody:CR-1",
+            $"sheldon4.png,S-2,Too Long,CASE-2,robbery,DI Jones,Met Police,Warrant 2,{InDays(120)},custody:CR-2",
+            $"../fr_obama/obama.jpg,S-3,Elsewhere,CASE-3,robbery,DI Jones,Met Police,Warrant 3,{InDays(30)},custody:CR-3",
+            $"sheldon4.png,S-4,Second Row,CASE-4,robbery,DI Jones,Met Police,Warrant 4,{InDays(30)},custody:CR-4") + "\n");
+        var photos = Path.GetDirectoryName(Img("faceapi_sheldon/sheldon1.png"))!;
+
+        var run = await _cli.AsAsync("ann", "entry", "import", "--watchlist", "wanted", "--reason", "court list", "--photos", photos, csv);
+        Assert.Equal(2, run.Code); // some rows refused: a script notices
+        Assert.Contains("row 2: proposed entry #1", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("row 3: refused (entry.legal_basis_invalid)", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("row 4: refused (import.photo_missing)", run.Stdout, StringComparison.Ordinal); // no path outside the photo folder
+        Assert.Contains("row 5: proposed entry #2", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 proposed for approval, 2 refused", run.Stdout, StringComparison.Ordinal);
+
+        // Proposed, not active; an operator may not import; a file that is not the CSV is refused whole.
+        var proposed = (await _cli.JsonAsync("sam", "entry", "list", "--watchlist", "wanted", "--state", "proposed", "--json")).GetProperty("entries");
+        Assert.Equal(2, proposed.GetArrayLength());
+        Assert.Contains("may not propose watchlist entries", (await _cli.AsAsync("olly", "entry", "import", "--watchlist", "wanted", "--reason", "x", "--photos", photos, csv)).Stderr, StringComparison.Ordinal);
+        var bad = dir.File("bad.csv");
+        await File.WriteAllTextAsync(bad, "name,photo\nx,y\n");
+        var refused = await _cli.AsAsync("ann", "entry", "import", "--watchlist", "wanted", "--reason", "x", bad);
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("lacks the column(s)", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("There is no CSV file", (await _cli.AsAsync("ann", "entry", "import", "--watchlist", "wanted", "--reason", "x", dir.File("none.csv"))).Stderr, StringComparison.Ordinal);
+    }
 }

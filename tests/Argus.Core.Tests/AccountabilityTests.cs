@@ -157,6 +157,20 @@ public sealed class WatchlistEntryTests
     }
 
     [Fact]
+    public void Expiry_on_the_last_allowed_day_is_accepted_and_the_day_after_refused()
+    {
+        // The form's default: the day N days from now, applying through its end (what ParseExpiry makes of YYYY-MM-DD).
+        var wanted = CategoryPolicy.For(WatchlistCategory.WantedPerson);
+        var lastDay = DateOnly.FromDateTime(People.Now.UtcDateTime.AddDays(wanted.MaxEntryDays));
+        LegalBasis Through(DateOnly day) => People.Basis(days: 1) with { Expiry = new DateTimeOffset(day.ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero) };
+
+        var entry = WatchlistEntry.Propose("e", "wl1", wanted, "s", Through(lastDay), People.Investigator, "x", People.Now);
+        Assert.Equal(lastDay, DateOnly.FromDateTime(entry.LegalBasis.Expiry.UtcDateTime));
+        var ex = Assert.Throws<ArgusException>(() => WatchlistEntry.Propose("e", "wl1", wanted, "s", Through(lastDay.AddDays(1)), People.Investigator, "x", People.Now));
+        Assert.Contains($"beyond the watchlist's maximum of {wanted.MaxEntryDays} days", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Category_fixes_colour_severity_and_two_person_action()
     {
         Assert.Equal(("red", Severity.Critical, true, true), Tuple(CategoryPolicy.For(WatchlistCategory.WantedPerson)));

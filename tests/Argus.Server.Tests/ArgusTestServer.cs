@@ -32,17 +32,22 @@ public sealed class ArgusTestServer : IAsyncDisposable
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private readonly List<HttpClient> _clients = [];
 
-    private ArgusTestServer(WebApplication app, TempDirectory home, string? schema, Uri address)
+    private readonly Dictionary<string, string?> _config;
+    private readonly TimeProvider? _time;
+
+    private ArgusTestServer(WebApplication app, TempDirectory home, string? schema, Uri address, Dictionary<string, string?> config, TimeProvider? time)
     {
         App = app;
         _home = home;
         _schema = schema;
         Address = address;
+        _config = config;
+        _time = time;
     }
 
     public static string? PostgresConnection => Environment.GetEnvironmentVariable(PostgresVariable) is { Length: > 0 } cs ? cs : null;
 
-    public WebApplication App { get; }
+    public WebApplication App { get; private set; }
 
     public Uri Address { get; }
 
@@ -112,6 +117,29 @@ public sealed class ArgusTestServer : IAsyncDisposable
             config[k] = v;
         }
 
+        var app = await BuildAndStartAsync(config, time);
+
+        // Port 0: the real port is known only once Kestrel listens.
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var server = new ArgusTestServer(app, home, schema, new Uri(address), config, time);
+        await server.AddUserAsync("admin", [Role.Administrator], Scope.Everything);
+        return server;
+    }
+
+    /// <summary>
+    /// Stops the server and starts it again on the same address, store and audit key, as an operator's restart would:
+    /// sessions (held in memory) are gone, open streams end, users, keys and data remain.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        var config = new Dictionary<string, string?>(_config) { ["urls"] = Address.GetLeftPart(UriPartial.Authority) };
+        App = await BuildAndStartAsync(config, _time);
+    }
+
+    private static async Task<WebApplication> BuildAndStartAsync(Dictionary<string, string?> config, TimeProvider? time)
+    {
         var app = ArgusServer.Build([], b =>
         {
             b.Configuration.AddInMemoryCollection(config);
@@ -121,12 +149,7 @@ public sealed class ArgusTestServer : IAsyncDisposable
             }
         });
         await app.StartAsync();
-
-        // Port 0: the real port is known only once Kestrel listens.
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        var server = new ArgusTestServer(app, home, schema, new Uri(address));
-        await server.AddUserAsync("admin", [Role.Administrator], Scope.Everything);
-        return server;
+        return app;
     }
 
     /// <summary>Creates a user (password <see cref="Password"/>) and an API key for it.</summary>

@@ -71,6 +71,32 @@ public sealed class AuditService(OperationContext context)
         return [.. selected];
     }
 
+    /// <summary>
+    /// The records matching <paramref name="query"/>, newest first, for the auditor's view and its export. The reading
+    /// is itself audited with the filters it used (<c>audit.list</c>, or <c>audit.export</c> when
+    /// <paramref name="export"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<AuditRecord>> QueryAsync(Principal actor, AuditQuery query, bool export, CancellationToken ct)
+    {
+        var action = export ? "audit.export" : "audit.list";
+        await context.AuditedAsync(actor.Id, action, "audit", () => AccessPolicy.Demand(actor, Capability.ReadAudit));
+        if (query.Outcome is { } o && o is not ("ok" or "refused" or "failed"))
+        {
+            throw new ArgusException("argument.invalid", "outcome must be ok, refused or failed.");
+        }
+
+        if (query.From is { } from && query.To is { } to && to <= from)
+        {
+            throw new ArgusException("argument.invalid", "to must be after from.");
+        }
+
+        var records = await context.Store.QueryAuditAsync(query, ct);
+        await context.AuditAsync(AuditEvent.Ok(actor.Id, action, "audit", AuditDetails.Of(
+            ("actor", query.Actor), ("action", query.Action), ("outcome", query.Outcome), ("target", query.Target), ("from", query.From), ("to", query.To),
+            ("before", query.BeforeSequence), ("records", records.Count))), ct);
+        return records;
+    }
+
     /// <summary>Insider-abuse flags for <paramref name="day"/> (YYYY-MM-DD; default today), auditors only.</summary>
     public async Task<Flags> FlagsAsync(Principal actor, string? day, CancellationToken ct)
     {

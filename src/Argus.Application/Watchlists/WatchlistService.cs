@@ -18,6 +18,9 @@ public sealed record EntryProposal(
     string Watchlist, string SubjectReference, string? SubjectName, string? Case, string? Grounds, string? Officer, string? Authority,
     string? Instrument, string? Expires, IReadOnlyList<string> ImageSources, IReadOnlyList<ImageInput> Photos, string Reason = "proposed", int? Face = null);
 
+/// <summary>Who an entry names and the templates (photos) it enrolled into its watchlist's gallery.</summary>
+public sealed record EntrySubject(string? Name, string? Reference, IReadOnlyList<long> Photos);
+
 /// <summary>Fields of the legal basis to change; null ones stay as they are.</summary>
 public sealed record EntryAmendment(string Reason, string? Case = null, string? Grounds = null, string? Officer = null, string? Authority = null, string? Instrument = null, string? Expires = null);
 
@@ -224,6 +227,52 @@ public sealed class WatchlistService(OperationContext context)
                 "subject.out_of_scope",
                 $"The subject with reference '{reference}' is held outside your scope: use a reference of your own for this person.");
         }
+    }
+
+    /// <summary>
+    /// What a decider must see beside an entry: the subject's name and reference and the templates (photos) the entry
+    /// enrolled into the watchlist's gallery. The caller has read the entries through <see cref="ListEntriesAsync"/> or
+    /// <see cref="HistoryAsync"/>, so their scope is already checked and audited.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, EntrySubject>> SubjectsAsync(IReadOnlyList<StoredEntry> entries, CancellationToken ct)
+    {
+        var found = new Dictionary<long, EntrySubject>();
+        foreach (var e in entries)
+        {
+            if (found.ContainsKey(e.Id))
+            {
+                continue;
+            }
+
+            var subject = await context.Store.GetSubjectAsync(e.SubjectId, ct);
+            IReadOnlyList<long> photos = subject is null
+                ? []
+                : [.. (await context.Store.ListTemplatesAsync(e.SubjectId, ct)).Where(t => t.GalleryId == e.Watchlist.GalleryId).Select(t => t.Id)];
+            found[e.Id] = new EntrySubject(subject?.DisplayName, subject?.ExternalReference, photos);
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// One photo of an entry: the aligned face crop kept with one of its templates, for the approver who decides and
+    /// whoever may read the entry; audited (<c>entry.photo_view</c>). Refusals: <c>entry.not_found</c>,
+    /// <c>photo.not_found</c> (a template of another subject or watchlist, or no crop kept), <c>access.denied</c>.
+    /// </summary>
+    public async Task<byte[]> PhotoAsync(Principal actor, long entryId, long templateId, CancellationToken ct)
+    {
+        var png = await context.AuditedAsync(actor.Id, "entry.photo_view", $"entry:{entryId}", async () =>
+        {
+            var e = await context.Store.GetEntryAsync(entryId, ct) ?? throw new ArgusException("entry.not_found", $"There is no watchlist entry with id {entryId}.");
+            DemandRead(actor, e.Watchlist.Name);
+            var template = await context.Store.GetTemplateAsync(templateId, ct);
+            return template is not null && template.SubjectId == e.SubjectId && template.GalleryId == e.Watchlist.GalleryId
+                && await context.Store.GetFaceCropAsync(templateId, ct) is { } crop
+                ? crop
+                : throw new ArgusException("photo.not_found", $"Entry {entryId} has no photo {templateId}.");
+        });
+        await context.AuditAsync(AuditEvent.Ok(actor.Id, "entry.photo_view", $"entry:{entryId}", AuditDetails.Of(("template", templateId))), ct);
+        return png;
     }
 
     /// <summary>Reading entries needs a role that works with them (or the auditor's) and the watchlist in scope.</summary>

@@ -30,6 +30,7 @@ internal static class DemoLoader
 {
     public const string Site = "demo";
     public const string Watchlist = "demo-wanted";
+    public const string AdminList = "demo-admin";
     public const string Camera = "demo-gate";
 
     private sealed record Person(string EnrolPhoto, int EnrolFace, string ClipImage);
@@ -74,6 +75,7 @@ internal static class DemoLoader
             ("olly", "Olly (operator, demo site)", "operator", new Scope(new HashSet<string> { Site }, new HashSet<string> { Scope.All }, new HashSet<string> { Scope.All })),
             ("ivy", "Ivy (investigator, demo)", "investigator", Scope.Everything),
             ("otto", "Otto (authorising official, demo)", "authorising-official", Scope.Everything),
+            ("audrey", "Audrey (auditor, demo)", "auditor", Scope.Everything),
         })
         {
             passwords[name] = PasswordHasher.Generate();
@@ -97,6 +99,20 @@ internal static class DemoLoader
             await watchlists.DecideAsync(alex, entry.Id, EntryDecision.Approve, "demonstration: legal basis checked", ct);
         }
 
+        // An administrative (grey) list with its own entry: the first stranger of the clip, enrolled from the very crop
+        // the clip shows (a demonstration shortcut), so the wall also shows what a grey, low-severity alert looks like.
+        var lists = new List<string> { Watchlist };
+        if (strangers.Count > 0)
+        {
+            await watchlists.CreateAsync(admin, new WatchlistSpec(AdminList, "administrative"), ct);
+            var grey = await watchlists.ProposeAsync(ivy, new EntryProposal(
+                AdminList, "DEMO-ADMIN-1", "Demo person (administrative)", "DEMO-ADMIN-CASE-1", "demonstration only: an unpaid fine (fictional)", "Clerk Demo",
+                "Argus demonstration court", "Demo order A/2026", expires, [$"public-demo:{Path.GetFileName(strangers[0])}"], [ImageInput.FromFile(strangers[0])],
+                "demonstration administrative entry"), ct);
+            await watchlists.DecideAsync(alex, grey.Id, EntryDecision.Approve, "demonstration: order checked", ct);
+            lists.Add(AdminList);
+        }
+
         // The clip: each person in turn, the stranger (never enrolled) in between, on a textured background.
         var appearances = new List<Appearance>();
         for (var i = 0; i < people.Count; i++)
@@ -114,9 +130,9 @@ internal static class DemoLoader
         // The deployment relies on an authorisation recorded by someone other than its creator.
         var otto = await auth.LoginAsync("otto", passwords["otto"], ct);
         var order = await new AuthorisationService(ops).RecordAsync(
-            otto, new AuthorisationRequest("DEMO-ORDER-1", "DEMO-OPERATION-1", [Watchlist], ops.Now, ops.Now.AddDays(31)), ct);
+            otto, new AuthorisationRequest("DEMO-ORDER-1", "DEMO-OPERATION-1", [.. lists], ops.Now, ops.Now.AddDays(31)), ct);
         var deployment = await new DeploymentService(store, ops.AuditChain, ops.Time).CreateAsync(
-            alex, new DeploymentRequest("demonstration", [], Site, [Watchlist], order.Id.ToString(CultureInfo.InvariantCulture), ops.Now, ops.Now.AddDays(30)), ct);
+            alex, new DeploymentRequest("demonstration", [], Site, [.. lists], order.Id.ToString(CultureInfo.InvariantCulture), ops.Now, ops.Now.AddDays(30)), ct);
 
         var url = (CliEnvironment.Get("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/') + "/";
         host.Out.WriteLine($"""
@@ -124,6 +140,7 @@ internal static class DemoLoader
             argus demo: loaded into {host.Paths.DataDirectory}
               photos:     {origin}
               watchlist:  {Watchlist} (wanted persons): {people.Count} entries proposed by ivy, approved by alex
+              watchlist:  {AdminList} (administrative, grey): {lists.Count - 1} entr{(lists.Count == 2 ? "y" : "ies")}
               camera:     {Camera} at site '{Site}', replaying {clip} in a loop
               deployment: {deployment.Id}, site '{Site}', until {deployment.Deployment.End:yyyy-MM-dd HH:mm} UTC
 
@@ -133,6 +150,7 @@ internal static class DemoLoader
               olly   {passwords["olly"]}   operator at site '{Site}': alert wall (first of two confirmations)
               ivy    {passwords["ivy"]}   investigator: propose entries, search
               otto   {passwords["otto"]}   authorising official: records authorisation {order.Id} ({order.Reference}) for searches and deployments
+              audrey {passwords["audrey"]}   auditor: audit log (filters, export), chain verification, transparency report
               admin  {passwords["admin"]}   administrator: cameras, users, watchlists
               ada    {passwords["ada"]}   second administrator: approves the role grants admin requests
 

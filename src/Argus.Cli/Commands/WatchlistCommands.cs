@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Argus.Application;
 using Argus.Application.Watchlists;
+using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Watchlists;
@@ -82,6 +83,7 @@ internal static class WatchlistCommands
         entry.Subcommands.Add(Change(output, error, "reject", EntryDecision.Reject));
         entry.Subcommands.Add(Change(output, error, "remove", EntryDecision.Remove));
         entry.Subcommands.Add(Amend(output, error));
+        entry.Subcommands.Add(Import(output, error));
         entry.Subcommands.Add(List(output, error));
         entry.Subcommands.Add(History(output, error));
         return entry;
@@ -155,6 +157,69 @@ internal static class WatchlistCommands
             var v = stored.Entry.Current;
             host.Out.WriteLine($"entry #{stored.Id} {v.Change}: now {v.State.ToString().ToLowerInvariant()} (version {v.Version})");
             return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>argus entry import --watchlist W --reason R FILE.csv</c>: every valid row proposed for approval, every bad row
+    /// listed with its reason; photos are read from the CSV's folder (or <c>--photos DIR</c>). Exit code 2 when any row
+    /// was refused, so a script notices.
+    /// </summary>
+    private static Command Import(TextWriter output, TextWriter error)
+    {
+        var watchlist = new Option<string>("--watchlist") { Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why the entries are proposed (each row's history says 'import row N')", Required = true };
+        var folder = new Option<string?>("--photos") { Description = "Folder of the photos the CSV names (default: the CSV's folder)" };
+        var csv = new Argument<string>("csv")
+        {
+            Description = "CSV with header photo,subject_reference,subject_name,case,grounds,officer,authority,instrument,expires,image_source",
+        };
+        var command = new Command("import", "Propose many entries from a CSV of photos and their legal basis; valid rows are proposed, bad rows refused with the reason.")
+        {
+            watchlist, reason, folder, csv, ArgusCli.JsonOption,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
+        {
+            var path = parse.GetValue(csv)!;
+            if (!File.Exists(path))
+            {
+                throw new ArgusException("import.invalid_csv", $"There is no CSV file '{path}'.");
+            }
+
+            var root = Path.GetFullPath(parse.GetValue(folder) ?? Path.GetDirectoryName(Path.GetFullPath(path))!);
+            await using var store = await GalleryCommands.OpenStore(host, ct);
+            var actor = await Identity.RequireAsync(host, store, parse, ct);
+
+            // Only plain file names inside the photo folder: a row cannot make Argus read any other file.
+            ImageInput? Photo(string name) =>
+                Path.GetFileName(name) == name && Path.Combine(root, name) is var full && File.Exists(full) ? ImageInput.FromFile(full) : null;
+            var result = await new EntryImport(Service(host, store)).ImportAsync(
+                actor, parse.GetValue(watchlist)!, await File.ReadAllTextAsync(path, ct), Photo, parse.GetValue(reason)!, ct);
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject
+                {
+                    ["proposed"] = new JsonArray([.. result.Proposed.Select(r => (JsonNode)new JsonObject { ["row"] = r.Row, ["photo"] = r.Photo, ["entry_id"] = r.EntryId, ["subject_id"] = r.SubjectId })]),
+                    ["refused"] = new JsonArray([.. result.Refused.Select(r => (JsonNode)new JsonObject { ["row"] = r.Row, ["photo"] = r.Photo, ["code"] = r.Code, ["reason"] = r.Reason })]),
+                });
+            }
+            else
+            {
+                foreach (var r in result.Proposed)
+                {
+                    host.Out.WriteLine($"row {r.Row}: proposed entry #{r.EntryId} ({r.Photo})");
+                }
+
+                foreach (var r in result.Refused)
+                {
+                    host.Out.WriteLine($"row {r.Row}: refused ({r.Code}): {r.Reason}");
+                }
+
+                host.Out.WriteLine($"{result.Proposed.Count} proposed for approval, {result.Refused.Count} refused");
+            }
+
+            return result.Refused.Count == 0 ? ArgusCli.Ok : ArgusCli.BadInput;
         }));
         return command;
     }

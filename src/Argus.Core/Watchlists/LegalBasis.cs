@@ -30,7 +30,7 @@ public sealed record LegalBasis(
         {
             problems.Add($"expiry {Expiry:yyyy-MM-dd} is not in the future");
         }
-        else if (Expiry > now.AddDays(maxEntryDays))
+        else if (Expiry > LastAllowedMoment(now, maxEntryDays))
         {
             problems.Add($"expiry {Expiry:yyyy-MM-dd} is beyond the watchlist's maximum of {maxEntryDays} days ({now.AddDays(maxEntryDays):yyyy-MM-dd})");
         }
@@ -51,6 +51,14 @@ public sealed record LegalBasis(
 
         return problems;
     }
+
+    /// <summary>
+    /// The latest expiry a watchlist allowing <paramref name="maxEntryDays"/> accepts: the end of the UTC day
+    /// <paramref name="maxEntryDays"/> days from now. An expiry is a day (the entry applies through its end), so the day
+    /// the message names as the maximum must itself be accepted; comparing with now + N days to the tick refused it.
+    /// </summary>
+    public static DateTimeOffset LastAllowedMoment(DateTimeOffset now, int maxEntryDays) =>
+        new(DateOnly.FromDateTime(now.UtcDateTime.AddDays(maxEntryDays)).ToDateTime(TimeOnly.MaxValue), TimeSpan.Zero);
 
     /// <summary>Throws <c>entry.legal_basis_invalid</c> listing every problem.</summary>
     public void Validate(DateTimeOffset now, int maxEntryDays)

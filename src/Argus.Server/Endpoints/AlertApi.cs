@@ -89,6 +89,8 @@ internal static class AlertApi
 
         // Subscribed before the first byte goes out: a client that has seen the opening comment misses nothing.
         using var subscription = stream.Subscribe();
+        using var decisions = http.RequestServices.GetRequiredService<DecisionFeed>().Subscribe();
+        Task<bool>? decided = null;
         Subscribers.Add(1);
         Open[subscription] = 0;
         long delivered = 0, lostSeen = 0;
@@ -105,7 +107,24 @@ internal static class AlertApi
             {
                 // One pending wait survives heartbeats, so no waiter is abandoned on the channel.
                 wait ??= subscription.Reader.WaitToReadAsync(ct).AsTask();
-                if (await Task.WhenAny(wait, Task.Delay(Heartbeat, ct)) != wait)
+                decided ??= decisions.Reader.WaitToReadAsync(ct).AsTask();
+                var ready = await Task.WhenAny(wait, decided, Task.Delay(Heartbeat, ct));
+                if (ready == decided)
+                {
+                    decided = null;
+                    while (decisions.Reader.TryRead(out var d))
+                    {
+                        // The same scope as the alert itself: its site and its watchlist.
+                        if (actor.Scope.CoversSite(d.Site ?? "") && actor.Scope.CoversWatchlist(d.Watchlist))
+                        {
+                            await WriteAsync(http, "decision", null, JsonSerializer.Serialize(d, json.Value.SerializerOptions), ct);
+                        }
+                    }
+
+                    continue;
+                }
+
+                if (ready != wait)
                 {
                     if (ct.IsCancellationRequested)
                     {

@@ -35,14 +35,33 @@ internal static class AlertReviewApi
         alerts.MapPost("/{id:long}/dismiss", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, AlertVerdict.Dismiss, r, http, rt, ct))
             .RequireCapability(Capability.ReviewAlerts);
 
+        alerts.MapGet("/{id:long}/export", ExportAsync).RequireCapability(Capability.ReviewAlerts)
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv").Produces(StatusCodes.Status200OK, contentType: "text/html");
+
         routes.ApiGroup("/api/v1/templates", "Alerts")
             .MapGet("/flagged", FlaggedAsync).RequireCapability(Capability.ApproveEntry);
     }
 
-    /// <summary><c>status</c>: open, awaiting_second_confirmation, confirmed or dismissed; <c>limit</c> 1-1000 (100).</summary>
-    private static async Task<Ok<IReadOnlyList<StoredAlertDto>>> ListAsync(string? status, string? deployment, int? limit, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    /// <summary>
+    /// Newest first. <c>status</c>: open, awaiting_second_confirmation, confirmed or dismissed; <c>camera</c>,
+    /// <c>watchlist</c>, <c>deployment</c> exact; <c>from</c>/<c>to</c> (ISO 8601 or YYYY-MM-DD; to exclusive) on the
+    /// time raised; <c>limit</c> 1-1000 (100); <c>before</c> pages on: the smallest id of the previous page.
+    /// </summary>
+    private static async Task<Ok<IReadOnlyList<StoredAlertDto>>> ListAsync(
+        string? status, string? deployment, string? camera, string? watchlist, string? from, string? to, long? before, int? limit,
+        HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
-        var filter = new AlertFilter { Status = status is null ? null : ParseStatus(status), Deployment = deployment, Limit = Math.Clamp(limit ?? 100, 1, 1000) };
+        var filter = new AlertFilter
+        {
+            Status = string.IsNullOrWhiteSpace(status) ? null : ParseStatus(status),
+            Deployment = deployment,
+            Limit = Math.Clamp(limit ?? 100, 1, 1000),
+            Camera = string.IsNullOrWhiteSpace(camera) ? null : camera.Trim(),
+            Watchlist = string.IsNullOrWhiteSpace(watchlist) ? null : watchlist.Trim(),
+            Since = AuditApi.Time(from, "from"),
+            Until = AuditApi.Time(to, "to"),
+            BeforeId = before,
+        };
         var alerts = await runtime.Desk.ListAsync(http.Actor(), filter, ct);
         return TypedResults.Ok<IReadOnlyList<StoredAlertDto>>([.. alerts.Select(StoredAlertDto.From)]);
     }
@@ -64,6 +83,30 @@ internal static class AlertReviewApi
             : ProblemResponses.Problem("alert.enrolled_photo_not_found", $"No face crop was kept for the template of alert {id}.");
     }
 
+    /// <summary>
+    /// One alert with every decision, for the case file: <c>format=csv</c> (one line per decision, the alert's facts on
+    /// each) or <c>format=html</c> (a printable page with the snapshot and the enrolled photo inline; print it to PDF).
+    /// Reading it is audited as a view of the alert.
+    /// </summary>
+    private static async Task<IResult> ExportAsync(long id, string? format, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        if (format is not ("csv" or "html"))
+        {
+            throw new ArgusException("argument.invalid", "format must be csv or html.");
+        }
+
+        var view = await runtime.Desk.ShowAsync(http.Actor(), id, ct);
+        http.Response.Headers.CacheControl = "no-store";
+        var name = $"argus-alert-{id}.{format}";
+        if (format == "csv")
+        {
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
+            return TypedResults.Text(AlertExport.Csv(view), "text/csv; charset=utf-8");
+        }
+
+        return TypedResults.Content(AlertExport.Html(view, runtime.Operations.Now), "text/html; charset=utf-8");
+    }
+
     private static async Task<Results<Ok<AlertDecisionDto>, ProblemHttpResult>> DecideAsync(
         long id, AlertVerdict verdict, ReasonRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
@@ -72,7 +115,10 @@ internal static class AlertReviewApi
             var outcome = verdict == AlertVerdict.Confirm
                 ? await runtime.Desk.ConfirmAsync(http.Actor(), id, request.Reason ?? "", ct)
                 : await runtime.Desk.DismissAsync(http.Actor(), id, request.Reason ?? "", ct);
-            return TypedResults.Ok(new AlertDecisionDto(StoredAlertDto.From(outcome.Alert), outcome.ActionAllowed, outcome.Flag is not null));
+            var a = outcome.Alert;
+            http.RequestServices.GetRequiredService<DecisionFeed>().Publish(new AlertDecisionEvent(
+                a.Id, StoredAlertDto.StatusName(a.Status), verdict.ToString().ToLowerInvariant(), outcome.Decision.By, a.CameraId, a.Site, a.Watchlist, outcome.Decision.At));
+            return TypedResults.Ok(new AlertDecisionDto(StoredAlertDto.From(a), outcome.ActionAllowed, outcome.Flag is not null));
         }
         catch (ArgusException e) when (ConflictCodes.Contains(e.Code))
         {

@@ -110,18 +110,54 @@ public sealed record EntryVersionDto(int Version, DateTimeOffset At, string By, 
 
 public sealed record EntryDto(long Id, string Watchlist, long SubjectId, string State, bool Expired, int Version, string ProposedBy, LegalBasisDto LegalBasis, IReadOnlyList<EntryVersionDto>? Versions)
 {
+    /// <summary>Who last amended the legal basis (null when never amended): the approver must see it beside the proposer.</summary>
+    public string? AmendedBy { get; init; }
+
+    /// <summary>Who proposed the first version (<see cref="ProposedBy"/> is whoever proposed the current one, an amender included).</summary>
+    public string? FirstProposedBy { get; init; }
+
+    /// <summary>The subject's name and reference, when the endpoint looked them up (entry listings).</summary>
+    public string? SubjectName { get; init; }
+
+    public string? SubjectReference { get; init; }
+
+    /// <summary>URLs of the entry's photos (aligned face crops, PNG), when the endpoint looked them up.</summary>
+    public IReadOnlyList<string>? Photos { get; init; }
+
     public static EntryDto From(StoredEntry e, DateTimeOffset now, bool history) => new(
         e.Id, e.Watchlist.Name, e.SubjectId, e.Entry.State.ToString().ToLowerInvariant(), e.Entry.IsExpiredAt(now), e.Entry.Current.Version, e.Entry.ProposedBy,
         LegalBasisDto.From(e.Entry.LegalBasis),
-        history ? [.. e.Entry.Versions.Select(v => new EntryVersionDto(v.Version, v.At, v.By, v.Change, v.Reason, v.State.ToString().ToLowerInvariant(), LegalBasisDto.From(v.LegalBasis)))] : null);
+        history ? [.. e.Entry.Versions.Select(v => new EntryVersionDto(v.Version, v.At, v.By, v.Change, v.Reason, v.State.ToString().ToLowerInvariant(), LegalBasisDto.From(v.LegalBasis)))] : null)
+    {
+        AmendedBy = e.Entry.Versions.LastOrDefault(v => v.Change == "amended")?.By,
+        FirstProposedBy = e.Entry.Versions.Count > 0 ? e.Entry.Versions[0].By : null,
+    };
+
+    public EntryDto WithSubject(Application.Watchlists.EntrySubject s) => this with
+    {
+        SubjectName = s.Name,
+        SubjectReference = s.Reference,
+        Photos = [.. s.Photos.Select(t => $"/api/v1/entries/{Id}/photos/{t}")],
+    };
 }
 
 public sealed record ReasonRequest(string? Reason);
 
+public sealed record ImportedRowDto(int Row, string Photo, long EntryId, long SubjectId);
+
+public sealed record RefusedRowDto(int Row, string? Photo, string Code, string Reason);
+
+/// <summary>A bulk import: the rows proposed for approval and the rows refused, each with its CSV row number (header = 1).</summary>
+public sealed record ImportDto(IReadOnlyList<ImportedRowDto> Proposed, IReadOnlyList<RefusedRowDto> Refused);
+
 public sealed record AmendRequest(string? Reason, string? Case, string? Grounds, string? Officer, string? Authority, string? Instrument, string? Expires);
 
 public sealed record SearchCandidateDto(
-    int Rank, double Score, long EntryId, string Watchlist, string Category, string Severity, string Colour, long SubjectId, string? SubjectName, string? SubjectReference, LegalBasisDto LegalBasis);
+    int Rank, double Score, long EntryId, string Watchlist, string Category, string Severity, string Colour, long SubjectId, string? SubjectName, string? SubjectReference, LegalBasisDto LegalBasis)
+{
+    /// <summary>The matched template's photo (the entry's face crop, PNG), for the thumbnail beside the candidate.</summary>
+    public string? Photo { get; init; }
+}
 
 public sealed record SearchDto(long SearchId, string Purpose, string Authorisation, DateTimeOffset? AuthorisationDue, double Threshold, bool Match, IReadOnlyList<SearchCandidateDto> Candidates)
 {
@@ -130,10 +166,15 @@ public sealed record SearchDto(long SearchId, string Purpose, string Authorisati
         [.. r.Candidates.Select((c, i) => new SearchCandidateDto(
             i + 1, Math.Round(c.Hit.Score, 4), c.Entry.Id, c.Entry.Watchlist.Name, WatchlistService.CategoryName(c.Entry.Watchlist.Category),
             c.Entry.Watchlist.Severity.ToString().ToLowerInvariant(), c.Entry.Watchlist.Policy.Colour, c.Entry.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference,
-            LegalBasisDto.From(c.Entry.Entry.LegalBasis)))]);
+            LegalBasisDto.From(c.Entry.Entry.LegalBasis)) { Photo = $"/api/v1/entries/{c.Entry.Id}/photos/{c.Hit.TemplateId}" })]);
 }
 
 public sealed record AuthoriseRequest(string? Authorisation);
+
+/// <summary>One of the caller's own searches, for their history (no probe, no candidates' names).</summary>
+public sealed record SearchHistoryDto(
+    long Id, DateTimeOffset PerformedAt, string Purpose, string Case, IReadOnlyList<string> Watchlists, int Candidates, string Authorisation,
+    string? AuthorisationReference, DateTimeOffset? AuthorisationDue, bool Overdue);
 
 public sealed record SearchRecordDto(long SearchId, string Authorisation, string? AuthorisationReference, DateTimeOffset? AuthorisationDue, DateTimeOffset? AuthorisedAt, bool Late);
 

@@ -27,7 +27,7 @@ internal static class FaceCheckApi
     private static async Task<Ok<FaceQualityDto>> CheckAsync(IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
         var actor = http.Actor();
-        var input = await form.ImageAsync("photo", ct);
+        var input = await form.ImageAsync(Forms.PhotoField, ct);
         var dto = await runtime.Operations.AuditedAsync(actor.Id, "face.quality_check", "photo", () =>
         {
             var engine = runtime.Engine();

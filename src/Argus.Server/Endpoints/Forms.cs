@@ -28,15 +28,33 @@ internal static class Forms
         ? false
         : bool.TryParse(s, out var b) ? b : s == "1" || (s == "0" ? false : throw new ArgusException("argument.invalid", $"Field '{name}' must be true or false."));
 
-    /// <summary>The uploaded files of field <paramref name="name"/>, as images read into memory (the request size limit bounds them).</summary>
-    public static async Task<IReadOnlyList<ImageInput>> ImagesAsync(this IFormCollection form, string name, CancellationToken ct)
+    /// <summary>
+    /// The one naming rule for uploads: every photo or frame is a file field named <c>photo</c>, repeated for several.
+    /// The names used before (<c>photos</c>, <c>images</c>, <c>image</c>, <c>frames</c>) are still read, so older
+    /// clients keep working; the OpenAPI document and every error name only <c>photo</c>.
+    /// </summary>
+    public const string PhotoField = "photo";
+
+    private static readonly string[] LegacyPhotoFields = ["photos", "images", "image", "frames"];
+
+    /// <summary>The uploaded photo files, in the order sent (the rule's name and the legacy ones).</summary>
+    public static IReadOnlyList<IFormFile> PhotoFiles(this IFormCollection form) =>
+        [.. form.Files.Where(f => f.Name == PhotoField || LegacyPhotoFields.Contains(f.Name, StringComparer.Ordinal))];
+
+    /// <summary>The uploaded photos, read into memory (the request size limit bounds them); none refused naming the field when <paramref name="required"/>.</summary>
+    public static async Task<IReadOnlyList<ImageInput>> ImagesAsync(this IFormCollection form, string name, CancellationToken ct, bool required = false)
     {
         var images = new List<ImageInput>();
-        foreach (var file in form.Files.GetFiles(name))
+        foreach (var file in name == PhotoField ? form.PhotoFiles() : form.Files.GetFiles(name))
         {
             using var buffer = new MemoryStream((int)Math.Min(file.Length, int.MaxValue));
             await file.CopyToAsync(buffer, ct);
             images.Add(ImageInput.FromBytes(string.IsNullOrEmpty(file.FileName) ? name : Path.GetFileName(file.FileName), buffer.ToArray()));
+        }
+
+        if (required && images.Count == 0)
+        {
+            throw new ArgusException("image.empty", $"Upload at least one photo as file field '{name}' (repeat the field for several).");
         }
 
         return images;

@@ -47,12 +47,12 @@ internal static class GalleryApi
 
     /// <summary>
     /// Multipart: <c>subject_reference</c>, optional <c>subject_name</c>, <c>face</c>, <c>keep_crop</c>, and one or more
-    /// <c>images</c> files. All or nothing: any refused image refuses the whole enrolment (422 with <c>refusals</c>).
+    /// <c>photo</c> files. All or nothing: any refused image refuses the whole enrolment (422 with <c>refusals</c>).
     /// </summary>
     private static async Task<Results<Created<EnrolmentDto>, ProblemHttpResult>> EnrolAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
         var reference = form.Text("subject_reference") ?? throw new ArgusException("subject.invalid_name", "Give the subject's external reference (subject_reference).");
-        var request = new EnrolmentRequest(name, reference, form.Text("subject_name"), await form.ImagesAsync("images", ct), form.Int("face"), null, form.Bool("keep_crop"));
+        var request = new EnrolmentRequest(name, reference, form.Text("subject_name"), await form.ImagesAsync(Forms.PhotoField, ct, required: true), form.Int("face"), null, form.Bool("keep_crop"));
         var result = await Service(runtime).EnrolAsync(http.Actor(), request, ct);
         if (!result.Enrolled)
         {
@@ -67,11 +67,11 @@ internal static class GalleryApi
             new EnrolmentDto(result.Gallery.Name, result.Subject!.Id, reference, result.TemplateIds));
     }
 
-    /// <summary>Multipart: the declaration (<c>purpose</c>, <c>case</c>, <c>justification</c>, <c>authorisation</c> or <c>urgent</c>), <c>image</c>, optional <c>top</c>, <c>threshold</c>, <c>face</c>.</summary>
+    /// <summary>Multipart: the declaration (<c>purpose</c>, <c>case</c>, <c>justification</c>, <c>authorisation</c> or <c>urgent</c>), <c>photo</c>, optional <c>top</c>, <c>threshold</c>, <c>face</c>.</summary>
     private static async Task<Ok<IdentifyDto>> IdentifyAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
         var request = new IdentifyRequest(
-            name, form.Declaration(), await form.ImageAsync("image", ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop, form.Float("threshold") ?? SearchLimits.Floor);
+            name, form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop, form.Float("threshold") ?? SearchLimits.Floor);
         var r = await Service(runtime).IdentifyAsync(http.Actor(), request, ct);
         return TypedResults.Ok(new IdentifyDto(
             r.Record.Id, r.Gallery.Name, Math.Round(r.Threshold, 4), r.Candidates.Count > 0, r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue,

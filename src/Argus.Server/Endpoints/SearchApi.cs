@@ -16,18 +16,40 @@ internal static class SearchApi
         var searches = routes.ApiGroup("/api/v1/searches", "Search");
         searches.MapPost("/", SearchAsync).RequireCapability(Capability.Search).AcceptsUpload(uploadLimit);
         searches.MapPost("/{id:long}/authorisation", AuthoriseAsync).RequireCapability(Capability.Search, Capability.ApproveEntry);
+        searches.MapGet("/mine", HistoryAsync).RequireCapability(Capability.Search);
+    }
+
+    /// <summary>
+    /// The caller's own searches of the last <c>days</c> (1-366, default 30), newest first: purpose, case, lists searched,
+    /// how many candidates, the authorisation's state. Never the probe photo (it was not kept) nor anyone else's searches.
+    /// </summary>
+    private static async Task<Ok<IReadOnlyList<SearchHistoryDto>>> HistoryAsync(int? days, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var actor = http.Actor();
+        var span = days ?? 30;
+        if (span is < 1 or > 366)
+        {
+            throw new ArgusException("argument.invalid", "days must be between 1 and 366.");
+        }
+
+        var now = runtime.Operations.Now;
+        var mine = (await runtime.Store.ListSearchesAsync(now.AddDays(-span), now.AddSeconds(1), ct)).Where(s => s.User == actor.Id).Reverse().ToList();
+        await runtime.Operations.AuditAsync(Core.Audit.AuditEvent.Ok(actor.Id, "search.history", "searches", Core.Audit.AuditDetails.Of(("days", span), ("searches", mine.Count))), ct);
+        return TypedResults.Ok<IReadOnlyList<SearchHistoryDto>>([.. mine.Select(s => new SearchHistoryDto(
+            s.Id, s.PerformedAt, Application.Searches.PurposeBinding.PurposeName(s.Purpose), s.CaseReference, s.Targets, s.Candidates,
+            s.Status.ToString().ToLowerInvariant(), s.AuthorisationReference, s.AuthorisationDue, s.IsOverdueAt(now)))]);
     }
 
     /// <summary>
     /// Multipart: <c>watchlist</c> (repeatable), <c>purpose</c> (investigation | missing-person | imminent-threat |
-    /// victim-identification), <c>case</c>, <c>justification</c>, <c>authorisation</c> or <c>urgent=true</c>, <c>image</c>,
+    /// victim-identification), <c>case</c>, <c>justification</c>, <c>authorisation</c> or <c>urgent=true</c>, <c>photo</c>,
     /// optional <c>top</c>, <c>threshold</c>, <c>face</c>. Candidates above threshold with their entry's legal basis, or
     /// <c>match: false</c>.
     /// </summary>
     private static async Task<Ok<SearchDto>> SearchAsync(IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
         var request = new WatchlistSearchRequest(
-            form.Texts("watchlist"), form.Declaration(), await form.ImageAsync("image", ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop,
+            form.Texts("watchlist"), form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop,
             form.Float("threshold") ?? SearchLimits.Floor);
         return TypedResults.Ok(SearchDto.From(await new SearchService(runtime.Operations).SearchAsync(http.Actor(), request, ct)));
     }

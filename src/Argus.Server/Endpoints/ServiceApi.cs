@@ -81,7 +81,7 @@ internal static class ServiceApi
     /// <summary>
     /// Multipart: <c>reference</c>, optional <c>display_name</c> (sealed), the consent (<c>consent_given_by</c>,
     /// <c>consent_purpose</c>, <c>consent_channel</c>, optional <c>consent_given_at</c> ISO 8601, <c>consent_expires</c>
-    /// YYYY-MM-DD, valid through that day UTC) and one or more <c>images</c>. All or nothing.
+    /// YYYY-MM-DD, valid through that day UTC) and one or more <c>photo</c> files. All or nothing.
     /// </summary>
     private static async Task<Created<CustomerDto>> EnrolAsync(string gallery, IFormCollection form, HttpContext http, ServiceRuntime services, TimeProvider time, CancellationToken ct)
     {
@@ -95,7 +95,7 @@ internal static class ServiceApi
                 ? new DateTimeOffset(d.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1)
                 : throw new ArgusException("argument.invalid", "Field 'consent_expires' must be a date (YYYY-MM-DD).")
             : throw new ArgusException("consent.invalid", "The consent needs an expiry (field 'consent_expires', YYYY-MM-DD).");
-        var images = await FilesAsync(form, "images", ct);
+        var images = await FilesAsync(form, Forms.PhotoField, ct);
         var person = await new ServiceGalleryService(context).EnrolAsync(
             http.Actor(),
             new ServiceEnrolment(gallery, reference, form.Text("display_name"), form.Text("consent_given_by") ?? "", given, form.Text("consent_purpose") ?? "", form.Text("consent_channel") ?? "", expires, images),
@@ -144,20 +144,20 @@ internal static class ServiceApi
         return TypedResults.Ok(new RefundDto(o.Duplicate, LedgerDto.From(o.Entry)));
     }
 
-    /// <summary>Multipart: <c>gallery</c>, <c>claimed_reference</c>, optional <c>target_fmr</c> (1e-4), <c>liveness</c> (report | require), one or more <c>images</c> (a burst of 3+ frames adds the active check).</summary>
+    /// <summary>Multipart: <c>gallery</c>, <c>claimed_reference</c>, optional <c>target_fmr</c> (1e-4), <c>liveness</c> (report | require), one or more <c>photo</c> files (a burst of 3+ frames adds the active check).</summary>
     private static async Task<Ok<VerifyDto>> VerifyAsync(IFormCollection form, HttpContext http, ServiceRuntime services, CancellationToken ct)
     {
         var context = services.Faces();
         var request = new VerificationRequest(
             form.Text("gallery") ?? throw new ArgusException("gallery.invalid_name", "Give the service gallery (field 'gallery')."),
             form.Text("claimed_reference") ?? throw new ArgusException("service.invalid_reference", "Give the claimed customer's reference (field 'claimed_reference')."),
-            await FilesAsync(form, "images", ct), Fmr(form, 1e-4), Liveness(form));
+            await FilesAsync(form, Forms.PhotoField, ct), Fmr(form, 1e-4), Liveness(form));
         var r = await new VerificationService(context).VerifyAsync(http.Actor(), request, ct);
         return TypedResults.Ok(new VerifyDto(
             Name(r.Decision), r.IsMatch, Math.Round(r.Score, 4), OperatingPointDto.From(r.OperatingPoint), LivenessDto.From(r.Liveness), r.Frames, r.FramesWithFace));
     }
 
-    /// <summary>Metro face-pay. Multipart: <c>gallery</c> (transit), <c>passage</c> (the gate's id for this passage: idempotency key), optional <c>target_fmr</c> (1e-5), <c>liveness</c>, <c>frames</c>.</summary>
+    /// <summary>Metro face-pay. Multipart: <c>gallery</c> (transit), <c>passage</c> (the gate's id for this passage: idempotency key), optional <c>target_fmr</c> (1e-5), <c>liveness</c>, the frames as <c>photo</c> files.</summary>
     private static async Task<Ok<GateDecisionDto>> PassAsync(string gate, IFormCollection form, HttpContext http, ServiceRuntime services, CancellationToken ct)
     {
         services.Cipher();
@@ -191,7 +191,7 @@ internal static class ServiceApi
     /// <summary>
     /// Venue entry. Multipart: <c>gallery</c> (venue), <c>ticket</c> (the ticket's reference), <c>passage</c>,
     /// <c>ban_list</c> (repeatable: venue-ban watchlists), optional <c>target_fmr</c> (1e-4), <c>liveness</c>,
-    /// <c>frames</c>. A banned person is refused and the steward alert is posted to the stewards' board.
+    /// the frames as <c>photo</c> files. A banned person is refused and the steward alert is posted to the stewards' board.
     /// </summary>
     private static async Task<Ok<VenueDecisionDto>> EnterAsync(string gate, IFormCollection form, HttpContext http, ServiceRuntime services, CancellationToken ct)
     {
@@ -234,7 +234,7 @@ internal static class ServiceApi
 
     private static async Task<IReadOnlyList<byte[]>> FilesAsync(IFormCollection form, string name, CancellationToken ct)
     {
-        var files = form.Files.GetFiles(name);
+        var files = name == Forms.PhotoField ? form.PhotoFiles() : form.Files.GetFiles(name);
         if (files.Count > MaxFrames)
         {
             throw new ArgusException("argument.invalid", $"At most {MaxFrames} files in '{name}'.");
@@ -257,7 +257,7 @@ internal static class ServiceApi
         var frames = new List<DecodedImage>();
         try
         {
-            foreach (var bytes in await FilesAsync(form, "frames", ct))
+            foreach (var bytes in await FilesAsync(form, Forms.PhotoField, ct))
             {
                 frames.Add(ImageDecoder.Decode(bytes));
             }

@@ -1,3 +1,4 @@
+using Argus.Application;
 using Argus.Application.Watchlists;
 using Argus.Core;
 using Argus.Core.Access;
@@ -22,9 +23,12 @@ internal static class WatchlistApi
         watchlists.MapPost("/", CreateAsync).RequireCapability(Capability.ManageWatchlists);
         watchlists.MapGet("/{name}/entries", ListEntriesAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit);
         watchlists.MapPost("/{name}/entries", ProposeAsync).RequireCapability(Capability.ProposeEntry).AcceptsUpload(uploadLimit);
+        watchlists.MapPost("/{name}/imports", ImportAsync).RequireCapability(Capability.ProposeEntry).AcceptsUpload(uploadLimit);
 
         var entries = routes.ApiGroup("/api/v1/entries", "Watchlists");
         entries.MapGet("/{id:long}", HistoryAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit);
+        entries.MapGet("/{id:long}/photos/{template:long}", PhotoAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit)
+            .Produces(StatusCodes.Status200OK, contentType: "image/png");
         entries.MapPost("/{id:long}/approve", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Approve, r, http, rt, ct))
             .RequireCapability(Capability.ApproveEntry);
         entries.MapPost("/{id:long}/reject", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Reject, r, http, rt, ct))
@@ -52,15 +56,25 @@ internal static class WatchlistApi
 
     private static async Task<Ok<IReadOnlyList<EntryDto>>> ListEntriesAsync(string name, string? state, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
-        var entries = await Service(runtime).ListEntriesAsync(http.Actor(), name, state, ct);
+        var service = Service(runtime);
+        var entries = await service.ListEntriesAsync(http.Actor(), name, state, ct);
+        var subjects = await service.SubjectsAsync(entries, ct);
         var now = runtime.Operations.Now;
-        return TypedResults.Ok<IReadOnlyList<EntryDto>>([.. entries.Select(e => EntryDto.From(e, now, history: false))]);
+        return TypedResults.Ok<IReadOnlyList<EntryDto>>([.. entries.Select(e => EntryDto.From(e, now, history: false).WithSubject(subjects[e.Id]))]);
+    }
+
+    /// <summary>One photo of an entry (PNG, never cached): what the approver compares before deciding.</summary>
+    private static async Task<FileContentHttpResult> PhotoAsync(long id, long template, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var png = await Service(runtime).PhotoAsync(http.Actor(), id, template, ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.File(png, "image/png");
     }
 
     /// <summary>
     /// Multipart: <c>subject_reference</c>, <c>subject_name</c>, the legal basis (<c>case</c>, <c>grounds</c>, <c>officer</c>,
     /// <c>authority</c>, <c>instrument</c>, <c>expires</c> YYYY-MM-DD), <c>image_source</c> (SOURCE:REFERENCE, one for all
-    /// photos or one per photo), <c>reason</c>, optional <c>face</c>, and one or more <c>photos</c> files.
+    /// photos or one per photo), <c>reason</c>, optional <c>face</c>, and one or more <c>photo</c> files.
     /// </summary>
     private static async Task<Created<EntryDto>> ProposeAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
     {
@@ -68,13 +82,47 @@ internal static class WatchlistApi
             name,
             form.Text("subject_reference") ?? throw new ArgusException("subject.invalid_name", "Give the subject's external reference (subject_reference)."),
             form.Text("subject_name"), form.Text("case"), form.Text("grounds"), form.Text("officer"), form.Text("authority"), form.Text("instrument"),
-            form.Text("expires"), form.Texts("image_source"), await form.ImagesAsync("photos", ct), form.Text("reason") ?? "proposed", form.Int("face"));
+            form.Text("expires"), form.Texts("image_source"), await form.ImagesAsync(Forms.PhotoField, ct, required: true), form.Text("reason") ?? "proposed", form.Int("face"));
         var stored = await Service(runtime).ProposeAsync(http.Actor(), proposal, ct);
         return TypedResults.Created($"/api/v1/entries/{stored.Id}", EntryDto.From(stored, runtime.Operations.Now, history: false));
     }
 
-    private static async Task<Ok<EntryDto>> HistoryAsync(long id, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok(EntryDto.From(await Service(runtime).HistoryAsync(http.Actor(), id, ct), runtime.Operations.Now, history: true));
+    /// <summary>
+    /// Bulk import. Multipart: <c>csv</c> (one file: header <c>photo,subject_reference,subject_name,case,grounds,officer,
+    /// authority,instrument,expires,image_source</c>, one row per entry), the photos it names as <c>photo</c> files
+    /// (matched by file name), and <c>reason</c>. Every valid row is proposed for approval; the others come back refused
+    /// with their code and reason. The file as a whole is refused (<c>import.invalid_csv</c>) when it is not a CSV with
+    /// that header.
+    /// </summary>
+    private static async Task<Ok<ImportDto>> ImportAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var csvFile = form.Files.GetFile("csv") ?? throw new ArgusException("import.invalid_csv", "Upload the CSV as file field 'csv'.");
+        string csv;
+        using (var reader = new StreamReader(csvFile.OpenReadStream(), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
+        {
+            csv = await reader.ReadToEndAsync(ct);
+        }
+
+        var photos = new Dictionary<string, ImageInput>(StringComparer.Ordinal);
+        foreach (var image in await form.ImagesAsync(Forms.PhotoField, ct))
+        {
+            photos[Path.GetFileName(image.Name)] = image;
+        }
+
+        var result = await new EntryImport(Service(runtime)).ImportAsync(
+            http.Actor(), name, csv, file => photos.GetValueOrDefault(Path.GetFileName(file)), form.Text("reason") ?? "imported", ct);
+        return TypedResults.Ok(new ImportDto(
+            [.. result.Proposed.Select(r => new ImportedRowDto(r.Row, r.Photo, r.EntryId, r.SubjectId))],
+            [.. result.Refused.Select(r => new RefusedRowDto(r.Row, r.Photo, r.Code, r.Reason))]));
+    }
+
+    private static async Task<Ok<EntryDto>> HistoryAsync(long id, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    {
+        var service = Service(runtime);
+        var entry = await service.HistoryAsync(http.Actor(), id, ct);
+        var subjects = await service.SubjectsAsync([entry], ct);
+        return TypedResults.Ok(EntryDto.From(entry, runtime.Operations.Now, history: true).WithSubject(subjects[entry.Id]));
+    }
 
     private static async Task<Ok<EntryDto>> DecideAsync(long id, EntryDecision decision, ReasonRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
         TypedResults.Ok(EntryDto.From(await Service(runtime).DecideAsync(http.Actor(), id, decision, request.Reason ?? "", ct), runtime.Operations.Now, history: false));

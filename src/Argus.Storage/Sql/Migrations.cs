@@ -396,6 +396,11 @@ internal static class Migrations
             ALTER TABLE alerts ADD COLUMN deciding_frame_ticks {bigint};
             CREATE INDEX alerts_episode ON alerts (deployment, camera_id, subject_id, status, last_seen_ticks);
             """),
+        (13, "indexes for the auditor's outcome filter and the console's alert filters (camera, watchlist); the time filter uses step 10's audit_log_time", """
+            CREATE INDEX audit_log_outcome ON audit_log (outcome, seq);
+            CREATE INDEX alerts_camera ON alerts (camera_id, id);
+            CREATE INDEX alerts_watchlist ON alerts (watchlist, id);
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

@@ -28,8 +28,20 @@ export async function api(path, { method = 'GET', json, form } = {}) {
   if (response.status === 204) return null;
   const type = response.headers.get('content-type') || '';
   const data = type.includes('json') ? await response.json() : await response.text();
-  if (!response.ok) throw new ApiError(response.status, typeof data === 'object' ? data : { detail: data });
+  if (!response.ok) {
+    const error = new ApiError(response.status, typeof data === 'object' ? data : { detail: data });
+    // A session that ended (server restart, expiry, logout elsewhere): every view stops and the console asks to log in.
+    if (response.status === 401 && !(path === '/api/v1/session' && method !== 'GET')) onExpired?.(error);
+    throw error;
+  }
   return data;
+}
+
+let onExpired = null;
+
+/** Who to tell when the server answers 401 to a signed-in request (the app shows the login form). */
+export function whenExpired(handler) {
+  onExpired = handler;
 }
 
 /** "message (code)" for an error shown to a person. */

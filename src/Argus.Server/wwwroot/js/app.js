@@ -1,6 +1,6 @@
 // The Argus operator console: log in, then views chosen by the user's capabilities. Alerts arrive over
 // server-sent events (the session cookie authenticates the stream) and appear without reloading.
-import { api, setCsrf, describe } from './api.js';
+import { api, setCsrf, describe, whenExpired } from './api.js';
 import { h, say } from './ui.js';
 import { current, can } from './session.js';
 import * as alerts from './alerts.js';
@@ -8,6 +8,7 @@ import * as watchlists from './watchlists.js';
 import * as search from './search.js';
 import * as cameras from './cameras.js';
 import * as audit from './audit.js';
+import * as users from './users.js';
 
 const views = [
   { id: 'alerts', title: 'Alerts', module: alerts, can: ['review_alerts'] },
@@ -15,6 +16,7 @@ const views = [
   { id: 'search', title: 'Search', module: search, can: ['search'] },
   { id: 'cameras', title: 'Cameras', module: cameras, can: ['manage_cameras', 'review_alerts', 'approve_entry'] },
   { id: 'audit', title: 'Audit', module: audit, can: ['read_audit', 'read_reports'] },
+  { id: 'users', title: 'Users', module: users, can: ['manage_users'] },
 ];
 
 const state = { session: null, current: null, stream: null, muted: localStorage.getItem('argus.muted') === '1' };
@@ -31,6 +33,14 @@ async function start() {
   });
   showMute();
   window.addEventListener('hashchange', route);
+  whenExpired(expired);
+  document.addEventListener('keydown', shortcut);
+  // Ask the server for the session only when this browser signed in before: a fresh visit would otherwise cost a
+  // refused (and audited) request on every page load.
+  if (localStorage.getItem('argus.signed_in') !== '1') {
+    showLogin();
+    return;
+  }
   try {
     signedIn(await api('/api/v1/session'));
   } catch {
@@ -59,21 +69,36 @@ async function login(event) {
   }
 }
 
-async function logout() {
-  try {
-    await api('/api/v1/session', { method: 'DELETE' });
-  } catch {
-    // The session may have expired already.
-  }
-  state.stream?.close();
-  state.stream = null;
+/** The server no longer knows this session: stop the stream and every poll, and ask to log in again (once). */
+function expired() {
+  if (!state.session) return;
+  signOut();
+  document.getElementById('login-error').textContent = 'Your session has ended (the server restarted or you were signed out). Log in again.';
+}
+
+function signOut() {
+  localStorage.removeItem('argus.signed_in');
+  state.current?.module.leave?.();
+  state.current = null;
+  closeStream();
   state.session = null;
   current.session = null;
   setCsrf(null);
   showLogin();
 }
 
+async function logout() {
+  try {
+    await api('/api/v1/session', { method: 'DELETE' });
+  } catch {
+    // The session may have expired already.
+  }
+  signOut();
+}
+
 function showLogin() {
+  say('');
+  document.title = 'Log in · Argus';
   document.getElementById('login').hidden = false;
   document.getElementById('nav').hidden = true;
   document.getElementById('who').hidden = true;
@@ -82,6 +107,8 @@ function showLogin() {
 }
 
 function signedIn(s) {
+  localStorage.setItem('argus.signed_in', '1');
+  document.getElementById('login-error').textContent = '';
   state.session = s;
   current.session = s;
   setCsrf(s.csrf_token);
@@ -105,6 +132,7 @@ function route() {
   const view = views.find((v) => v.id === id && can(...v.can));
   state.current?.module.leave?.();
   state.current = view ?? null;
+  say(''); // a message belongs to the page it was said on
   for (const a of document.querySelectorAll('#nav a')) {
     if (a.getAttribute('href') === `#/${id}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -120,9 +148,12 @@ function route() {
   view.module.render(container).catch((e) => say(describe(e)));
 }
 
-// One stream per signed-in reviewer: the wall shows alerts when open; elsewhere the nav counts them.
+// One stream per signed-in reviewer: the wall shows alerts and everyone's decisions when open; elsewhere the nav
+// counts new alerts. The browser's own reconnection is not used: with an ended session it would retry every few
+// seconds for ever (each a refused, audited request). On an error the console asks the server once whether the
+// session lives: if not, it shows the login; if so, it reconnects after a growing pause.
 function openStream() {
-  state.stream?.close();
+  closeStream();
   const stream = new EventSource('/api/v1/alerts/stream');
   stream.addEventListener('alert', (event) => {
     const data = JSON.parse(event.data);
@@ -136,9 +167,40 @@ function openStream() {
       if (link) link.dataset.unseen = String(Number(link.dataset.unseen || 0) + 1);
     }
   });
-  stream.addEventListener('open', () => document.body.classList.remove('offline'));
-  stream.addEventListener('error', () => document.body.classList.add('offline'));
+  stream.addEventListener('decision', (event) => {
+    if (state.current?.id === 'alerts') alerts.decided(JSON.parse(event.data));
+  });
+  stream.addEventListener('open', () => {
+    state.retry = 0;
+    document.body.classList.remove('offline');
+  });
+  stream.addEventListener('error', async () => {
+    stream.close();
+    if (state.stream !== stream) return;
+    document.body.classList.add('offline');
+    try {
+      await api('/api/v1/session');
+    } catch (e) {
+      if (e.status === 401) return; // expired() has shown the login
+    }
+    if (state.stream !== stream || !state.session) return;
+    state.retry = Math.min((state.retry ?? 0) + 1, 5);
+    state.reconnect = setTimeout(openStream, 1000 * 2 ** state.retry);
+  });
   state.stream = stream;
+}
+
+function closeStream() {
+  clearTimeout(state.reconnect);
+  state.stream?.close();
+  state.stream = null;
+  document.body.classList.remove('offline');
+}
+
+/** Keyboard: c confirms and d dismisses the alert whose card holds the focus (the reason must be given first). */
+function shortcut(event) {
+  if (state.current?.id !== 'alerts' || event.ctrlKey || event.metaKey || event.altKey) return;
+  alerts.shortcut(event);
 }
 
 let audio = null;

@@ -1,10 +1,11 @@
 // Audit: the filterable log (auditors), the chain's verification (anyone), and the transparency report with
 // simple inline SVG charts (counts only, no personal data).
 import { api, describe } from './api.js';
-import { h, when, field, table, errorBox } from './ui.js';
+import { h, when, field, errorBox, label } from './ui.js';
 import { can } from './session.js';
 
 export async function render(container) {
+  // The chain's verification stands beside the log: what the auditor reads is only worth what the chain proves.
   container.append(h('h1', { text: 'Audit and reports' }), await verification());
   if (can('read_audit')) container.append(log());
   if (can('read_reports')) container.append(report());
@@ -22,25 +23,92 @@ async function verification() {
   return box;
 }
 
+// Reads repeated by one actor (a camera grid polling frames, a wall listing alerts) are grouped into one row:
+// "viewed camera frames 1,200 times between 09:00 and 11:00". Changes and refusals are never grouped.
+const readActions = /(\.(view|list|get|frame_viewed|photo_view|history|health|quality_check|session|verify|flags|steward_alerts|gate_monitor)|_viewed)$/;
+const readNames = { 'camera.frame_viewed': 'viewed camera frames', 'alert.view': 'viewed alerts', 'alert.list': 'listed alerts', 'entry.photo_view': 'viewed entry photos' };
+
+/** Consecutive records (newest first) of one actor, one read action and one outcome, folded into groups. */
+export function group(records) {
+  const rows = [];
+  for (const r of records) {
+    const last = rows[rows.length - 1];
+    const read = r.outcome === 'ok' && readActions.test(r.action);
+    if (read && last?.group && last.actor === r.actor && last.action === r.action) {
+      last.count += 1;
+      last.first = r;
+      last.targets.add(r.target);
+    } else rows.push(read ? { group: true, actor: r.actor, action: r.action, count: 1, first: r, last: r, targets: new Set([r.target]) } : { record: r });
+  }
+  return rows;
+}
+
+const clock = (iso) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+
 function log() {
   const out = h('div', { id: 'audit-log' });
   const error = errorBox();
+  const more = h('div', { class: 'more' });
+  const input = (name, props = {}) => h('input', { name, autocomplete: 'off', ...props });
   const form = h('form', { class: 'row', 'aria-label': 'Filter the audit log' },
-    field('Actor', h('input', { name: 'actor', autocomplete: 'off' })),
-    field('Action', h('input', { name: 'action', autocomplete: 'off', placeholder: 'e.g. alert.confirmed' })),
-    field('Last', h('input', { name: 'last', type: 'number', min: 1, max: 10000, value: 100 })),
+    field('Actor', input('actor')),
+    field('Action', input('action', { placeholder: 'e.g. alert.confirmed or alert.' })),
+    field('Outcome', h('select', { name: 'outcome' }, [['', 'Any outcome'], ['ok', 'Ok'], ['refused', 'Refused'], ['failed', 'Failed']].map(([v, t]) => h('option', { value: v, text: t })))),
+    field('Target', input('target', { placeholder: 'e.g. alert:12' })),
+    field('From', input('from', { type: 'datetime-local' })),
+    field('To', input('to', { type: 'datetime-local' })),
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'grouped', checked: true }), ' Group repeated reads'),
     h('button', { type: 'submit', text: 'Filter' }));
-  const load = async () => {
-    error.textContent = '';
-    const q = new URLSearchParams();
-    for (const n of ['actor', 'action', 'last']) {
+  const exportLink = h('a', { id: 'audit-export', text: 'Export these records (CSV)', download: 'argus-audit.csv' });
+  const params = (before) => {
+    const q = new URLSearchParams({ limit: '200' });
+    for (const n of ['actor', 'action', 'outcome', 'target']) {
       const v = form.elements.namedItem(n).value.trim();
       if (v) q.set(n, v);
     }
+    for (const n of ['from', 'to']) {
+      const v = form.elements.namedItem(n).value;
+      if (v) q.set(n, new Date(v).toISOString());
+    }
+    if (before) q.set('before', String(before));
+    return q;
+  };
+  let shown = [];
+  const draw = () => {
+    const grouped = form.elements.namedItem('grouped').checked;
+    const rows = grouped ? group(shown) : shown.map((record) => ({ record }));
+    out.replaceChildren(h('table', {},
+      h('caption', { text: `Audit records (${shown.length}, newest first${grouped ? ', repeated reads grouped' : ''})` }),
+      h('thead', {}, h('tr', {}, ['#', 'When', 'Actor', 'Action', 'Target', 'Outcome', 'Details'].map((t) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, rows.length === 0 ? h('tr', {}, h('td', { colspan: 7, text: 'Nothing to show.' })) : rows.map((row) => {
+        if (row.record) {
+          const r = row.record;
+          return h('tr', {}, [String(r.sequence), when(r.occurred_at), r.actor, r.action, r.target, label(r.outcome), r.details ? JSON.stringify(r.details) : ''].map((c) => h('td', { text: c })));
+        }
+        const what = readNames[row.action] ?? row.action;
+        const text = row.count === 1 ? `${what} once` : `${what} ${row.count.toLocaleString('en')} times between ${clock(row.first.occurred_at)} and ${clock(row.last.occurred_at)}`;
+        return h('tr', { class: row.count > 1 ? 'group' : '' },
+          h('td', { text: row.count === 1 ? String(row.last.sequence) : `${row.first.sequence}–${row.last.sequence}` }),
+          h('td', { text: row.count === 1 ? when(row.last.occurred_at) : `${when(row.first.occurred_at)} – ${when(row.last.occurred_at)}` }),
+          h('td', { text: row.actor }), h('td', { text: row.action }),
+          h('td', { text: row.targets.size === 1 ? [...row.targets][0] : `${row.targets.size} targets` }),
+          h('td', { text: 'ok' }), h('td', { text: text }));
+      }))));
+  };
+  const load = async (before) => {
+    error.textContent = '';
     try {
+      const q = params(before);
       const records = await api(`/api/v1/audit/records?${q}`);
-      out.replaceChildren(table(`Audit records (${records.length}, newest last)`, ['#', 'When', 'Actor', 'Action', 'Target', 'Outcome', 'Details'],
-        records.map((r) => [String(r.sequence), when(r.occurred_at), r.actor, r.action, r.target, r.outcome, r.details ? JSON.stringify(r.details) : ''])));
+      shown = before ? shown.concat(records) : records;
+      draw();
+      const all = params();
+      all.set('limit', '10000');
+      all.set('format', 'csv');
+      exportLink.href = `/api/v1/audit/records?${all}`;
+      more.replaceChildren(records.length === 200
+        ? h('button', { type: 'button', class: 'dismiss', text: 'Older records', onclick: () => load(records[records.length - 1].sequence) })
+        : h('p', { class: 'hint', text: 'No older records match.' }));
     } catch (e) {
       error.textContent = describe(e);
     }
@@ -49,8 +117,9 @@ function log() {
     e.preventDefault();
     load();
   });
+  form.elements.namedItem('grouped').addEventListener('change', draw);
   load();
-  return h('section', { class: 'card', 'aria-labelledby': 'log-title' }, h('h2', { id: 'log-title', text: 'Audit log' }), form, error, out);
+  return h('section', { class: 'card', 'aria-labelledby': 'log-title' }, h('h2', { id: 'log-title', text: 'Audit log' }), form, h('p', {}, exportLink), error, out, more);
 }
 
 function report() {

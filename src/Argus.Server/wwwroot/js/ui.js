@@ -24,6 +24,15 @@ export function field(label, control, hint) {
   return h('label', { class: 'field' }, h('span', { text: label }), control, hint ? h('small', { class: 'hint', text: hint }) : null);
 }
 
+// Human labels for the server's snake_case values ("notrequired" is what a person must never read).
+const labels = {
+  notrequired: 'not required', not_required: 'not required', pending: 'pending', authorised: 'authorised', overdue: 'overdue',
+  awaiting_second_confirmation: 'awaiting a second confirmation', open: 'open', confirmed: 'confirmed', dismissed: 'dismissed',
+  'venue-ban': 'venue ban', administrative: 'administrative', wanted: 'wanted', missing: 'missing person', custom: 'custom',
+  proposed: 'proposed', active: 'active', rejected: 'rejected', removed: 'removed', ok: 'ok', refused: 'refused', failed: 'failed',
+};
+export const label = (value) => (value === null || value === undefined ? '–' : labels[value] ?? String(value).replaceAll('_', ' '));
+
 export function say(text) {
   const status = document.getElementById('status');
   status.textContent = text;
