@@ -63,7 +63,7 @@ public sealed partial class ArgusStore
             },
             ct);
 
-    /// <summary>Files the authorisation (a recorded one, <paramref name="authorisationId"/>, with its reference) of a pending (urgent) search.</summary>
+    /// <summary>Files the authorisation (its reference) of a pending (urgent) search.</summary>
     public Task<SearchRecord> AuthoriseSearchAsync(long id, string reference, string by, CancellationToken ct = default) => AuthoriseSearchAsync(id, reference, by, null, ct);
 
     /// <summary>As <see cref="AuthoriseSearchAsync(long, string, string, CancellationToken)"/>, naming the recorded authorisation <paramref name="authorisationId"/>.</summary>

@@ -312,6 +312,6 @@ public sealed class ConsoleDayTests
         var template = (await server.Store.ListTemplatesAsync(entry.SubjectId)).First(t => t.GalleryId == entry.Watchlist.GalleryId);
         var png = await server.Store.GetFaceCropAsync(template.Id) ?? [];
         var now = DateTimeOffset.UtcNow;
-        await server.Runtime.Desk.RaiseAsync(new AlertEvent("new", camera, site, 1, new FaceMatch(entry.SubjectId, template.Id, "S-1", 0.8f), 3, now, now, png, false), "1", entry);
+        await server.Runtime.Feed.RaiseAsync(new AlertEvent("new", camera, site, 1, new FaceMatch(entry.SubjectId, template.Id, "S-1", 0.8f), 3, now, now, png, false), "1", entry);
     }
 }

@@ -349,7 +349,7 @@ public abstract class ConsoleApiTests
         var template = (await server.Store.ListTemplatesAsync(entry.SubjectId)).First(t => t.GalleryId == entry.Watchlist.GalleryId);
         var png = await server.Store.GetFaceCropAsync(template.Id) ?? [];
         var now = DateTimeOffset.UtcNow;
-        var raised = await server.Runtime.Desk.RaiseAsync(
+        var raised = await server.Runtime.Feed.RaiseAsync(
             new AlertEvent("new", camera, site, 1, new FaceMatch(entry.SubjectId, template.Id, "S-1", 0.8f), 3, now, now, png, false), "1", entry);
         return raised.Alert.Id;
     }

@@ -62,7 +62,11 @@ public sealed class AlertDesk
     private readonly TimeProvider _time;
     private readonly AlertFeed? _feed;
 
+    /// <param name="store">The authoritative store of alerts and decisions.</param>
+    /// <param name="chain">The audit chain every review and query is recorded in.</param>
     /// <param name="feed">Where decisions are published live; null where nothing in this process listens (the CLI's review commands).</param>
+    /// <param name="options">The review rules (cool-down, second confirmation); defaults when null.</param>
+    /// <param name="time">The clock; the system's when null.</param>
     public AlertDesk(ArgusStore store, AuditChain chain, AlertFeed? feed, AlertDeskOptions? options = null, TimeProvider? time = null)
     {
         _store = store;

@@ -61,7 +61,7 @@ public sealed class LiveSubscription : IDisposable
 }
 
 /// <summary>
-/// The alert desk's ingestion and fan-out half: takes the cameras' track decisions (through <see cref="SinkFor"/>, a
+/// The alert desk's ingestion and fan-out half: takes the cameras' track decisions (through <c>SinkFor</c>, a
 /// queue, so storage never slows a camera), raises an alert or updates the open one of the same episode (one
 /// deployment, one camera, one person, undecided, last seen within <see cref="AlertDeskOptions.CoolDown"/>: the one
 /// cool-down), stores it with its snapshot, audits it, and publishes the alert exactly as stored to the live
