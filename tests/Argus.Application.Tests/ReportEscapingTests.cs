@@ -16,13 +16,20 @@ public sealed class ReportEscapingTests
         ["entries"] = new JsonObject
         {
             ["active_at_end"] = new JsonObject { [Hostile] = 2, ["wanted"] = 1 },
-            ["active_total"] = 3, ["proposed"] = 0, ["added"] = 0, ["rejected"] = 0, ["amended"] = 0, ["removed"] = 0, ["expired"] = 0,
+            ["active_total"] = 3,
+            ["proposed"] = 0,
+            ["added"] = 0,
+            ["rejected"] = 0,
+            ["amended"] = 0,
+            ["removed"] = 0,
+            ["expired"] = 0,
         },
         ["searches"] = new JsonObject
         {
             ["total"] = 0,
             ["by_purpose"] = new JsonObject { [Hostile] = new JsonObject { ["searches"] = 1, ["with_candidates"] = 0, ["authorised"] = 0, ["urgent_pending"] = 0 } },
-            ["unauthorised_after_window"] = 0, ["authorised_late"] = 0,
+            ["unauthorised_after_window"] = 0,
+            ["authorised_late"] = 0,
         },
         ["alerts"] = new JsonObject { ["raised"] = 0, ["confirmed"] = 0, ["dismissed"] = 0, ["awaiting_second_confirmation"] = 0, ["false_alert_rate"] = null },
         ["erasures"] = 0,

@@ -1,15 +1,15 @@
 using System.Globalization;
 using Argus.Application;
 using Argus.Application.Accounts;
-using Argus.Application.Cameras;
 using Argus.Application.Authorisations;
+using Argus.Application.Cameras;
 using Argus.Application.Deployments;
 using Argus.Application.Watchlists;
 using Argus.Bench;
 using Argus.Core;
 using Argus.Core.Access;
-using Argus.Core.Purposes;
 using Argus.Core.Faces;
+using Argus.Core.Purposes;
 using Argus.Storage;
 using Argus.Storage.Security;
 using Argus.Vision.Imaging;
