@@ -267,7 +267,10 @@ public sealed class ConsoleDayTests
         await inv.GetByLabel("Purpose").SelectOptionAsync("investigation");
         await inv.GetByLabel("Case reference").FillAsync("CASE-2026-17");
         await inv.GetByLabel("Justification").FillAsync("witness saw the suspect at the station on Monday");
-        await inv.GetByLabel("Authorisation reference").FillAsync("Order 2026/9");
+        // The search cites an authorisation an authorising official recorded for its case and both lists.
+        var order = await server.Store.RecordAuthorisationAsync(
+            new Core.Purposes.AuthorisationRequest("Order 2026/9", "CASE-2026-17", ["wanted", "court-30"], DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1)), "official");
+        await inv.GetByLabel("Authorisation number").FillAsync(order.Id.ToString(CultureInfo.InvariantCulture));
         await inv.GetByLabel("Photo to search", new() { Exact = true }).SetInputFilesAsync(TestPaths.FacesDevFile(Second));
         await inv.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
         var results = inv.Locator("#search-results");

@@ -143,7 +143,7 @@ public sealed class ConsoleScenarioTests
         var deploy = admin.GetByRole(AriaRole.Form, new() { Name = "Create a deployment" });
         await deploy.GetByLabel("Deployment name").FillAsync("match day");
         await deploy.GetByLabel("Site").FillAsync("north");
-        await deploy.GetByLabel("Watchlists").FillAsync("wanted");
+        await deploy.Locator("input[name=watchlists]").FillAsync("wanted");
         await deploy.GetByLabel("Authorisation number").FillAsync("1");
         await deploy.GetByRole(AriaRole.Button, new() { Name = "Create deployment" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Article, new() { Name = "Camera gate-1" })).ToContainTextAsync("deployment 1", new() { Timeout = 30_000 });

@@ -30,6 +30,7 @@ public sealed class RolesTableTests
         [Capability.ReadAudit] = "read, filter and export the audit log; abuse flags",
         [Capability.ReadReports] = "the transparency report (counts only)",
         [Capability.VerifyCustomers] = "1:1 verification and gate passages (service terminals)",
+        [Capability.RecordAuthorisation] = "record and revoke the authorisations (case, watchlists, validity) that searches and deployments cite; never their own",
     };
 
     public static string Table()

@@ -247,12 +247,15 @@ public abstract class ConsoleApiTests
     public async Task The_search_history_shows_the_callers_own_searches_only()
     {
         await using var server = await StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var order = (await server.Store.RecordAuthorisationAsync(
+            new Core.Purposes.AuthorisationRequest("Order 1", "CASE-9", ["wanted"], now.AddHours(-1), now.AddDays(1)), "official")).Id.ToString(CultureInfo.InvariantCulture);
         foreach (var who in new[] { "inv", "inv", "inv2" })
         {
             using var form = new MultipartFormDataContent
             {
                 { new StringContent("wanted"), "watchlist" }, { new StringContent("investigation"), "purpose" }, { new StringContent("CASE-9"), "case" },
-                { new StringContent("witness statement places the suspect at the scene"), "justification" }, { new StringContent("Order 1"), "authorisation" },
+                { new StringContent("witness statement places the suspect at the scene"), "justification" }, { new StringContent(order), "authorisation" },
                 { new ByteArrayContent(await File.ReadAllBytesAsync(TestPaths.FacesDevFile(Other))), "photo", "probe.jpg" },
             };
             await Expect(await server.As(who).PostAsync("/api/v1/searches", form), HttpStatusCode.OK);

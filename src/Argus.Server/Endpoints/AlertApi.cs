@@ -80,10 +80,17 @@ internal static class AlertApi
         // scope taken away, a new password) cancels it at once; one made by another process (the CLI) moves the
         // user's security stamp, which is checked before every alert and every heartbeat.
         var stamp = http.ArgusSession()?.Stamp ?? (await runtime.Store.GetUserAsync(actor.Id, http.RequestAborted))?.SecurityStamp ?? -1;
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping, sessions.Watch(actor.Id));
+        var accountChanged = sessions.Watch(actor.Id);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping, accountChanged);
         var ct = cts.Token;
         var endedBy = "client";
         var id = Guid.NewGuid().ToString("N")[..12];
+
+        // The account change is asked first: ending the response makes the client go away too, so RequestAborted may
+        // be set by the time this is asked.
+        string WhyCancelled() => accountChanged.IsCancellationRequested ? "account_changed"
+            : lifetime.ApplicationStopping.IsCancellationRequested ? "shutdown" : "client";
+
         await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "alerts.stream_opened", $"stream:{id}"), ct);
         Log.StreamOpened(logger, id);
 
@@ -178,11 +185,18 @@ internal static class AlertApi
                     await WriteAsync(http, "lost", null, $"{{\"lost\":{lost}}}", ct);
                 }
             }
+
+            // The loop also ends without an exception when a cancelled wait (the decisions' or the alerts') is what
+            // woke it: say why, as the catch below does.
+            if (ct.IsCancellationRequested && endedBy == "client")
+            {
+                endedBy = WhyCancelled();
+            }
         }
         catch (OperationCanceledException)
         {
             // The client went away, the server is stopping, or the account changed (SessionStore.EndAll).
-            endedBy = http.RequestAborted.IsCancellationRequested ? "client" : lifetime.ApplicationStopping.IsCancellationRequested ? "shutdown" : "account_changed";
+            endedBy = WhyCancelled();
         }
         finally
         {

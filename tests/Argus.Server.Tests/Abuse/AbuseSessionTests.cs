@@ -193,7 +193,8 @@ public abstract class AbuseSessionTests : AbuseTestBase
             await Task.Delay(50);
         }
 
-        Assert.Fail($"no alerts.stream_closed record for {actor} ended by {endedBy}");
+        var seen = (await server.AuditAsync()).Where(r => r.Action.StartsWith("alerts.stream", StringComparison.Ordinal)).Select(r => $"{r.Actor} {r.Action} {r.Details}");
+        Assert.Fail($"no alerts.stream_closed record for {actor} ended by {endedBy}; stream records: {string.Join("; ", seen)}");
     }
 }
 
