@@ -150,7 +150,8 @@ public sealed class WatchlistCliTests : IDisposable
         Assert.All(performed, r => Assert.Equal(64, r.GetProperty("details").GetProperty("probe_sha256").GetString()!.Length));
         Assert.Equal(["ActiveInvestigation", "ActiveInvestigation", "ImminentThreat", "ImminentThreat"], performed.Select(r => r.GetProperty("details").GetProperty("purpose").GetString()));
         var refused = audit.Where(r => r.GetProperty("action").GetString() == "search.request").Select(r => r.GetProperty("details").GetProperty("code").GetString()!).ToArray();
-        Assert.Equal<string>(["search.refused", "search.refused", "search.purpose_invalid", "access.denied", "access.denied", "rate.limited", "gallery.watchlist_backed"], refused);
+        Assert.Equal<string>(
+            ["authorisation.required", "authorisation.not_found", "authorisation.required", "search.refused", "search.purpose_invalid", "access.denied", "access.denied", "rate.limited", "gallery.watchlist_backed"], refused);
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "search.authorised");
         Assert.Contains(audit, r => r.GetProperty("action").GetString() == "search.authorise" && r.GetProperty("details").GetProperty("code").GetString() == "search.not_found");
     }
