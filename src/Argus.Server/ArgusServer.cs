@@ -93,7 +93,6 @@ public static class ArgusServer
         builder.Services.AddHttpContextAccessor();
 
         // Review decisions reach every open wall over the same stream as alerts (issue 13).
-        builder.Services.AddSingleton<DecisionFeed>();
 
         // Service galleries (issue 7): key, contexts, face-pay gates, stewards' board.
         builder.Services.AddSingleton<ServiceRuntime>();

@@ -36,6 +36,15 @@ public sealed record AlertEvent(
     /// <summary>A reviewer confirmed or dismissed the alert: <see cref="Status"/> is the new status; no snapshot is resent.</summary>
     public bool IsDecision { get; init; }
 
+    /// <summary>On a decision: who decided.</summary>
+    public string? DecidedBy { get; init; }
+
+    /// <summary>On a decision: <c>confirm</c> or <c>dismiss</c>.</summary>
+    public string? Verdict { get; init; }
+
+    /// <summary>On a decision: when it was taken.</summary>
+    public DateTimeOffset? DecidedAt { get; init; }
+
     /// <summary>
     /// From the first frame the person's track was seen in (its frame time, not when a detector first reported it
     /// nor when the frame reached the analyser) to the alert.

@@ -169,7 +169,7 @@ public sealed class AlertDesk
             {
                 // Published once, from the stored result, to every live view (their own filters apply).
                 var label = (await _store.GetSubjectAsync(alert.SubjectId, ct))?.DisplayName ?? $"subject {alert.SubjectId}";
-                feed.PublishDecision(alert, label);
+                feed.PublishDecision(alert, decision, label);
             }
 
             return new AlertDecisionOutcome(alert, decision, flag);

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Core.Access;
+using Argus.Core.Alerts;
 using Argus.Core.Audit;
 using Argus.Storage;
 using Argus.Video;
@@ -205,7 +206,7 @@ public sealed class AlertFeed : IAsyncDisposable
     /// Publishes a reviewer's decision on <paramref name="alert"/> (as stored after it) to the live stream, the live
     /// subscriptions and the webhooks, as an <c>alert.decided</c> event carrying the new status (no snapshot).
     /// </summary>
-    public void PublishDecision(StoredAlert alert, string label)
+    public void PublishDecision(StoredAlert alert, AlertDecision decision, string label)
     {
         var published = new AlertEvent(
             alert.Id.ToString(CultureInfo.InvariantCulture), alert.CameraId, alert.Site, alert.TrackId, new FaceMatch(alert.SubjectId, alert.TemplateId, label, alert.Score),
@@ -216,6 +217,9 @@ public sealed class AlertFeed : IAsyncDisposable
             DecidingFrameAt = alert.DecidingFrameAt ?? default,
             Status = alert.Status,
             IsDecision = true,
+            DecidedBy = decision.By,
+            Verdict = decision.Verdict == AlertVerdict.Confirm ? "confirm" : "dismiss",
+            DecidedAt = decision.At,
         };
         Fan(published, new LiveAlert(alert, true, label) { Decided = true });
     }

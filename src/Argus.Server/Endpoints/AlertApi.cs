@@ -43,6 +43,17 @@ public sealed record AlertDto(
     };
 }
 
+/// <summary>A review decision as every open wall receives it: enough to refresh the alert's card, nothing more.</summary>
+public sealed record AlertDecisionEvent(long AlertId, string Status, string Verdict, string By, string CameraId, string? Site, string Watchlist, DateTimeOffset At)
+{
+    /// <summary>The decision a published alert carries, or null when it carries none.</summary>
+    public static AlertDecisionEvent? From(AlertEvent alert) =>
+        alert is { IsDecision: true, Status: { } status, Verdict: { } verdict, DecidedBy: { } by, Watchlist: { } watchlist, DecidedAt: { } at }
+        && long.TryParse(alert.AlertId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? new AlertDecisionEvent(id, StoredAlertDto.StatusName(status), verdict, by, alert.CameraId, alert.Site, watchlist, at)
+            : null;
+}
+
 /// <summary>
 /// <c>GET /api/v1/alerts/stream</c>: server-sent events relaying the in-process <see cref="AlertStream"/>, only alerts
 /// of cameras at sites in the caller's scope (a camera without a site only to users scoped to all sites) and on
@@ -96,8 +107,6 @@ internal static class AlertApi
 
         // Subscribed before the first byte goes out: a client that has seen the opening comment misses nothing.
         using var subscription = stream.Subscribe();
-        using var decisions = http.RequestServices.GetRequiredService<DecisionFeed>().Subscribe();
-        Task<bool>? decided = null;
         Subscribers.Add(1);
         Open[subscription] = 0;
         long delivered = 0, lostSeen = 0;
@@ -114,23 +123,7 @@ internal static class AlertApi
             {
                 // One pending wait survives heartbeats, so no waiter is abandoned on the channel.
                 wait ??= subscription.Reader.WaitToReadAsync(ct).AsTask();
-                decided ??= decisions.Reader.WaitToReadAsync(ct).AsTask();
-                var ready = await Task.WhenAny(wait, decided, Task.Delay(Heartbeat, ct));
-                if (ready == decided)
-                {
-                    decided = null;
-                    while (decisions.Reader.TryRead(out var d))
-                    {
-                        // The same scope as the alert itself: its site and its watchlist.
-                        if (actor.Scope.CoversSite(d.Site ?? "") && actor.Scope.CoversWatchlist(d.Watchlist))
-                        {
-                            await WriteAsync(http, "decision", null, JsonSerializer.Serialize(d, json.Value.SerializerOptions), ct);
-                        }
-                    }
-
-                    continue;
-                }
-
+                var ready = await Task.WhenAny(wait, Task.Delay(Heartbeat, ct));
                 if (ready != wait)
                 {
                     if (ct.IsCancellationRequested)
@@ -171,6 +164,11 @@ internal static class AlertApi
                     await WriteAsync(http, "alert", alert.AlertId, JsonSerializer.Serialize(AlertDto.From(alert), json.Value.SerializerOptions), ct);
                     delivered++;
                     Delivered.Add(1);
+                    if (alert.IsDecision && AlertDecisionEvent.From(alert) is { } decision)
+                    {
+                        // The wall's own event for a decision (who, what): the same published alert, named for the card.
+                        await WriteAsync(http, "decision", null, JsonSerializer.Serialize(decision, json.Value.SerializerOptions), ct);
+                    }
                 }
 
                 if (endedBy == "account_changed")

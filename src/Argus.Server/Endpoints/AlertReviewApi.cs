@@ -115,10 +115,7 @@ internal static class AlertReviewApi
             var outcome = verdict == AlertVerdict.Confirm
                 ? await runtime.Desk.ConfirmAsync(http.Actor(), id, request.Reason ?? "", ct)
                 : await runtime.Desk.DismissAsync(http.Actor(), id, request.Reason ?? "", ct);
-            var a = outcome.Alert;
-            http.RequestServices.GetRequiredService<DecisionFeed>().Publish(new AlertDecisionEvent(
-                a.Id, StoredAlertDto.StatusName(a.Status), verdict.ToString().ToLowerInvariant(), outcome.Decision.By, a.CameraId, a.Site, a.Watchlist, outcome.Decision.At));
-            return TypedResults.Ok(new AlertDecisionDto(StoredAlertDto.From(a), outcome.ActionAllowed, outcome.Flag is not null));
+            return TypedResults.Ok(new AlertDecisionDto(StoredAlertDto.From(outcome.Alert), outcome.ActionAllowed, outcome.Flag is not null));
         }
         catch (ArgusException e) when (ConflictCodes.Contains(e.Code))
         {
