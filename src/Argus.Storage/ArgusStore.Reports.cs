@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Argus.Core.Audit;
 using Argus.Core.Purposes;
 using Argus.Storage.Sql;
@@ -10,9 +9,9 @@ namespace Argus.Storage;
 public sealed record SearchCounts(SearchPurpose Purpose, AuthorisationStatus Status, bool WithCandidates, bool Overdue, bool AuthorisedLate, long Count);
 
 /// <summary>
-/// What the transparency report reads, as aggregates and index range scans, so that its cost follows the period
-/// asked for and not the size of the whole store: search counts grouped in SQL, the audit log's head and size, and
-/// the audit records of a period streamed in sequence order (never held in memory all at once).
+/// What the transparency report reads, as aggregates over index range scans: search counts, audit records counted in
+/// a period, and the per-user, per-day counts the abuse rules read. No record leaves the database, so a year of a
+/// million audit records costs a few queries, not a million reads.
 /// </summary>
 public sealed partial class ArgusStore
 {
@@ -46,58 +45,95 @@ public sealed partial class ArgusStore
             },
             ct);
 
-    /// <summary>How many audit records there are and the last one (the head), null when the log is empty.</summary>
-    public Task<(long Count, AuditRecord? Head)> AuditHeadAsync(CancellationToken ct = default) =>
-        ReadAsync<(long, AuditRecord?)>(
+    /// <summary>Audit records in [<paramref name="from"/>, <paramref name="to"/>), and those of them that are successful <paramref name="action"/>s.</summary>
+    public Task<(long Records, long Actions)> CountAuditAsync(DateTimeOffset from, DateTimeOffset to, string action, CancellationToken ct = default) =>
+        ReadAsync<(long, long)>(
             async (connection, transaction, ct) =>
             {
-                long count;
-                await using (var c = connection.Command(transaction, "SELECT COUNT(*) FROM audit_log"))
+                await using var all = connection.Command(transaction, "SELECT COUNT(*) FROM audit_log WHERE occurred_at_ticks >= @f AND occurred_at_ticks < @t");
+                all.Add("f", from.UtcTicks).Add("t", to.UtcTicks);
+                var records = await all.ScalarInt64Async(ct);
+                await using var some = connection.Command(
+                    transaction, "SELECT COUNT(*) FROM audit_log WHERE action = @a AND occurred_at_ticks >= @f AND occurred_at_ticks < @t AND outcome = 'ok'");
+                some.Add("a", action).Add("f", from.UtcTicks).Add("t", to.UtcTicks);
+                return (records, await some.ScalarInt64Async(ct));
+            },
+            ct);
+
+    /// <summary>
+    /// What the abuse rules read, counted per user and day (days in the rules' time zone) by the database from the
+    /// audit records themselves: successful searches in [<paramref name="baselineFrom"/>, <paramref name="to"/>) with
+    /// those outside working hours, and in [<paramref name="from"/>, <paramref name="to"/>) scope refusals, probes
+    /// searched repeatedly without a candidate, and bulk exports. Index range scans by action, outcome and time; no
+    /// record leaves the database. (The unary <c>+</c> on the exports' time keeps both databases on the action index:
+    /// exports are few, the period's records many.)
+    /// </summary>
+    public Task<IReadOnlyList<AbuseDayCounts>> CountAbuseDaysAsync(
+        DateTimeOffset baselineFrom, DateTimeOffset from, DateTimeOffset to, AbuseRules rules, CancellationToken ct = default) =>
+        ReadAsync<IReadOnlyList<AbuseDayCounts>>(
+            async (connection, transaction, ct) =>
+            {
+                var days = new Dictionary<(string Actor, int Day), int[]>();
+                int[] Of(string actor, long day) =>
+                    days.TryGetValue((actor, (int)day), out var c) ? c : days[(actor, (int)day)] = new int[5];
+
+                const string day = "((occurred_at_ticks + @tz) / 864000000000)";
+                const string timeOfDay = "((occurred_at_ticks + @tz) % 864000000000)";
+                var probe = _dialect.JsonText("details", "probe_sha256");
+                var candidates = _dialect.JsonText("details", "candidates");
+                var reason = _dialect.JsonText("details", "reason");
+                var records = _dialect.JsonText("details", "records");
+                var queries = new (int Slot, string Sql)[]
                 {
-                    count = await c.ScalarInt64Async(ct);
+                    (0, $"""
+                        SELECT actor, {day}, COUNT(*), SUM(CASE WHEN {timeOfDay} >= @ws AND {timeOfDay} < @we THEN 0 ELSE 1 END)
+                        FROM audit_log WHERE action = '{AbuseDetector.SearchAction}' AND occurred_at_ticks >= @b AND occurred_at_ticks < @t AND outcome = 'ok'
+                        GROUP BY 1, 2
+                        """),
+                    (2, $"""
+                        SELECT actor, {day}, COUNT(*), 0 FROM audit_log
+                        WHERE outcome = 'refused' AND occurred_at_ticks >= @f AND occurred_at_ticks < @t AND {reason} = 'scope'
+                        GROUP BY 1, 2
+                        """),
+                    (3, $"""
+                        SELECT actor, d, COUNT(*), 0 FROM (
+                          SELECT actor, {day} AS d, {probe} AS p FROM audit_log
+                          WHERE action = '{AbuseDetector.SearchAction}' AND occurred_at_ticks >= @f AND occurred_at_ticks < @t AND outcome = 'ok'
+                            AND {candidates} = '0' AND {probe} <> ''
+                          GROUP BY 1, 2, 3 HAVING COUNT(*) >= @repeat) AS repeated
+                        GROUP BY actor, d
+                        """),
+                    (4, $"""
+                        SELECT actor, {day}, COUNT(*), 0 FROM audit_log
+                        WHERE action >= 'export.' AND action < 'export/' AND +occurred_at_ticks >= @f AND +occurred_at_ticks < @t
+                          AND {WholeNumber(records)} >= @bulk
+                        GROUP BY 1, 2
+                        """),
+                };
+                foreach (var (slot, sql) in queries)
+                {
+                    await using var command = connection.Command(transaction, sql);
+                    command.Add("tz", rules.TimeZoneOffset.Ticks).Add("ws", rules.WorkStart.Ticks).Add("we", rules.WorkEnd.Ticks)
+                        .Add("b", baselineFrom.UtcTicks).Add("f", from.UtcTicks).Add("t", to.UtcTicks)
+                        .Add("repeat", rules.RepeatedFaceSearches).Add("bulk", (long)rules.BulkExportRecords);
+                    await using var reader = await command.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct))
+                    {
+                        var counts = Of(reader.GetString(0), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture));
+                        counts[slot] += Convert.ToInt32(reader.GetValue(2), CultureInfo.InvariantCulture);
+                        if (slot == 0)
+                        {
+                            counts[1] += Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture);
+                        }
+                    }
                 }
 
-                await using var last = connection.Command(transaction, $"{AuditColumns} ORDER BY seq DESC LIMIT 1");
-                await using var reader = await last.ExecuteReaderAsync(ct);
-                return (count, await reader.ReadAsync(ct) ? ReadAudit(reader) : null);
+                return [.. days.Select(d => new AbuseDayCounts(d.Key.Actor, DateOnly.FromDayNumber(d.Key.Day), d.Value[0], d.Value[1], d.Value[2], d.Value[3], d.Value[4]))];
             },
             ct);
 
-    /// <summary>The last audit record before <paramref name="time"/> (the one a period's first record chains to), or null.</summary>
-    public Task<AuditRecord?> LastAuditBeforeAsync(DateTimeOffset time, CancellationToken ct = default) =>
-        ReadAsync<AuditRecord?>(
-            async (connection, transaction, ct) =>
-            {
-                await using var command = connection.Command(
-                    transaction, $"{AuditColumns} WHERE seq = (SELECT MAX(seq) FROM audit_log WHERE occurred_at_ticks < @t)");
-                command.Add("t", time.UtcTicks);
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                return await reader.ReadAsync(ct) ? ReadAudit(reader) : null;
-            },
-            ct);
-
-    /// <summary>Records of one action in [<paramref name="from"/>, <paramref name="to"/>), in sequence order (an index range scan).</summary>
-    public async IAsyncEnumerable<AuditRecord> ReadAuditByActionAsync(string action, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        var batch = await ReadAsync<List<AuditRecord>>(
-            async (connection, transaction, ct) =>
-            {
-                await using var command = connection.Command(
-                    transaction, $"{AuditColumns} WHERE action = @a AND occurred_at_ticks >= @f AND occurred_at_ticks < @t ORDER BY seq");
-                command.Add("a", action).Add("f", from.UtcTicks).Add("t", to.UtcTicks);
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                var list = new List<AuditRecord>();
-                while (await reader.ReadAsync(ct))
-                {
-                    list.Add(ReadAudit(reader));
-                }
-
-                return list;
-            },
-            ct);
-        foreach (var r in batch)
-        {
-            yield return r;
-        }
-    }
+    /// <summary>A text expression as a whole number, NULL when it is not one (as <c>long.TryParse</c> reads it).</summary>
+    private string WholeNumber(string text) => _dialect.Provider == StorageProvider.Postgres
+        ? $"(CASE WHEN {text} ~ '^-?[0-9]{{1,18}}$' THEN CAST({text} AS bigint) END)"
+        : $"(CASE WHEN {text} NOT GLOB '*[^0-9-]*' AND {text} <> '' THEN CAST({text} AS INTEGER) END)";
 }

@@ -103,6 +103,29 @@ internal sealed class World : IAsyncDisposable
         return records;
     }
 
+    /// <summary>The services' context over this world's store and chain (no face engine).</summary>
+    public OperationContext Operations() =>
+        new(Store, Chain, () => throw new InvalidOperationException("no engine in this test"), Directory.Path, Time, _ => null);
+
+    /// <summary>Runs SQL on the store's database behind Argus's back, as an insider with database access could.</summary>
+    public async Task ExecuteAsync(string sql)
+    {
+        if (_schema is null)
+        {
+            await using var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Directory.File("argus.db")};Pooling=False");
+            await sqlite.OpenAsync();
+            await using var c = sqlite.CreateCommand();
+            c.CommandText = sql;
+            await c.ExecuteNonQueryAsync();
+            return;
+        }
+
+        await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable(PostgresVariable));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SET search_path TO \"{_schema}\"; {sql}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public AlertFeed Feed(AlertDeskOptions? options = null) => new(Store, Chain, options, Time);
 
     public AlertDesk Desk(AlertFeed? feed = null, AlertDeskOptions? options = null) => new(Store, Chain, feed, options, Time);

@@ -45,6 +45,7 @@ public sealed class AuditService(OperationContext context)
             }
         }
 
+        await new AuditVerifier(context.Store, context.AuditChain, context.Time).RecordFullPassAsync(result, records, ct);
         return new Verification(result, records.Count, records.Count == 0 ? null : $"{records[^1].Sequence}:{records[^1].Hash}", checkpoint, path);
     }
 

@@ -123,6 +123,21 @@ public sealed class AuditChain
         return Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes(text)));
     }
 
+    /// <summary>The MAC of a verification mark's fields (everything but its MAC), under this chain's key.</summary>
+    public string SignVerification(AuditVerificationMark mark)
+    {
+        using var hmac = new HMACSHA256(_key);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var text = string.Join(
+            '\0', "argus-audit-verification", mark.Sequence.ToString(c), mark.Hash, mark.CheckedAt.UtcTicks.ToString(c),
+            mark.FullPassAt?.UtcTicks.ToString(c) ?? "-", mark.BrokenSequence?.ToString(c) ?? "-", mark.BrokenReason ?? "-");
+        return Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>True when the mark's MAC is this chain's MAC of its fields (a forged, edited or foreign mark fails).</summary>
+    public bool CheckVerification(AuditVerificationMark mark) =>
+        CryptographicOperations.FixedTimeEquals(Convert.FromHexString(SignVerification(mark)), HexOrEmpty(mark.Mac));
+
     /// <summary>True when <paramref name="mac"/> is this chain's MAC of the checkpoint (a forged or edited checkpoint fails).</summary>
     public bool CheckCheckpoint(string store, long sequence, string hash, DateTimeOffset writtenAt, string mac) =>
         CryptographicOperations.FixedTimeEquals(Convert.FromHexString(SignCheckpoint(store, sequence, hash, writtenAt)), HexOrEmpty(mac));

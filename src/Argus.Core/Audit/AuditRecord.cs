@@ -31,3 +31,21 @@ public sealed record AuditEvent(string Actor, string Action, string Target, stri
 
     public static AuditEvent Refused(string actor, string action, string target, string details = "") => new(actor, action, target, "refused", details);
 }
+
+/// <summary>
+/// How far the chain has been verified record by record: every record up to <see cref="Sequence"/> (whose hash was
+/// <see cref="Hash"/>) chained and matched its content when it was checked. <see cref="FullPassAt"/> is when a pass
+/// from the first record last completed (edits made to old records after they were checked are found by such a pass).
+/// Once <see cref="BrokenSequence"/> is set the mark never moves again: the break stays on record until an operator
+/// deals with it. Signed with the audit key (<see cref="AuditChain.SignVerification"/>), so a mark written without the
+/// key is ignored.
+/// </summary>
+/// <param name="Sequence">The last verified record (0: none yet).</param>
+/// <param name="Hash">That record's hash.</param>
+/// <param name="CheckedAt">When the mark was last moved.</param>
+/// <param name="FullPassAt">When a verification from the first record last completed, or null.</param>
+/// <param name="BrokenSequence">The first record found not to follow its predecessor, or null.</param>
+/// <param name="BrokenReason">Why it does not follow, or null.</param>
+/// <param name="Mac">HMAC-SHA256 of the above under the audit key.</param>
+public sealed record AuditVerificationMark(
+    long Sequence, string Hash, DateTimeOffset CheckedAt, DateTimeOffset? FullPassAt, long? BrokenSequence, string? BrokenReason, string Mac);

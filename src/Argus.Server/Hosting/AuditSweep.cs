@@ -1,3 +1,4 @@
+using Argus.Application.Auditing;
 using Argus.Core;
 using Argus.Server.Security;
 
@@ -5,8 +6,9 @@ namespace Argus.Server.Hosting;
 
 /// <summary>
 /// The audit's housekeeping, every <c>Argus:AuditSweepSeconds</c> (default 10): chains the throttled counts of closed
-/// per-source windows, closes the audit groups whose window or idle gap has passed, and writes the head checkpoint when
-/// its interval has passed. At shutdown it does all three for everything still open, so a clean stop loses no count.
+/// per-source windows, closes the audit groups whose window or idle gap has passed, writes the head checkpoint when
+/// its interval has passed, and verifies the records added since the last sweep (from the first record once a day).
+/// At shutdown it chains, closes and checkpoints everything still open, so a clean stop loses no count.
 /// </summary>
 internal sealed class AuditSweep(ArgusRuntime runtime, AuthFailureGate gate, TimeProvider time, IConfiguration configuration, ILogger<AuditSweep> logger)
     : BackgroundService
@@ -43,6 +45,13 @@ internal sealed class AuditSweep(ArgusRuntime runtime, AuthFailureGate gate, Tim
             {
                 await checkpoint.TickAsync(force: all, ct);
             }
+
+            // The chain verified as it grows, and from the first record once a day (finds records edited after their check).
+            var operations = runtime.Operations;
+            var fullEvery = TimeSpan.FromHours(operations.PositiveDouble(AuditVerifier.FullPassHoursVariable, 24));
+            var mark = await operations.Store.GetAuditVerificationAsync(ct);
+            var fullPass = !all && (mark?.FullPassAt is not { } at || time.GetUtcNow() - at >= fullEvery);
+            await new AuditVerifier(operations.Store, operations.AuditChain, time).AdvanceAsync(fullPass, ct);
         }
         catch (ArgusException e)
         {

@@ -401,6 +401,18 @@ internal static class Migrations
             CREATE INDEX alerts_camera ON alerts (camera_id, id);
             CREATE INDEX alerts_watchlist ON alerts (watchlist, id);
             """),
+        (16, "how far the audit chain has been verified (signed), so a report checks only what is new", """
+            CREATE TABLE audit_verification (
+              id INTEGER PRIMARY KEY,
+              verified_seq {bigint} NOT NULL,
+              verified_hash TEXT NOT NULL,
+              checked_at_ticks {bigint} NOT NULL,
+              full_pass_at_ticks {bigint},
+              broken_seq {bigint},
+              broken_reason TEXT,
+              mac TEXT NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

@@ -69,6 +69,8 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
 
+    public override string JsonText(string column, string key) => $"(CAST(NULLIF({column}, '') AS json) ->> '{key}')";
+
     public override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
 
     public override async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>

@@ -30,6 +30,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>How a JSON text parameter is written in SQL (PostgreSQL needs a cast to jsonb).</summary>
     public abstract string Json(string parameter);
 
+    /// <summary>
+    /// A top-level member of a JSON text column as text (numbers written as digits, strings unquoted), NULL when the
+    /// column is empty or has no such member. <paramref name="key"/> is a constant of the caller, never user input.
+    /// </summary>
+    public abstract string JsonText(string column, string key);
+
     /// <summary>One-off preparation before the first connection (SQLite: directory, page size, WAL).</summary>
     public virtual Task InitialiseAsync(CancellationToken ct) => Task.CompletedTask;
 

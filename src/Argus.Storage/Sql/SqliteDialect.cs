@@ -73,6 +73,8 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Json(string parameter) => parameter;
 
+    public override string JsonText(string column, string key) => $"CAST(json_extract(NULLIF({column}, ''), '$.{key}') AS TEXT)";
+
     public override string? IntegrityCheckSql => "PRAGMA quick_check";
 
     public override async Task InitialiseAsync(CancellationToken ct)
