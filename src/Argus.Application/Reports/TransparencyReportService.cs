@@ -96,6 +96,12 @@ public sealed class TransparencyReportService(OperationContext context)
         var asOf = to < now ? to : now;
         bool In(DateTimeOffset t) => t >= from && t < to;
 
+        // The audit's counts are the costly part (a year can hold a million records): started first, on their own
+        // connections, while the rest is read.
+        var rules = new AbuseRules();
+        var auditCounts = store.CountAuditAsync(from, to, "subject.erased", ct);
+        var abuseDays = store.CountAbuseDaysAsync(from.AddDays(-rules.BaselineDays), from, to, rules, ct);
+
         // Entries: the state of each at the end of the period, rebuilt from its versions; by category only (the legal
         // instrument is free text and may name a person, so it is never published).
         var versions = await store.ListEntryVersionsAsync(ct);
@@ -147,13 +153,12 @@ public sealed class TransparencyReportService(OperationContext context)
 
         // Audit: counted in the database; abuse flags from per-user, per-day counts of the records; the chain's state
         // from the verification mark, moved over whatever was written since the sweep last moved it.
-        var rules = new AbuseRules();
         var head = await store.GetAuditHeadAsync(ct);
         var total = head?.Sequence ?? 0; // numbered 1, 2, 3, … without gaps (a gap is a break the verification reports)
-        var (inPeriod, erasures) = await store.CountAuditAsync(from, to, "subject.erased", ct);
         var verification = await new Auditing.AuditVerifier(store, context.AuditChain, context.Time).AdvanceAsync(fullPass: false, ct);
+        var (inPeriod, erasures) = await auditCounts;
+        var days = await abuseDays;
         var today = DateOnly.FromDateTime(now.UtcDateTime);
-        var days = await store.CountAbuseDaysAsync(from.AddDays(-rules.BaselineDays), from, to, rules, ct);
         var flags = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var (kind, count) in AbuseDetector.CountRange(days, first, last < today ? last : today, rules))
         {

@@ -69,7 +69,11 @@ internal sealed class PostgresDialect : SqlDialect
 
     public override string Json(string parameter) => $"CAST({parameter} AS jsonb)";
 
-    public override string JsonText(string column, string key) => $"(CAST(NULLIF({column}, '') AS json) ->> '{key}')";
+    public override string JsonDocument(string column) => $"CAST(NULLIF({column}, '') AS jsonb)";
+
+    public override string JsonText(string document, string key) => $"({document} ->> '{key}')";
+
+    public override string KeepSubquery => " OFFSET 0";
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
 

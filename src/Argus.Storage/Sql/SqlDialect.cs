@@ -30,11 +30,17 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>How a JSON text parameter is written in SQL (PostgreSQL needs a cast to jsonb).</summary>
     public abstract string Json(string parameter);
 
+    /// <summary>A JSON text column parsed once, for <see cref="JsonText"/> to read members of (NULL when the column is empty).</summary>
+    public abstract string JsonDocument(string column);
+
     /// <summary>
-    /// A top-level member of a JSON text column as text (numbers written as digits, strings unquoted), NULL when the
-    /// column is empty or has no such member. <paramref name="key"/> is a constant of the caller, never user input.
+    /// A top-level member of a parsed document (<see cref="JsonDocument"/>) as text (numbers written as digits, strings
+    /// unquoted), NULL when there is no such member. <paramref name="key"/> is a constant of the caller, never user input.
     /// </summary>
-    public abstract string JsonText(string column, string key);
+    public abstract string JsonText(string document, string key);
+
+    /// <summary>What ends a subquery so that the planner evaluates its columns once instead of inlining them (PostgreSQL: <c>OFFSET 0</c>).</summary>
+    public virtual string KeepSubquery => "";
 
     /// <summary>One-off preparation before the first connection (SQLite: directory, page size, WAL).</summary>
     public virtual Task InitialiseAsync(CancellationToken ct) => Task.CompletedTask;

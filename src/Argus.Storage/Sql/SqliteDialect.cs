@@ -73,7 +73,9 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string Json(string parameter) => parameter;
 
-    public override string JsonText(string column, string key) => $"CAST(json_extract(NULLIF({column}, ''), '$.{key}') AS TEXT)";
+    public override string JsonDocument(string column) => $"NULLIF({column}, '')";
+
+    public override string JsonText(string document, string key) => $"CAST(json_extract({document}, '$.{key}') AS TEXT)";
 
     public override string? IntegrityCheckSql => "PRAGMA quick_check";
 
