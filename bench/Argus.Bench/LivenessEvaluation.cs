@@ -16,10 +16,24 @@ namespace Argus.Bench;
 public sealed record LivenessRate(string Check, string Kind, int Samples, int NoFace, int JudgedLive, int Blinks, int Turns)
 {
     /// <summary>APCER for attacks (share judged live); BPCER for bona fide (share judged attack).</summary>
-    public double Rate => Samples == 0 ? double.NaN : Kind == "bona_fide" ? 1 - ((double)JudgedLive / Samples) : (double)JudgedLive / Samples;
+    public double Rate => Samples == 0 ? double.NaN : BonaFide ? 1 - ((double)JudgedLive / Samples) : (double)JudgedLive / Samples;
 
-    public string Metric => Kind == "bona_fide" ? "BPCER" : "APCER";
+    public string Metric => BonaFide ? "BPCER" : "APCER";
+
+    /// <summary>Genuine presentations, the controls made from them included (re-encoded, blurred).</summary>
+    private bool BonaFide => Kind.StartsWith("bona_fide", StringComparison.Ordinal);
 }
+
+/// <summary>
+/// What the passive model's three classes do on one kind of presentation: mean softmax per class, how often each class
+/// is the largest, and against the bona fide images the AUC of each candidate p(live): softmax[0] (the package's
+/// reading), softmax[1] (the MiniFASNet family's "real") and 1 − softmax[2] (what Argus uses).
+/// </summary>
+public sealed record LivenessClassRow(
+    string Kind, int Samples, double Mean0, double Mean1, double Mean2, int Top0, int Top1, int Top2, double? Auc0, double? Auc1, double? AucNotAttack);
+
+/// <summary>The evaluation's error rates and the passive model's class evidence.</summary>
+public sealed record LivenessEvaluationResult(IReadOnlyList<LivenessRate> Rates, IReadOnlyList<LivenessClassRow> Classes);
 
 /// <summary>
 /// Liveness against presentation attacks made digitally from faces-dev, since no physical attack set is available:
@@ -32,8 +46,9 @@ public sealed record LivenessRate(string Check, string Kind, int Samples, int No
 /// </summary>
 public static class LivenessEvaluation
 {
-    public static IReadOnlyList<LivenessRate> Run(FaceEngine engine, string facesDev, IProgress<(int Done, int Total)>? progress = null)
+    public static LivenessEvaluationResult Run(FaceEngine engine, string facesDev, IProgress<(int Done, int Total)>? progress = null)
     {
+        var classes = new Dictionary<string, List<float[]>>(StringComparer.Ordinal);
         var images = File.ReadLines(Path.Combine(facesDev, "gallery.csv")).Skip(1).Concat(File.ReadLines(Path.Combine(facesDev, "probes.csv")).Skip(1))
             .Select(l => l.TrimEnd('\r').Split(',')).Where(c => c[^1] == "wild").Select(c => c[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var counters = new Dictionary<(string Check, string Kind), int[]>();
@@ -57,9 +72,33 @@ public static class LivenessEvaluation
             var seed = StableSeed(relative); // string.GetHashCode differs per process: runs must be repeatable
             using var print = Print(original, new Random(seed));
             using var screen = Screen(original, new Random(seed + 1));
-            foreach (var (kind, mat) in (ReadOnlySpan<(string, Mat)>)[("bona_fide", original), ("print", print), ("screen", screen)])
+            // Controls: the genuine photo re-encoded at the attacks' JPEG quality, and blurred as a print's dot gain
+            // blurs; a check that calls these attacks reads image quality, not presentation.
+            Cv2.ImEncode(".jpg", original, out var jpegBytes, new ImageEncodingParam(ImwriteFlags.JpegQuality, 60));
+            using var jpeg = Cv2.ImDecode(jpegBytes, ImreadModes.Color);
+            using var blurred = new Mat();
+            Cv2.GaussianBlur(original, blurred, new Size(0, 0), 1.2);
+            var heldOut = done % 2 == 1; // the threshold was set on the other half (the even positions)
+            foreach (var (kind, mat) in (ReadOnlySpan<(string, Mat)>)[("bona_fide", original), ("print", print), ("screen", screen), ("control_jpeg60", jpeg), ("control_blur", blurred)])
             {
-                Count("passive", kind, Passive(engine, mat));
+                var live = Passive(engine, mat);
+                if (live is { } l && l.Classes.Count == 3)
+                {
+                    if (!classes.TryGetValue(kind, out var list))
+                    {
+                        classes[kind] = list = [];
+                    }
+
+                    list.Add([.. l.Classes]);
+                }
+
+                var judged = live is null ? (bool?)null : live.LiveProbability >= LivenessReport.PassiveThreshold;
+                var counted = kind.StartsWith("control", StringComparison.Ordinal) ? "bona_fide_" + kind : kind;
+                Count("passive", counted, judged);
+                if (heldOut)
+                {
+                    Count("passive, held-out half", counted, judged);
+                }
             }
 
             foreach (var (kind, mat) in (ReadOnlySpan<(string, Mat)>)[("print_held", print), ("screen_held", screen)])
@@ -113,8 +152,35 @@ public static class LivenessEvaluation
             window.ForEach(f => f.Dispose());
         }
 
-        return [.. counters.OrderBy(k => k.Key.Check, StringComparer.Ordinal).ThenBy(k => k.Key.Kind != "bona_fide").ThenBy(k => k.Key.Kind, StringComparer.Ordinal)
-            .Select(k => new LivenessRate(k.Key.Check, k.Key.Kind, k.Value[0], k.Value[1], k.Value[2], k.Value[3], k.Value[4]))];
+        var bonaFide = classes.GetValueOrDefault("bona_fide") ?? [];
+        var classRows = classes.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => new LivenessClassRow(
+            c.Key, c.Value.Count, c.Value.Average(p => p[0]), c.Value.Average(p => p[1]), c.Value.Average(p => p[2]),
+            c.Value.Count(p => Top(p) == 0), c.Value.Count(p => Top(p) == 1), c.Value.Count(p => Top(p) == 2),
+            Auc(bonaFide, c.Value, p => p[0]), Auc(bonaFide, c.Value, p => p[1]), Auc(bonaFide, c.Value, p => 1 - p[2]))).ToArray();
+        return new LivenessEvaluationResult([.. counters.OrderBy(k => k.Key.Check, StringComparer.Ordinal).ThenBy(k => k.Key.Kind != "bona_fide").ThenBy(k => k.Key.Kind, StringComparer.Ordinal)
+            .Select(k => new LivenessRate(k.Key.Check, k.Key.Kind, k.Value[0], k.Value[1], k.Value[2], k.Value[3], k.Value[4]))], classRows);
+    }
+
+    private static int Top(float[] p) => p[0] >= p[1] && p[0] >= p[2] ? 0 : p[1] >= p[2] ? 1 : 2;
+
+    /// <summary>Probability that a bona fide sample scores higher on <paramref name="live"/> than an attack (ties count half); null against itself.</summary>
+    private static double? Auc(List<float[]> bonaFide, List<float[]> attacks, Func<float[], float> live)
+    {
+        if (ReferenceEquals(bonaFide, attacks) || bonaFide.Count == 0 || attacks.Count == 0)
+        {
+            return null;
+        }
+
+        double wins = 0;
+        foreach (var b in bonaFide)
+        {
+            foreach (var a in attacks)
+            {
+                wins += live(b) > live(a) ? 1 : live(b) == live(a) ? 0.5 : 0;
+            }
+        }
+
+        return wins / (bonaFide.Count * (double)attacks.Count);
     }
 
     private static int StableSeed(string text)
@@ -128,11 +194,10 @@ public static class LivenessEvaluation
         return (int)(hash & 0x7FFFFFFF);
     }
 
-    private static bool? Passive(FaceEngine engine, Mat bgr)
+    private static Core.Faces.LivenessResult? Passive(FaceEngine engine, Mat bgr)
     {
         using var image = DecodedImage.Borrow(bgr);
-        var face = engine.AnalyzePrimary(image, null, FaceAnalysis.Liveness).Face;
-        return face?.Liveness is { } l ? l.LiveProbability >= LivenessReport.PassiveThreshold : null;
+        return engine.AnalyzePrimary(image, null, FaceAnalysis.Liveness).Face?.Liveness;
     }
 
     private static (bool? Active, bool? Combined, Core.Services.ActiveLivenessResult? Result) Burst(FaceEngine engine, List<Mat> frames)

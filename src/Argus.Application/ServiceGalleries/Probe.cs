@@ -16,8 +16,11 @@ public sealed record LivenessReport(float? PassiveLiveProbability, ActiveLivenes
     /// <summary>Always false until liveness is validated on real presentation attacks (docs/accuracy.md).</summary>
     public const bool Validated = false;
 
-    /// <summary>Passive threshold: the model's own decision boundary (p(live) 0.5); not tuned, not validated.</summary>
-    public const float PassiveThreshold = 0.5f;
+    /// <summary>
+    /// Passive threshold on 1 − softmax[2]: the equal-error point on half of faces-dev's wild photos and their
+    /// simulated attacks (the other half is reported, docs/accuracy.md). Not validated on physical attacks.
+    /// </summary>
+    public const float PassiveThreshold = 0.998f;
 }
 
 /// <summary>What one probe (an image or a burst of frames) gave: the face to compare and the liveness evidence.</summary>

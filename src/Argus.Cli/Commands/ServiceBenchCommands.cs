@@ -69,8 +69,18 @@ internal static class ServiceBenchCommands
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
         {
             using var progress = host.Progress("attacks", 0);
-            var rates = LivenessEvaluation.Run(host.Engine(liveness: true, pose: true), parse.GetValue(Root)!, progress);
+            var result = LivenessEvaluation.Run(host.Engine(liveness: true, pose: true), parse.GetValue(Root)!, progress);
+            var rates = result.Rates;
             progress.Dispose();
+            host.Out.WriteLine("Passive model, class evidence (mean softmax; how often each class is the largest; AUC against bona fide of p[0], p[1] and 1 - p[2] as p(live)):");
+            host.Out.WriteLine("| presentation | samples | mean p[0] | mean p[1] | mean p[2] | top 0 / 1 / 2 | AUC p[0] | AUC p[1] | AUC 1 - p[2] |");
+            host.Out.WriteLine("|---|---|---|---|---|---|---|---|---|");
+            foreach (var c in result.Classes)
+            {
+                host.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {c.Kind} | {c.Samples} | {c.Mean0:0.000} | {c.Mean1:0.000} | {c.Mean2:0.0000} | {c.Top0} / {c.Top1} / {c.Top2} | {Auc(c.Auc0)} | {Auc(c.Auc1)} | {Auc(c.AucNotAttack)} |"));
+            }
+
+            host.Out.WriteLine();
             host.Out.WriteLine("| check | presentation | samples | no face | judged live | by blink / by head turn | metric |");
             host.Out.WriteLine("|---|---|---|---|---|---|---|");
             foreach (var r in rates)
@@ -82,6 +92,8 @@ internal static class ServiceBenchCommands
         }));
         return command;
     }
+
+    private static string Auc(double? auc) => auc is { } a ? a.ToString("0.000", CultureInfo.InvariantCulture) : "";
 
     private static void Print(CliHost host, LatencyReport r) => host.Out.WriteLine(string.Create(
         CultureInfo.InvariantCulture,

@@ -34,11 +34,23 @@ public sealed record FaceQuality(
     float? Sharpness,
     HeadPose? Pose);
 
-/// <summary>Passive liveness (experimental, not validated: it must never decide alone).</summary>
-/// <param name="LiveProbability">p(live) from the model, in [0, 1].</param>
+/// <summary>
+/// Passive liveness (experimental, not validated: it must never decide alone). The model has three classes; on
+/// faces-dev's genuine photos and simulated prints and screens (docs/accuracy.md, <c>argus eval liveness</c>) only
+/// class 2 tells them apart (it rises on attacks; classes 0 and 1 share the rest alike on both), so
+/// <see cref="LiveProbability"/> is the mass not on class 2. The same class also rises on blurred genuine photos: it
+/// reads lost detail as much as presentation.
+/// </summary>
+/// <param name="LiveProbability">1 − softmax[2] of the model, in [0, 1].</param>
 public sealed record LivenessResult(float LiveProbability)
 {
     public const bool Validated = false;
+
+    /// <summary>The class the evidence reads as a presentation attack.</summary>
+    public const int AttackClass = 2;
+
+    /// <summary>The model's softmax over its three classes, as measured (for evaluation).</summary>
+    public IReadOnlyList<float> Classes { get; init; } = [];
 }
 
 /// <summary>One face found in an image.</summary>

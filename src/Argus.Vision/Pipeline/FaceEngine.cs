@@ -302,7 +302,10 @@ public sealed class FaceEngine : IDisposable
         return (float)(std.Val0 * std.Val0);
     }
 
-    /// <summary>Passive liveness: the box scaled 2.7x about its centre (shifted to stay inside), 128x128 raw RGB.</summary>
+    /// <summary>
+    /// Passive liveness: the box scaled 2.7x about its centre (shifted to stay inside), 128x128 raw RGB (as the
+    /// package's own code feeds it; BGR separates the attacks less, docs/accuracy.md); p(live) = 1 − softmax[2].
+    /// </summary>
     private LivenessResult EstimateLiveness(DecodedImage image, BoundingBox box, Scratch s)
     {
         var scale = MathF.Min(2.7f, MathF.Min((image.Height - 1) / box.Height, (image.Width - 1) / box.Width));
@@ -318,7 +321,8 @@ public sealed class FaceEngine : IDisposable
 
         Tensorize.Planar(s.LivenessCrop, s.LivenessInput, rgb: true, mean: 0f, scale: 1f);
         _liveness!.Run(s.LivenessInput, s.LivenessOutput);
-        return new LivenessResult(Softmax(s.LivenessOutput)[0]);
+        var p = Softmax(s.LivenessOutput);
+        return new LivenessResult(1f - p[LivenessResult.AttackClass]) { Classes = [.. p] };
     }
 
     /// <summary>Hopenet-style pose: box grown by a quarter per side, 224x224 RGB, ImageNet normalisation; angle = 3·E[bin] − 99.</summary>
