@@ -294,8 +294,11 @@ public sealed class CameraPipeline : IAsyncDisposable
     private static byte[] Snapshot(Mat frame, BoundingBox box)
     {
         var grown = new BoundingBox(box.X - (box.Width / 4), box.Y - (box.Height / 4), box.Width * 1.5f, box.Height * 1.5f);
-        var rect = FaceEngine.ToRect(grown, frame.Width, frame.Height);
-        using var crop = new Mat(frame, rect);
+        var x1 = Math.Clamp((int)MathF.Floor(grown.X), 0, frame.Width - 1);
+        var y1 = Math.Clamp((int)MathF.Floor(grown.Y), 0, frame.Height - 1);
+        var x2 = Math.Clamp((int)MathF.Ceiling(grown.Right), x1 + 1, frame.Width);
+        var y2 = Math.Clamp((int)MathF.Ceiling(grown.Bottom), y1 + 1, frame.Height);
+        using var crop = new Mat(frame, new Rect(x1, y1, x2 - x1, y2 - y1));
         return crop.ImEncode(".png");
     }
 }

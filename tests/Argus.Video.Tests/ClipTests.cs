@@ -1,5 +1,6 @@
 using Argus.Bench;
 using Argus.Tests;
+using Argus.Vision.Pipeline;
 
 namespace Argus.Video.Tests;
 

@@ -12,6 +12,7 @@ using Argus.Search;
 using Argus.Storage;
 using Argus.Video;
 using Argus.Video.Delivery;
+using Argus.Vision.Pipeline;
 
 namespace Argus.Cli.Commands;
 

@@ -1,13 +1,13 @@
 using Argus.Core.Faces;
 using Argus.Vision.Geometry;
 using Argus.Vision.Imaging;
-using Argus.Vision.Pipeline;
 
-namespace Argus.Video;
+namespace Argus.Vision.Pipeline;
 
 /// <summary>Detector tiling: overlapping crops of about the detector's aspect, each detected on its own.</summary>
 public sealed record TilingOptions
 {
+    /// <summary>Detect tile by tile as well as on the whole frame.</summary>
     public bool Enabled { get; init; }
 
     /// <summary>
@@ -17,6 +17,7 @@ public sealed record TilingOptions
     /// </summary>
     public int TileWidth { get; init; } = 480;
 
+    /// <summary>Tile height; see <see cref="TileWidth"/>.</summary>
     public int TileHeight { get; init; } = 360;
 
     /// <summary>Fraction of a tile shared with its neighbour, so that a face cut by one tile is whole in the next.</summary>
@@ -26,6 +27,7 @@ public sealed record TilingOptions
 /// <summary>Finds faces in a frame, optionally tile by tile as well as whole, merging the results with NMS.</summary>
 public sealed class TiledDetector(FaceEngine engine, TilingOptions options)
 {
+    /// <summary>Faces in <paramref name="frame"/>, merged across the whole frame and its tiles, best first.</summary>
     public IReadOnlyList<FaceDetection> Detect(DecodedImage frame)
     {
         var whole = engine.Detect(frame);
