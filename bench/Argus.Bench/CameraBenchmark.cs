@@ -18,7 +18,7 @@ public sealed record CameraBenchmarkOptions(int Cameras, int Width, int Height, 
 
     public int WatchlistSize { get; init; } = 10_000;
 
-    public bool Tiling { get; init; }
+    public bool Tiling { get; init; } = true;
 }
 
 public sealed record CameraBenchmarkResult(
@@ -98,7 +98,7 @@ public static class CameraBenchmark
             var settings = new CameraSettings($"cam{c}", $"camera {c}", "bench", CameraSource.Parse(clips[clip].Path, loop: true))
             {
                 AnalysisFps = o.AnalysisFps,
-                Tiling = new TilingOptions { Enabled = o.Tiling },
+                Tiling = o.Tiling ? TilingOptions.Default : TilingOptions.WholeFrame,
             };
             var pipeline = new CameraPipeline(settings, engine, sink, matcher);
             sinks.Add((sink, clip, DateTimeOffset.UtcNow, pipeline));

@@ -12,7 +12,12 @@ public sealed record CameraSettings(string Id, string Name, string? Site, Camera
     /// <summary>Frames per second to analyse; the reader delivers as many as the camera sends and only the latest is used.</summary>
     public double AnalysisFps { get; init; } = 5;
 
-    public TilingOptions Tiling { get; init; } = new();
+    /// <summary>
+    /// How faces are found: by default tiles sized for faces down to 40 px at any resolution
+    /// (<see cref="TilingOptions.Default"/>); <see cref="TilingOptions.WholeFrame"/> for the old whole-frame only
+    /// detection; <see cref="TilingOptions.ForSmallestFace"/> and <see cref="TilingOptions.Region"/> per camera.
+    /// </summary>
+    public TilingOptions Tiling { get; init; } = TilingOptions.Default;
 
     public TrackerOptions Tracker { get; init; } = new();
 
