@@ -7,7 +7,14 @@ using OpenCvSharp;
 namespace Argus.Bench;
 
 /// <summary>A detection set-up to compare: a name and the tiling it uses.</summary>
-public sealed record DetectionConfig(string Name, TilingOptions Tiling);
+public sealed record DetectionConfig(string Name, TilingOptions Tiling)
+{
+    /// <summary>A detector other than the engine's tiled one (BlazeFace in the comparison); null for the engine's.</summary>
+    public Func<DecodedImage, IReadOnlyList<FaceDetection>>? Detector { get; init; }
+
+    /// <summary>Detector runs per frame, when known (reported beside the time).</summary>
+    public int? RunsPerFrame { get; init; }
+}
 
 /// <summary>Recall per face size, false detections and cost per frame of one <see cref="DetectionConfig"/>.</summary>
 public sealed record DetectionResult(string Name, IReadOnlyDictionary<int, double> RecallBySize, double FalsePerFrame, double MsPerFrame, int Frames);
@@ -34,15 +41,28 @@ public static class DetectionBenchmark
     /// <summary>Runs every config over the same frames.</summary>
     public static IReadOnlyList<DetectionResult> Run(
         FaceEngine engine, string facesDev, int width, int height, IReadOnlyList<int> sizes, int framesPerSize, int facesPerFrame,
-        IReadOnlyList<DetectionConfig> configs, Action<string>? log = null)
+        IReadOnlyList<DetectionConfig> configs, Action<string>? log = null, string? blazeFaceModels = null)
     {
         var scenes = Scenes(engine, facesDev, width, height, sizes, framesPerSize, facesPerFrame);
+        using var blaze = blazeFaceModels is null ? null : new BlazeFaceDetector(blazeFaceModels);
+        if (blaze is not null)
+        {
+            var whole = new BlazeFaceTiles(blaze, 0);
+            var tiled = new BlazeFaceTiles(blaze, 512);
+            configs =
+            [
+                .. configs,
+                new DetectionConfig("BlazeFace full range, whole frame", TilingOptions.WholeFrame) { Detector = whole.Detect },
+                new DetectionConfig("BlazeFace full range, whole + 512x512 tiles", TilingOptions.WholeFrame) { Detector = tiled.Detect },
+            ];
+        }
+
         try
         {
             var results = new List<DetectionResult>(configs.Count);
             foreach (var config in configs)
             {
-                var detector = new TiledDetector(engine, config.Tiling);
+                var detect = config.Detector ?? new TiledDetector(engine, config.Tiling).Detect;
                 var found = new Dictionary<int, (int Found, int Total)>();
                 var falses = 0;
                 var ticks = 0L;
@@ -50,7 +70,7 @@ public static class DetectionBenchmark
                 {
                     using var image = DecodedImage.Borrow(frame);
                     var start = Stopwatch.GetTimestamp();
-                    var detections = detector.Detect(image);
+                    var detections = detect(image);
                     ticks += Stopwatch.GetTimestamp() - start;
                     var matched = new bool[detections.Count];
                     var hits = 0;

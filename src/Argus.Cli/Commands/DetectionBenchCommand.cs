@@ -15,7 +15,7 @@ internal static class DetectionBenchCommand
         var resolution = new Option<string>("--resolution") { Description = "720p or 1080p", DefaultValueFactory = _ => "1080p" };
         var frames = new Option<int>("--frames") { Description = "Frames per face size", DefaultValueFactory = _ => 12 };
         var perFrame = new Option<int>("--faces-per-frame") { Description = "Faces per frame (at most 24)", DefaultValueFactory = _ => 8 };
-        var sizes = new Option<string>("--sizes") { Description = "Face sizes in pixels, comma-separated", DefaultValueFactory = _ => "40,48,64" };
+        var sizes = new Option<string>("--sizes") { Description = "Face sizes in pixels, comma-separated", DefaultValueFactory = _ => "40,48,64,96" };
         var command = new Command("detection", "Small-face detection: recall per face size, false detections and ms per frame for each detection set-up, on faces composited onto a real background.")
         {
             facesDev, resolution, frames, perFrame, sizes, ArgusCli.JsonOption,
@@ -47,7 +47,7 @@ internal static class DetectionBenchCommand
             var json = parse.GetValue(ArgusCli.JsonOption);
             var results = DetectionBenchmark.Run(
                 host.Engine(), faces, width, height, sizeList, parse.GetValue(frames), parse.GetValue(perFrame),
-                DetectionBenchmark.StandardConfigs(40), json ? null : host.Error.WriteLine);
+                DetectionBenchmark.StandardConfigs(40), json ? null : host.Error.WriteLine, host.Paths.ModelsDirectory);
             if (json)
             {
                 host.WriteJson(new JsonArray([.. results.Select(r => (JsonNode)new JsonObject
