@@ -18,7 +18,13 @@ public sealed record CameraBenchmarkOptions(int Cameras, int Width, int Height, 
 
     public int WatchlistSize { get; init; } = 10_000;
 
-    public bool Tiling { get; init; }
+    public bool Tiling { get; init; } = true;
+
+    /// <summary>
+    /// Station-camera scenes instead of close-ups: faces of 40-120 px (detector box) moving over a real street photo,
+    /// three enrolled people (48, 96 and 64 px) and three strangers (40, 120 and 56 px), up to four in view at once.
+    /// </summary>
+    public bool SmallFaces { get; init; }
 }
 
 public sealed record CameraBenchmarkResult(
@@ -67,7 +73,12 @@ public static class CameraBenchmark
         var size = (int)(o.Height * 0.19); // a face about a fifth of the frame height: 205 px at 1080p, 137 px at 720p
         var clips = new List<(string Path, (long Subject, string Label, double From, double To)[] Expected)>();
         var matcher = new MatrixMatcher(engine.Contract.Dimension, o.WatchlistSize);
-        for (var v = 0; v < Variants.Length; v++)
+        if (o.SmallFaces)
+        {
+            BuildSmallFaceClips(engine, o, workDirectory, matcher, clips, log);
+        }
+
+        for (var v = 0; v < (o.SmallFaces ? 0 : Variants.Length); v++)
         {
             var (a, b) = (Variants[v][0], Variants[v][1]);
             var subjectA = (v * 2) + 1;
@@ -98,7 +109,7 @@ public static class CameraBenchmark
             var settings = new CameraSettings($"cam{c}", $"camera {c}", "bench", CameraSource.Parse(clips[clip].Path, loop: true))
             {
                 AnalysisFps = o.AnalysisFps,
-                Tiling = new TilingOptions { Enabled = o.Tiling },
+                Tiling = o.Tiling ? TilingOptions.Default : TilingOptions.WholeFrame,
             };
             var pipeline = new CameraPipeline(settings, engine, sink, matcher);
             sinks.Add((sink, clip, DateTimeOffset.UtcNow, pipeline));
@@ -145,6 +156,52 @@ public static class CameraBenchmark
             healths.Average(h => h.FpsIn), healths.Average(h => h.FpsAnalysed), healths.Min(h => h.FpsAnalysed), healths.Sum(h => h.FramesDropped),
             cpu, expected, truePositives, falseAlerts, expected == 0 ? double.NaN : (double)truePositives / expected,
             falseAlerts / (o.Cameras * elapsed / 3600), Percentile(latencies, 0.5), Percentile(latencies, 0.99), matcher.Count);
+    }
+
+    // Enrolled (enrolment photo, shown photo) and strangers per small-face clip; sizes and times in BuildSmallFaceClips.
+    private static readonly (string Enrol, string Show)[][] SmallVariants =
+    [
+        [("images/faceapi_sheldon/sheldon1.png", "images/faceapi_sheldon/sheldon3.png"), ("images/faceapi_bernadette/bernadette1.png", "images/faceapi_bernadette/bernadette2.png"), ("images/dlib_John_Savage/000264_01099001.jpg", "images/dlib_John_Savage/000290_01099067.jpg")],
+        [("images/faceapi_leonard/leonard1.png", "images/faceapi_leonard/leonard4.png"), ("images/faceapi_raj/raj1.png", "images/faceapi_raj/raj3.png"), ("images/faceapi_howard/howard1.png", "images/faceapi_howard/howard3.png")],
+    ];
+
+    private static readonly string[][] SmallStrangers =
+    [
+        ["images/faceapi_penny/penny2.png", "images/fr_kit_harington/john1.jpeg", "images/deepface_c10/img26.jpg"],
+        ["images/faceapi_stuart/stuart2.png", "images/deepface_c07/img20.jpg", "images/fnp_kate_siegel/1.jpg"],
+    ];
+
+    private static void BuildSmallFaceClips(
+        FaceEngine engine, CameraBenchmarkOptions o, string workDirectory, MatrixMatcher matcher,
+        List<(string Path, (long Subject, string Label, double From, double To)[] Expected)> clips, Action<string> log)
+    {
+        var (w, h) = (o.Width, o.Height);
+        for (var v = 0; v < SmallVariants.Length; v++)
+        {
+            var people = SmallVariants[v];
+            var expected = new (long Subject, string Label, double From, double To)[3];
+            (double From, double To, int Size)[] enrolledTimes = [(1, 8, 48), (4, 12, 96), (11, 18, 64)];
+            (double From, double To, int Size)[] strangerTimes = [(2, 12, 40), (6, 16, 120), (12, 19, 56)];
+            var faces = new List<MovingFace>();
+            for (var i = 0; i < 3; i++)
+            {
+                var subject = (v * 3) + i + 1;
+                matcher.Enrol(subject, $"S{subject}", Embed(engine, Path.Combine(o.FacesDev, people[i].Enrol)));
+                expected[i] = (subject, $"S{subject}", enrolledTimes[i].From, enrolledTimes[i].To);
+                var y = h * (0.25 + (0.25 * i));
+                faces.Add(new MovingFace(Path.Combine(o.FacesDev, people[i].Show), enrolledTimes[i].From, enrolledTimes[i].To, (int)(w * 0.1), (int)y, (int)(w * 0.4), (int)y, enrolledTimes[i].Size));
+                faces.Add(new MovingFace(Path.Combine(o.FacesDev, SmallStrangers[v][i]), strangerTimes[i].From, strangerTimes[i].To, (int)(w * 0.9), (int)y + (h / 10), (int)(w * 0.6), (int)y + (h / 10), strangerTimes[i].Size));
+            }
+
+            var path = Path.Combine(workDirectory, $"small{v}-{o.Width}x{o.Height}.mp4");
+            if (!File.Exists(path))
+            {
+                log($"encoding {Path.GetFileName(path)}…");
+                MovingFaceClips.Build(engine, path, w, h, o.Fps, ClipSeconds, Path.Combine(o.FacesDev, FaceSprites.Background), [.. faces]);
+            }
+
+            clips.Add((path, expected));
+        }
     }
 
     private static double Percentile(List<double> sorted, double p) =>

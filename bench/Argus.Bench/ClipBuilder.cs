@@ -66,3 +66,64 @@ public static class ClipBuilder
         return path;
     }
 }
+
+/// <summary>
+/// A face shown from <see cref="From"/> to <see cref="To"/> seconds, its centre moving in a straight line from
+/// (<see cref="X0"/>, <see cref="Y0"/>) to (<see cref="X1"/>, <see cref="Y1"/>), its detector box
+/// <see cref="FaceSize"/> pixels wide.
+/// </summary>
+public sealed record MovingFace(string Photo, double From, double To, int X0, int Y0, int X1, int Y1, int FaceSize);
+
+/// <summary>Clips of faces at exact face sizes moving over a real background (see <see cref="FaceSprites"/>).</summary>
+public static class MovingFaceClips
+{
+    /// <summary>Encodes the clip with OpenCV's bundled FFmpeg (MPEG-4 part 2) and returns its path.</summary>
+    public static string Build(
+        Vision.Pipeline.FaceEngine engine, string path, int width, int height, double fps, double seconds, string backgroundPhoto, params MovingFace[] faces)
+    {
+        var sprites = new List<(MovingFace Face, Mat Image, Core.Faces.BoundingBox Box)>(faces.Length);
+        try
+        {
+            foreach (var face in faces)
+            {
+                using var sprite = FaceSprites.Cut(engine, face.Photo);
+                var (image, box) = FaceSprites.Scaled(sprite, face.FaceSize);
+                sprites.Add((face, image, box));
+            }
+
+            using var background = FaceSprites.LoadBackground(backgroundPhoto, width, height);
+            using var writer = new VideoWriter(path, FourCC.MP4V, fps, new Size(width, height));
+            if (!writer.IsOpened())
+            {
+                throw new InvalidOperationException("OpenCV could not open a video writer for " + path);
+            }
+
+            var frames = (int)Math.Round(seconds * fps);
+            using var frame = new Mat();
+            for (var i = 0; i < frames; i++)
+            {
+                var t = i / fps;
+                background.CopyTo(frame);
+                foreach (var (face, image, box) in sprites)
+                {
+                    if (t >= face.From && t < face.To)
+                    {
+                        var p = (t - face.From) / Math.Max(1e-9, face.To - face.From);
+                        FaceSprites.Paste(frame, image, box, (int)Math.Round(face.X0 + ((face.X1 - face.X0) * p)), (int)Math.Round(face.Y0 + ((face.Y1 - face.Y0) * p)));
+                    }
+                }
+
+                writer.Write(frame);
+            }
+        }
+        finally
+        {
+            foreach (var (_, image, _) in sprites)
+            {
+                image.Dispose();
+            }
+        }
+
+        return path;
+    }
+}

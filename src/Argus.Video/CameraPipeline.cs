@@ -12,7 +12,12 @@ public sealed record CameraSettings(string Id, string Name, string? Site, Camera
     /// <summary>Frames per second to analyse; the reader delivers as many as the camera sends and only the latest is used.</summary>
     public double AnalysisFps { get; init; } = 5;
 
-    public TilingOptions Tiling { get; init; } = new();
+    /// <summary>
+    /// How faces are found: by default tiles sized for faces down to 40 px at any resolution
+    /// (<see cref="TilingOptions.Default"/>); <see cref="TilingOptions.WholeFrame"/> for the old whole-frame only
+    /// detection; <see cref="TilingOptions.ForSmallestFace"/> and <see cref="TilingOptions.Region"/> per camera.
+    /// </summary>
+    public TilingOptions Tiling { get; init; } = TilingOptions.Default;
 
     public TrackerOptions Tracker { get; init; } = new();
 
@@ -294,8 +299,11 @@ public sealed class CameraPipeline : IAsyncDisposable
     private static byte[] Snapshot(Mat frame, BoundingBox box)
     {
         var grown = new BoundingBox(box.X - (box.Width / 4), box.Y - (box.Height / 4), box.Width * 1.5f, box.Height * 1.5f);
-        var rect = FaceEngine.ToRect(grown, frame.Width, frame.Height);
-        using var crop = new Mat(frame, rect);
+        var x1 = Math.Clamp((int)MathF.Floor(grown.X), 0, frame.Width - 1);
+        var y1 = Math.Clamp((int)MathF.Floor(grown.Y), 0, frame.Height - 1);
+        var x2 = Math.Clamp((int)MathF.Ceiling(grown.Right), x1 + 1, frame.Width);
+        var y2 = Math.Clamp((int)MathF.Ceiling(grown.Bottom), y1 + 1, frame.Height);
+        using var crop = new Mat(frame, new Rect(x1, y1, x2 - x1, y2 - y1));
         return crop.ImEncode(".png");
     }
 }

@@ -161,9 +161,13 @@ public sealed class FaceTracker(TrackerOptions options)
 }
 
 /// <summary>
-/// Ranks shots of one person. Embeddings of larger, sharper, frontal faces match better (models.md: degraded below
-/// 64 px, similarity 0.41 under heavy blur), so the score multiplies size, sharpness, pose and detector factors,
-/// each in [0, 1]; an unembeddable face scores 0.
+/// Ranks shots of one person. Embeddings of larger, sharper, frontal faces match better (same-person similarity
+/// falls from 0.78 at full size to 0.72 at 40 px, docs/accuracy.md; 0.41 under heavy blur, models.md), so the score
+/// multiplies size, sharpness, pose and detector factors, each in [0, 1]; an unembeddable face scores 0. Whether a
+/// face is too small to trust is the engine's measured gate (<c>FaceEngineOptions.MinFaceSize</c>), not this score:
+/// the size factor is proportional (side / 112) so that a face above the gate is ranked lower, not rejected (the old
+/// factor, (side - 32) / 80, put 39% of 40 px dev faces under <see cref="DecisionOptions.MinShotQuality"/> while
+/// their embeddings still verified at 98.9%).
 /// </summary>
 public static class ShotQuality
 {
@@ -175,7 +179,7 @@ public static class ShotQuality
         }
 
         var q = face.Quality;
-        var size = Math.Clamp((q.FaceSize - 32f) / (112f - 32f), 0.05f, 1f);
+        var size = Math.Clamp(q.FaceSize / 112f, 0.05f, 1f);
         var sharpness = q.Sharpness is { } s ? Math.Clamp(s / 200f, 0.1f, 1f) : 0.5f;
         var pose = q.Pose is { } p ? Math.Clamp(1f - ((Math.Abs(p.Yaw) + Math.Abs(p.Pitch)) / 90f), 0.1f, 1f) : Frontalness(face.Landmarks);
         var norm = q.EmbeddingNorm is { } n ? Math.Clamp((n - 2f) / 2f, 0.1f, 1f) : 0.5f;

@@ -202,6 +202,39 @@ public sealed class CliTests
         Assert.True(File.Exists(dir.File("calibration.json")));
     }
 
+    [SkippableFact]
+    public async Task Eval_face_sizes_reports_each_size_and_same_person_scores_fall_as_faces_shrink()
+    {
+        var root = TestPaths.RequireFacesDev();
+        using var dir = TestPaths.TempDirectory();
+        var csv = dir.File("pairs.csv");
+        var lines = File.ReadAllLines(Path.Combine(root, "pairs.csv"));
+        var wild = lines.Skip(1).Where(l => l.EndsWith(",wild", StringComparison.Ordinal)).ToArray();
+        File.WriteAllLines(csv, [lines[0], .. wild.Where(l => l.Contains(",1,", StringComparison.Ordinal)).Take(15), .. wild.Where(l => l.Contains(",0,", StringComparison.Ordinal)).Take(15)]);
+
+        var (code, stdout, _) = await Run("eval", "face-sizes", "--pairs", csv, "--root", root, "--sizes", "64,24", "--json");
+        Assert.Equal(0, code);
+        var rows = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToArray();
+        Assert.Equal(3, rows.Length); // full size, then each asked size
+        Assert.Equal(JsonValueKind.Null, rows[0].GetProperty("size").ValueKind);
+        Assert.Equal(24, rows[2].GetProperty("size").GetInt32());
+        var genuine = rows.Select(r => r.GetProperty("genuine").GetProperty("mean").GetDouble()).ToArray();
+        Assert.True(genuine[0] > genuine[2] + 0.1, $"same-person mean {genuine[0]} at full size, {genuine[2]} at 24 px");
+
+        var (bad, _, stderr) = await Run("eval", "face-sizes", "--pairs", csv, "--root", root, "--sizes", "64,x");
+        Assert.Equal(ArgusCli.BadInput, bad);
+        AssertOneLineError(stderr, "--sizes: 'x' is not a face size");
+    }
+
+    [Fact]
+    public async Task Bench_detection_refuses_a_bad_face_size()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var (code, _, stderr) = await Run("bench", "detection", "--faces-dev", dir.Path, "--sizes", "40,5");
+        Assert.Equal(ArgusCli.BadInput, code);
+        AssertOneLineError(stderr, "--sizes: '5' is not a face size of 16-400 px.");
+    }
+
     [Fact]
     public async Task A_csv_without_the_required_columns_is_refused()
     {

@@ -34,7 +34,6 @@ public sealed class ProjectDependencyTests
         ("Argus.Vision", "Argus.Bench"), // the pipeline benchmark times each stage through FaceEngine's stage timer
         ("Argus.Video", "Argus.Bench"), // the camera benchmark drives the pipeline with its own clip
         ("Argus.Server", "Argus.Console.Tests"), // the browser tests start the server in process
-        ("Argus.Vision", "Argus.Video"), // TiledDetector uses the engine's detector internals (issue 14: move it into Vision)
     ];
 
     public static TheoryData<string> Projects() => [.. Allowed.Keys];

@@ -1,5 +1,6 @@
 using Argus.Bench;
 using Argus.Tests;
+using Argus.Vision.Pipeline;
 
 namespace Argus.Video.Tests;
 
@@ -8,6 +9,7 @@ namespace Argus.Video.Tests;
 /// pipeline, with known people entering and leaving at known times.
 /// </summary>
 [Trait("Category", "Integration")]
+[Collection(RealTimeClips.Name)]
 public sealed class ClipTests(EngineFixture fixture) : IClassFixture<EngineFixture>
 {
     private const string Sheldon = "images/faceapi_sheldon/sheldon1.png";

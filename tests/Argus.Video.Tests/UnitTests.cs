@@ -40,34 +40,6 @@ public sealed class FrameSlotTests
 }
 
 [Trait("Category", "Unit")]
-public sealed class TilingTests
-{
-    [Fact]
-    public void Tiles_cover_a_1080p_frame_with_overlap_and_end_at_the_edges()
-    {
-        var tiles = TiledDetector.Tiles(1920, 1080, new TilingOptions { Enabled = true }).ToList();
-
-        // Step 360 x 270 (25% overlap of 480 x 360): columns at 0..1440 (5), rows at 0..720 (4 after clamping).
-        Assert.Equal(5 * 4, tiles.Count);
-        Assert.All(tiles, t => Assert.True(t.X >= 0 && t.Y >= 0 && t.X + t.Width <= 1920 && t.Y + t.Height <= 1080));
-        Assert.Contains(tiles, t => t.X + t.Width == 1920 && t.Y + t.Height == 1080);
-        for (var x = 0; x < 1920; x += 40)
-        {
-            for (var y = 0; y < 1080; y += 40)
-            {
-                Assert.Contains(tiles, t => x >= t.X && x < t.X + t.Width && y >= t.Y && y < t.Y + t.Height);
-            }
-        }
-    }
-
-    [Fact]
-    public void A_frame_smaller_than_a_tile_is_one_tile()
-    {
-        Assert.Equal([(0, 0, 320, 240)], TiledDetector.Tiles(320, 240, new TilingOptions { Enabled = true }));
-    }
-}
-
-[Trait("Category", "Unit")]
 public sealed class TrackerTests
 {
     private static readonly DateTimeOffset T = DateTimeOffset.UnixEpoch;

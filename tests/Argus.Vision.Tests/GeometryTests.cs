@@ -130,3 +130,71 @@ public sealed class LandmarkReductionTests
         Assert.Equal(new Vector2(59, 118), five.RightMouth);
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class TilingTests
+{
+    [Fact]
+    public void Tiles_cover_a_1080p_frame_with_overlap_and_end_at_the_edges()
+    {
+        var tiles = TiledDetector.Tiles(1920, 1080, new TilingOptions { Enabled = true }).ToList();
+
+        // Step 360 x 270 (25% overlap of 480 x 360): columns at 0..1440 (5), rows at 0..720 (4 after clamping).
+        Assert.Equal(5 * 4, tiles.Count);
+        Assert.All(tiles, t => Assert.True(t.X >= 0 && t.Y >= 0 && t.X + t.Width <= 1920 && t.Y + t.Height <= 1080));
+        Assert.Contains(tiles, t => t.X + t.Width == 1920 && t.Y + t.Height == 1080);
+        for (var x = 0; x < 1920; x += 40)
+        {
+            for (var y = 0; y < 1080; y += 40)
+            {
+                Assert.Contains(tiles, t => x >= t.X && x < t.X + t.Width && y >= t.Y && y < t.Y + t.Height);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_frame_smaller_than_a_tile_is_one_tile()
+    {
+        Assert.Equal([(0, 0, 320, 240)], TiledDetector.Tiles(320, 240, new TilingOptions { Enabled = true }));
+    }
+
+    [Fact]
+    public void The_default_tiles_are_sized_for_40_px_faces_and_fewer_than_the_old_ones()
+    {
+        var d = TilingOptions.Default;
+        Assert.True(d.Enabled);
+        Assert.Equal((640, 480, 0f), (d.TileWidth, d.TileHeight, d.TileMargin));
+        var tiles = TiledDetector.Tiles(1920, 1080, d).ToList();
+        Assert.Equal(4 * 3, tiles.Count);
+        Assert.True(tiles.Count < TiledDetector.Tiles(1920, 1080, new TilingOptions { Enabled = true }).Count());
+    }
+
+    [Fact]
+    public void A_region_gets_tiles_only_around_it()
+    {
+        var options = TilingOptions.Default with { Region = new DetectionRegion(0, 0.4f, 1, 0.3f) };
+        var tiles = TiledDetector.Tiles(1920, 1080, options).ToList();
+
+        // Region rows 432..756 px, grown by 60 px: one row of 480 px tiles centred on it.
+        Assert.Equal(4, tiles.Count);
+        Assert.All(tiles, t => Assert.True(t.Y <= 432 - 60 && t.Y + t.Height >= 756 + 60, $"tile at y {t.Y}"));
+    }
+
+    [Theory]
+    [InlineData("0,0,1")]
+    [InlineData("0,0.5,1,0.6")]
+    [InlineData("a,b,c,d")]
+    [InlineData("-0.1,0,1,1")]
+    public void A_bad_region_is_refused_with_a_code(string text)
+    {
+        var e = Assert.Throws<Argus.Core.ArgusException>(() => DetectionRegion.Parse(text));
+        Assert.Equal("camera.region_invalid", e.Code);
+    }
+
+    [Fact]
+    public void A_smallest_face_out_of_range_is_refused_with_a_code()
+    {
+        Assert.Equal("camera.smallest_face_invalid", Assert.Throws<Argus.Core.ArgusException>(() => TilingOptions.ForSmallestFace(8)).Code);
+        Assert.Equal(560, TilingOptions.ForSmallestFace(35).TileWidth);
+    }
+}

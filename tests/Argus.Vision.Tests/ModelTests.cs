@@ -102,7 +102,7 @@ public sealed class ModelTests(EngineFixture fixture)
         using var original = ImageDecoder.DecodeFile(TestPaths.FacesDevFile("hard/resolution/fr_obama-1080p.jpg"));
         var size = Engine.AnalyzePrimary(original).Face!.Quality.FaceSize;
 
-        // Shrink so that the face is about 24 px: still found, but below the 32 px minimum.
+        // Shrink so that the face is about 24 px: still found, but below the 36 px minimum.
         var factor = 24.0 / size;
         using var small = new Mat();
         Cv2.Resize(original.Mat, small, new Size(0, 0), factor, factor, InterpolationFlags.Area);

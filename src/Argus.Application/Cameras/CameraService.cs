@@ -6,7 +6,7 @@ using Argus.Video;
 
 namespace Argus.Application.Cameras;
 
-public sealed record CameraSpec(string Id, string? Name, string? Site, string Source, double AnalysisFps = 5, bool Tiling = false, IReadOnlyList<string>? Watchlists = null);
+public sealed record CameraSpec(string Id, string? Name, string? Site, string Source, double AnalysisFps = 5, bool Tiling = true, IReadOnlyList<string>? Watchlists = null);
 
 /// <summary>Configured cameras (administrators manage them; operators see those of their sites). Sources are shown only redacted.</summary>
 public sealed class CameraService(OperationContext context)

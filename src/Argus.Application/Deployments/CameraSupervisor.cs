@@ -321,7 +321,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
                 var settings = new CameraSettings(camera.Id, camera.Name, camera.Site, CameraSource.Parse(camera.Source, options.LoopFiles))
                 {
                     AnalysisFps = camera.AnalysisFps,
-                    Tiling = new TilingOptions { Enabled = camera.Tiling },
+                    Tiling = camera.Tiling ? TilingOptions.Default : TilingOptions.WholeFrame,
                     Reader = options.Reader,
                     Decision = options.Decision,
                 };

@@ -69,6 +69,7 @@ internal static class BenchCommands
         }));
         bench.Subcommands.Add(pipeline);
         bench.Subcommands.Add(CameraBenchCommand.Create(output, error));
+        bench.Subcommands.Add(DetectionBenchCommand.Create(output, error));
         bench.Subcommands.Add(Search(output, error));
         bench.Subcommands.Add(AlertBenchCommand.Create(output, error));
         bench.Subcommands.Add(ReportBenchCommand.Create(output, error));

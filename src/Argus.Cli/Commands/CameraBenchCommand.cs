@@ -17,10 +17,11 @@ internal static class CameraBenchCommand
         var fps = new Option<double>("--analysis-fps") { Description = "Analysed frames per second per camera", DefaultValueFactory = _ => 5 };
         var watchlist = new Option<int>("--watchlist") { Description = "Watchlist size (enrolled people plus random templates)", DefaultValueFactory = _ => 10_000 };
         var facesDev = new Option<string>("--faces-dev") { Description = "The faces-dev folder the clips are made from", DefaultValueFactory = _ => Path.Combine("..", "shared", "data", "faces-dev") };
-        var tiling = new Option<bool>("--tiling") { Description = "Tile frames for small faces" };
+        var tiling = new Option<bool>("--tiling") { Description = "Tile frames for small faces (default, as cameras do); --tiling false for whole-frame detection", DefaultValueFactory = _ => true };
+        var smallFaces = new Option<bool>("--small-faces") { Description = "Station scenes: faces of 40-120 px moving over a street photo, several at once (default: close-ups of about 205 px at 1080p)" };
         var command = new Command("cameras", "Cameras per machine: replayed clips analysed and matched against a watchlist; fps, CPU, alert recall, false alerts and latency.")
         {
-            cameras, resolution, seconds, fps, watchlist, facesDev, tiling, ArgusCli.JsonOption,
+            cameras, resolution, seconds, fps, watchlist, facesDev, tiling, smallFaces, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
@@ -49,6 +50,7 @@ internal static class CameraBenchCommand
                 AnalysisFps = parse.GetValue(fps),
                 WatchlistSize = parse.GetValue(watchlist),
                 Tiling = parse.GetValue(tiling),
+                SmallFaces = parse.GetValue(smallFaces),
             };
             var r = await CameraBenchmark.RunAsync(host.Engine(), options, Path.Combine(host.Paths.DataDirectory, "bench-clips"), json ? null : host.Error.WriteLine);
             if (json)

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Argus.Bench;
 using Argus.Core;
 using Argus.Core.Evaluation;
+using Argus.Vision.Pipeline;
 
 namespace Argus.Cli.Commands;
 
@@ -14,6 +16,7 @@ internal static class EvalCommands
         var eval = new Command("eval", "Measure accuracy on labelled data.");
         eval.Subcommands.Add(Pairs(output, error));
         eval.Subcommands.Add(Identify(output, error));
+        eval.Subcommands.Add(FaceSizes(output, error));
         return eval;
     }
 
@@ -144,6 +147,86 @@ internal static class EvalCommands
             return ArgusCli.Ok;
         }));
         return command;
+    }
+
+    private static Command FaceSizes(TextWriter output, TextWriter error)
+    {
+        var pairs = new Option<string>("--pairs") { Description = "CSV with path1,path2,same: path1 stays full size, path2 is shrunk", Required = true };
+        var root = Root();
+        var subset = Subset();
+        var workers = Workers();
+        var sizes = new Option<string>("--sizes")
+        {
+            Description = "Probe face sizes in pixels (square box side), comma-separated",
+            DefaultValueFactory = _ => "112,80,64,48,40",
+        };
+        var command = new Command("face-sizes", "1:1 verification with the probe face shrunk to each size: where the embedder stops being reliable.")
+        {
+            pairs, root, subset, workers, sizes, ArgusCli.JsonOption,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
+        {
+            var sizeList = ParseSizes(parse.GetValue(sizes)!);
+
+            // Its own engine without the size gate: the point is to measure below it.
+            using var engine = new FaceEngineBuilder().UseModelDirectory(host.Paths.ModelsDirectory).WithOptions(new FaceEngineOptions { MinFaceSize = 1 }).Build();
+            using var progress = host.Progress("embedding", 0);
+            var rows = FaceSizeEvaluation.Run(
+                engine, parse.GetValue(pairs)!, RootDirectory(parse.GetValue(root)!), sizeList, CheckWorkers(parse.GetValue(workers)), parse.GetValue(subset), progress);
+            progress.Dispose();
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+                {
+                    ["size"] = r.Size,
+                    ["pairs"] = r.Report.Pairs,
+                    ["accuracy"] = Math.Round(r.Report.Accuracy, 6),
+                    ["auc"] = Math.Round(r.Report.Auc, 6),
+                    ["tar_at_far_1e-3"] = Math.Round(r.Report.TarAtFar1E3, 6),
+                    ["threshold_at_far_1e-3"] = Math.Round(r.Report.ThresholdAtFar1E3, 4),
+                    ["tar_at_full_size_threshold"] = Math.Round(r.FixedThresholdTar, 6),
+                    ["far_at_full_size_threshold"] = Math.Round(r.FixedThresholdFar, 6),
+                    ["genuine_at_identification_threshold"] = Math.Round(r.GenuineAtIdentification, 6),
+                    ["genuine"] = DistributionJson(r.Report.Genuine),
+                    ["impostor"] = DistributionJson(r.Report.Impostor),
+                    ["probes"] = r.Probes,
+                    ["probes_not_shrunk"] = r.ProbesNotShrunk,
+                    ["median_norm"] = Math.Round(r.MedianNorm, 3),
+                    ["poor_quality_rate"] = Math.Round(r.PoorQualityRate, 4),
+                    ["median_shot_quality"] = Math.Round(r.MedianShotQuality, 4),
+                    ["below_shot_quality_rate"] = Math.Round(r.BelowShotQualityRate, 4),
+                })]));
+            }
+            else
+            {
+                host.Out.WriteLine("size   accuracy  AUC      TAR@FAR1e-3 (thr)   TAR/FAR at full-size thr  genuine>=0.45  genuine mean  impostor mean  median norm  poor-quality  shot q<min  not shrunk");
+                foreach (var r in rows)
+                {
+                    host.Out.WriteLine(
+                        $"{(r.Size is { } s ? s.ToString(CultureInfo.InvariantCulture) + " px" : "full"),-6} {r.Report.Accuracy * 100,7:0.00}%  {r.Report.Auc:0.0000}   {r.Report.TarAtFar1E3 * 100,6:0.00}% ({r.Report.ThresholdAtFar1E3:0.000})   "
+                        + $"{r.FixedThresholdTar * 100,6:0.00}% / {r.FixedThresholdFar * 100:0.00}%          {r.GenuineAtIdentification * 100,6:0.00}%        {r.Report.Genuine.Mean,6:0.000}        {r.Report.Impostor.Mean,6:0.000}         "
+                        + $"{r.MedianNorm,5:0.00}       {r.PoorQualityRate * 100,5:0.0}%        {r.BelowShotQualityRate * 100,5:0.0}%     {r.ProbesNotShrunk}/{r.Probes}");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static int[] ParseSizes(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sizes = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] is < 8 or > 1024)
+            {
+                throw new ArgusException("argument.invalid", $"--sizes: '{parts[i]}' is not a face size between 8 and 1024 pixels.");
+            }
+        }
+
+        return sizes.Length > 0 ? sizes : throw new ArgusException("argument.invalid", "--sizes needs at least one size.");
     }
 
     private static string RootDirectory(string root) =>

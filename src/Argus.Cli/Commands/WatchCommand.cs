@@ -12,6 +12,7 @@ using Argus.Search;
 using Argus.Storage;
 using Argus.Video;
 using Argus.Video.Delivery;
+using Argus.Vision.Pipeline;
 
 namespace Argus.Cli.Commands;
 
@@ -31,11 +32,17 @@ internal static class WatchCommand
         var camera = new Option<string>("--camera") { Description = "Camera id for alerts and audit", DefaultValueFactory = _ => "watch" };
         var site = new Option<string?>("--site") { Description = "Site of the camera" };
         var fps = new Option<double>("--analysis-fps") { Description = "Frames analysed per second", DefaultValueFactory = _ => 5 };
-        var tiling = new Option<bool>("--tiling") { Description = "Tile frames so that small faces are found" };
+        var tiling = new Option<bool>("--tiling")
+        {
+            Description = "Tile frames so that small faces are found (default); --tiling false detects on the whole frame only",
+            DefaultValueFactory = _ => true,
+        };
+        var smallestFace = new Option<int>("--smallest-face") { Description = "Smallest face to find, in pixels: sizes the tiles (default 40)", DefaultValueFactory = _ => 40 };
+        var region = new Option<string?>("--region") { Description = "Where faces appear, as x,y,width,height fractions of the frame (e.g. 0,0.3,1,0.5): tiles only there" };
         var loop = new Option<bool>("--loop") { Description = "Replay a file source in a loop" };
         var command = new Command("watch", "Watch one camera against watchlists for an authorised deployment, printing alerts live.")
         {
-            source, watchlists, authorisation, minutes, camera, site, fps, tiling, loop, ArgusCli.JsonOption,
+            source, watchlists, authorisation, minutes, camera, site, fps, tiling, smallestFace, region, loop, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
@@ -105,7 +112,12 @@ internal static class WatchCommand
             var settings = new CameraSettings(cameraId, cameraId, deployment.Site, CameraSource.Parse(parse.GetValue(source)!, parse.GetValue(loop)))
             {
                 AnalysisFps = parse.GetValue(fps),
-                Tiling = new TilingOptions { Enabled = parse.GetValue(tiling) },
+                Tiling = !parse.GetValue(tiling)
+                    ? TilingOptions.WholeFrame
+                    : TilingOptions.ForSmallestFace(parse.GetValue(smallestFace)) with
+                    {
+                        Region = parse.GetValue(region) is { } r ? DetectionRegion.Parse(r) : DetectionRegion.Whole,
+                    },
             };
             var alerts = 0;
             PipelineCounters counters;

@@ -29,7 +29,7 @@ internal static class CameraApi
         var spec = new CameraSpec(
             r.Id ?? throw new ArgusException("camera.invalid_id", "Give the camera an id."),
             r.Name, r.Site, r.Source ?? throw new ArgusException("camera.source_invalid", "Give the camera's source (file, rtsp://, http(s):// or device:N)."),
-            r.AnalysisFps ?? 5, r.Tiling ?? false, r.Watchlists);
+            r.AnalysisFps ?? 5, r.Tiling ?? true, r.Watchlists);
         var c = await Service(runtime).AddAsync(http.Actor(), spec, ct);
         return TypedResults.Created($"/api/v1/cameras/{Uri.EscapeDataString(c.Id)}", CameraDto.From(c));
     }

@@ -86,10 +86,16 @@ public sealed class FaceEngine : IDisposable
     public bool HasPose => _pose is not null;
 
     /// <summary>Finds faces; boxes are square (side = detector box height), clamped to the image, best first.</summary>
-    public IReadOnlyList<FaceDetection> Detect(DecodedImage image)
+    public IReadOnlyList<FaceDetection> Detect(DecodedImage image) => DetectWithMargin(image, Options.LetterboxMargin);
+
+    /// <summary>
+    /// Detection with an explicit letterbox margin: tiles use none, since a face cut by a tile's edge is dropped and
+    /// found whole in the overlapping tile, so the margin would only shrink every face in the tile.
+    /// </summary>
+    internal IReadOnlyList<FaceDetection> DetectWithMargin(DecodedImage image, float letterboxMargin)
     {
         var s = _scratch.Value!;
-        var letterbox = Letterbox.Fit(image.Width, image.Height, DetectorWidth, DetectorHeight, Options.LetterboxMargin);
+        var letterbox = Letterbox.Fit(image.Width, image.Height, DetectorWidth, DetectorHeight, letterboxMargin);
         s.DetectorCanvas.SetTo(new Scalar(127, 127, 127));
         using (var content = new Mat(s.DetectorCanvas, new Rect((int)letterbox.OffsetX, (int)letterbox.OffsetY, letterbox.ContentWidth, letterbox.ContentHeight)))
         {

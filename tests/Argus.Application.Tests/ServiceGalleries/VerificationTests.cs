@@ -148,7 +148,7 @@ public sealed class VerificationTests(ServiceFixture f, ITestOutputHelper log)
         Assert.True(turning.Liveness.Active.HeadTurn);
         Assert.True(turning.IsMatch);
 
-        // The probe shrunk until the face is under the 32 px minimum.
+        // The probe shrunk until the face is under the 36 px minimum.
         using var image = OpenCvSharp.Cv2.ImDecode(still, OpenCvSharp.ImreadModes.Color);
         using var tiny = new OpenCvSharp.Mat();
         OpenCvSharp.Cv2.Resize(image, tiny, new OpenCvSharp.Size(image.Cols / 12, image.Rows / 12), 0, 0, OpenCvSharp.InterpolationFlags.Area);
