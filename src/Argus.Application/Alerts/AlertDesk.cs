@@ -1,4 +1,5 @@
 using System.Globalization;
+using Argus.Application.Auditing;
 using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Core.Access;
@@ -155,7 +156,7 @@ public sealed class AlertDesk
                 {
                     if (!actor.Scope.CoversWatchlist(a.Watchlist))
                     {
-                        throw new ArgusException("access.denied", $"Watchlist {a.Watchlist} is outside the scope of user {actor.Name}.");
+                        throw ArgusException.OutOfScope($"Watchlist {a.Watchlist} is outside the scope of user {actor.Name}.");
                     }
 
                     var review = AlertReview.Restore(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.Channels;
+using Argus.Application.Auditing;
 using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Core.Access;

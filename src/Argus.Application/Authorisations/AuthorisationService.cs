@@ -105,6 +105,6 @@ public sealed class AuthorisationService(OperationContext context)
             return false;
         }
 
-        throw new ArgusException("access.denied", $"User {actor.Name} may not read authorisations.");
+        throw ArgusException.RoleDenied($"User {actor.Name} may not read authorisations.");
     }
 }

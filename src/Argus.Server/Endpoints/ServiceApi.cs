@@ -128,7 +128,7 @@ internal static class ServiceApi
         }
         catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
         {
-            await runtime.Operations.AuditAsync(AuditEvent.Refused(actor.Id, "service.ledger.read", $"service-gallery:{gallery}", AuditDetails.Of(("code", e.Code))), CancellationToken.None);
+            await runtime.Operations.AuditAsync(AuditEvent.Refusal(actor.Id, "service.ledger.read", $"service-gallery:{gallery}", e, withMessage: false), CancellationToken.None);
             throw;
         }
 
