@@ -7,6 +7,7 @@ using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Video;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Argus.Cli.Commands;
 
@@ -30,7 +31,7 @@ internal static class CamerasRunCommand
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var only = parse.GetValue(cameras) is { Length: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null;
-            var runs = new LiveRunService(store, host.AuditChain(), host.Paths.DataDirectory, CliEnvironment.Time);
+            var runs = host.Services.GetRequiredService<LiveRunService>();
             var showNames = await runs.StartCamerasAsync(actor, only, ct);
             var json = parse.GetValue(ArgusCli.JsonOption);
 

@@ -246,20 +246,7 @@ internal static class GalleryCommands
     internal static Task Audit(CliHost host, ArgusStore store, AuditEvent e, CancellationToken ct) =>
         store.AppendAuditAsync(host.AuditChain(), e, ct);
 
-    internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct)
-    {
-        var store = await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get) with { TimeProvider = CliEnvironment.Time }, ct);
-        try
-        {
-            await host.AttachAuditAsync(store, ct);
-            return store;
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-    }
+    internal static Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) => host.OpenStoreAsync(ct);
 
     private static GalleryService Galleries(CliHost host, ArgusStore store) => new(host.Operations(store));
 

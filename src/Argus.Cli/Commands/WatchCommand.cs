@@ -12,6 +12,7 @@ using Argus.Search;
 using Argus.Storage;
 using Argus.Video;
 using Argus.Video.Delivery;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Argus.Cli.Commands;
 
@@ -42,7 +43,7 @@ internal static class WatchCommand
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var cameraId = parse.GetValue(camera)!;
-            var runs = new LiveRunService(store, host.AuditChain(), host.Paths.DataDirectory, CliEnvironment.Time);
+            var runs = host.Services.GetRequiredService<LiveRunService>();
             var watch = await runs.StartWatchAsync(
                 actor, new WatchRequest(cameraId, parse.GetValue(site), parse.GetValue(watchlists)!, parse.GetValue(authorisation)!, TimeSpan.FromMinutes(parse.GetValue(minutes))), ct);
             var (deployment, matcher) = (watch.Deployment, watch.Matcher);
