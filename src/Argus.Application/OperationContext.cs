@@ -1,5 +1,4 @@
 using System.Globalization;
-using Argus.Core;
 using Argus.Core.Audit;
 using Argus.Storage;
 using Argus.Vision.Pipeline;

@@ -1,13 +1,11 @@
 using System.Globalization;
 using Argus.Application.Auditing;
-using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Alerts;
 using Argus.Core.Audit;
 using Argus.Core.Watchlists;
 using Argus.Storage;
-using Argus.Video;
 using Argus.Video.Delivery;
 
 namespace Argus.Application.Alerts;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Threading.Channels;
 using Argus.Application.Auditing;
 using Argus.Application.Deployments;
-using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Alerts;
 using Argus.Core.Audit;

@@ -3,7 +3,6 @@ using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Purposes;
-using Argus.Storage;
 
 namespace Argus.Application.Authorisations;
 

@@ -1,4 +1,3 @@
-using Argus.Application.Alerts;
 using Argus.Application.Auditing;
 using Argus.Core;
 using Argus.Core.Access;

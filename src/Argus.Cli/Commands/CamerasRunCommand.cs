@@ -4,8 +4,6 @@ using System.Text.Json.Nodes;
 using Argus.Application.Alerts;
 using Argus.Application.Deployments;
 using Argus.Core;
-using Argus.Core.Access;
-using Argus.Core.Audit;
 using Argus.Video;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,15 +2,9 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Argus.Application;
 using Argus.Application.Galleries;
-using Argus.Core;
-using Argus.Core.Access;
 using Argus.Core.Audit;
-using Argus.Core.Faces;
 using Argus.Core.Purposes;
-using Argus.Search;
 using Argus.Storage;
-using Argus.Vision.Imaging;
-using Argus.Vision.Pipeline;
 
 namespace Argus.Cli.Commands;
 

@@ -1,7 +1,6 @@
 using Argus.Application.Cameras;
 using Argus.Core;
 using Argus.Core.Access;
-using Argus.Server.Hosting;
 using Argus.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
