@@ -1,6 +1,5 @@
 using Argus.Core;
 using Argus.Core.Evaluation;
-using Argus.Core.Faces;
 using Argus.Vision.Pipeline;
 
 namespace Argus.Bench;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Argus.Core;
 using Argus.Core.Audit;
 using Argus.Storage;
 using Argus.Vision.Pipeline;
@@ -27,6 +26,7 @@ public sealed class OperationContext
         DataDirectory = dataDirectory;
         Time = time;
         _settings = settings;
+        Trail = new Auditing.AuditTrail(store, auditChain);
     }
 
     public ArgusStore Store { get; }
@@ -70,7 +70,7 @@ public sealed class OperationContext
     /// <c>AuditedStore</c> instead, so that it and its record commit together. Records are kept even when
     /// the data they mention is erased later.
     /// </summary>
-    public Task AuditAsync(AuditEvent e, CancellationToken ct) => Store.AppendAuditAsync(AuditChain, e, ct);
+    public Task AuditAsync(AuditEvent e, CancellationToken ct) => Trail.AppendAsync(e, ct);
 
     /// <summary>
     /// Records <paramref name="e"/> as one more occurrence of the group <paramref name="key"/> under
@@ -81,32 +81,23 @@ public sealed class OperationContext
         Store.AppendGroupedAuditAsync(AuditChain, key, e, policy, count, ct);
 
     /// <summary>The store for one change whose audit record <paramref name="e"/> commits in the change's transaction.</summary>
-    public ArgusStore AuditedStore(AuditEvent e) => Store.WithAudit(AuditChain, e);
+    public ArgusStore AuditedStore(AuditEvent e) => Trail.Store(e);
 
     /// <summary>The store for one change whose audit record is made from its result (a new id) and commits in the change's transaction.</summary>
-    public ArgusStore AuditedStore<T>(Func<T, AuditEvent> record) => Store.WithAudit(AuditChain, record);
+    public ArgusStore AuditedStore<T>(Func<T, AuditEvent> record) => Trail.Store(record);
 
     /// <summary>As <see cref="AuditedStore{T}(Func{T, AuditEvent})"/>, for a change that is several records.</summary>
-    public ArgusStore AuditedStore<T>(Func<T, IEnumerable<AuditEvent>> records) => Store.WithAudit(AuditChain, records);
+    public ArgusStore AuditedStore<T>(Func<T, IEnumerable<AuditEvent>> records) => Trail.Store(records);
+
+    /// <summary>The one audited-operation helper over this context's store and chain.</summary>
+    internal Auditing.AuditTrail Trail { get; }
 
     /// <summary>
-    /// Runs <paramref name="body"/>; an <see cref="ArgusException"/> from it (a refusal, not a storage failure) is
-    /// audited as <paramref name="action"/> refused, with its code, before it propagates.
+    /// Runs <paramref name="body"/>; a refusal from it (not a storage failure) is audited as <paramref name="action"/>
+    /// refused, with its code, reason and message, before it propagates (<see cref="Auditing.AuditTrail.GuardAsync"/>).
     /// </summary>
-    public async Task<T> AuditedAsync<T>(string actor, string action, string target, Func<Task<T>> body)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
-        {
-            // AbuseDetector counts scope refusals by reason = "scope".
-            var reason = e.Code == "access.denied" && e.Message.Contains("outside the scope", StringComparison.Ordinal) ? "scope" : e.Code;
-            await AuditAsync(AuditEvent.Refused(actor, action, target, AuditDetails.Of(("code", e.Code), ("reason", reason), ("message", e.Message))), CancellationToken.None);
-            throw;
-        }
-    }
+    public Task<T> AuditedAsync<T>(string actor, string action, string target, Func<Task<T>> body) =>
+        Trail.GuardAsync(actor, action, target, body, CancellationToken.None);
 
     public Task AuditedAsync(string actor, string action, string target, Action body) =>
         AuditedAsync(actor, action, target, () => { body(); return Task.FromResult(0); });

@@ -100,7 +100,7 @@ public static class ArgusCli
     {
         try
         {
-            using var host = new CliHost(ArgusPaths.Resolve(parse.GetValue(DataOption), modelsOption: parse.GetValue(ModelsOption)), output, error);
+            await using var host = new CliHost(ArgusPaths.Resolve(parse.GetValue(DataOption), modelsOption: parse.GetValue(ModelsOption)), output, error);
             return await body(host);
         }
         catch (ArgusException e)

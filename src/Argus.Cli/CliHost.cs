@@ -2,17 +2,24 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Argus.Application;
 using Argus.Application.Auditing;
+using Argus.Application.Hosting;
 using Argus.Core.Audit;
 using Argus.Core.Configuration;
 using Argus.Storage;
 using Argus.Vision.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Argus.Cli;
 
-/// <summary>What every command shares: resolved paths, the output writers, and a lazily built face engine.</summary>
-internal sealed class CliHost : IDisposable
+/// <summary>
+/// What every command shares: resolved paths, the output writers, a lazily built face engine, and the services the
+/// server registers too (<see cref="ArgusServiceCollectionExtensions.AddArgus"/>), composed for this invocation with
+/// the CLI's clock, engine, audit key and notices.
+/// </summary>
+internal sealed class CliHost : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    private readonly Lazy<ServiceProvider> _services;
     private FaceEngine? _engine;
     private AuditChain? _auditChain;
 
@@ -21,7 +28,11 @@ internal sealed class CliHost : IDisposable
         Paths = paths;
         Out = output;
         Error = error;
+        _services = new Lazy<ServiceProvider>(Compose);
     }
+
+    /// <summary>The invocation's services: the same registrations as the server's, built on first use.</summary>
+    public IServiceProvider Services => _services.Value;
 
     public ArgusPaths Paths { get; }
 
@@ -63,9 +74,40 @@ internal sealed class CliHost : IDisposable
 
     private AuditCheckpoint? _checkpoint;
 
-    /// <summary>The shared operations over <paramref name="store"/>, with this invocation's clock and settings.</summary>
+    /// <summary>
+    /// The shared operations over <paramref name="store"/>, with this invocation's clock and settings: the registered
+    /// context for the invocation's store (<see cref="OpenStoreAsync"/>), a context of its own for another store.
+    /// </summary>
     public OperationContext Operations(ArgusStore store) =>
-        new(store, AuditChain(), () => Engine(), Paths.DataDirectory, CliEnvironment.Time, CliEnvironment.Get);
+        _services.IsValueCreated && ReferenceEquals(store, Services.GetRequiredService<ArgusStore>())
+            ? Services.GetRequiredService<OperationContext>()
+            : new(store, AuditChain(), () => Engine(), Paths.DataDirectory, CliEnvironment.Time, CliEnvironment.Get);
+
+    /// <summary>
+    /// The invocation's store (the registered one), opened and migrated, with the audit key loaded and the head
+    /// checkpoint attached. Disposing it is allowed (commands do, when they are done with it); the container does too.
+    /// </summary>
+    public async Task<ArgusStore> OpenStoreAsync(CancellationToken ct)
+    {
+        var store = Services.GetRequiredService<ArgusStore>();
+        await store.InitialiseAsync(ct);
+        await AttachAuditAsync(store, ct);
+        return store;
+    }
+
+    /// <summary>
+    /// The server's registrations with the CLI's own clock (<c>ARGUS_NOW</c> in tests), face engine (this host's, which
+    /// commands rebuild with liveness or pose), audit chain (loaded as <see cref="AuditChain()"/> says) and notices on stderr.
+    /// </summary>
+    private ServiceProvider Compose()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(CliEnvironment.Time);
+        services.AddSingleton(_ => new FaceEngineSource(() => Engine(), owned: false));
+        services.AddSingleton(_ => AuditChain());
+        services.AddArgus(Paths, CliEnvironment.Get);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
 
     public FaceEngine Engine(bool liveness = false, bool pose = false)
     {
@@ -87,10 +129,15 @@ internal sealed class CliHost : IDisposable
 
     public ProgressBar Progress(string label, int total) => new(this, label, total);
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _engine?.Dispose();
         _checkpoint?.Dispose();
+        if (_services.IsValueCreated)
+        {
+            await _services.Value.DisposeAsync();
+        }
+
+        _engine?.Dispose();
     }
 
     /// <summary>A one-line progress bar on stderr, drawn only on a terminal and at most every 100 ms.</summary>

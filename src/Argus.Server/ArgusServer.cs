@@ -2,7 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Argus.Application;
+using Argus.Application.Alerts;
+using Argus.Application.Hosting;
 using Argus.Core.Access;
+using Argus.Core.Configuration;
 using Argus.Server.Endpoints;
 using Argus.Server.Hosting;
 using Argus.Server.Security;
@@ -11,7 +14,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using Scalar.AspNetCore;
@@ -79,6 +81,12 @@ public static class ArgusServer
         builder.Services.AddExceptionHandler<ArgusExceptionHandler>();
 
         builder.Services.TryAddTimeProvider();
+
+        // The registrations the CLI shares (store, chain, engine, feed, desk, services) and the store's opening at
+        // start; then the server's own start-up (checkpoint, webhooks, first administrator, engine warm-up).
+        string? Setting(string name) => config[name] is { Length: > 0 } v ? v : null;
+        builder.Services.AddSingleton(sp => new AuditKeyNotice(path => Log.AuditKeyGenerated(sp.GetRequiredService<ILogger<ArgusRuntime>>(), path)));
+        builder.Services.AddArgus(ArgusPaths.Resolve(null, Setting), Setting);
         builder.Services.AddSingleton<ArgusRuntime>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ArgusRuntime>());
         builder.Services.AddSingleton<SessionStore>();
@@ -89,7 +97,7 @@ public static class ArgusServer
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraHost>());
 
         // The SSE endpoint relays the desk's stream: alerts as stored (their id is the stored alert's id).
-        builder.Services.AddSingleton<AlertStream>(sp => sp.GetRequiredService<ArgusRuntime>().Feed.Stream);
+        builder.Services.AddSingleton<AlertStream>(sp => sp.GetRequiredService<AlertFeed>().Stream);
         builder.Services.AddHttpContextAccessor();
 
         // Review decisions reach every open wall over the same stream as alerts (issue 13).

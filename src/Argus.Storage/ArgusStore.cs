@@ -21,6 +21,9 @@ public sealed partial class ArgusStore : IAsyncDisposable
     /// <summary>Shared with every view: who hears of committed audit records (the head checkpoint).</summary>
     private readonly AuditListeners _listeners;
     private int _auditedWrites;
+    private readonly object _initialiseGate = new();
+    private Task? _initialised;
+    private int _disposed;
 
     private ArgusStore(SqlDialect dialect, StorageOptions options, AuditListeners? listeners = null)
     {
@@ -67,52 +70,81 @@ public sealed partial class ArgusStore : IAsyncDisposable
 
     private static async Task<ArgusStore> OpenAsync(StorageOptions options, bool checkVersion, CancellationToken ct)
     {
-        SqlDialect dialect = options.Provider switch
-        {
-            StorageProvider.Sqlite => new SqliteDialect(options),
-            StorageProvider.Postgres => new PostgresDialect(options),
-            _ => throw new ArgumentOutOfRangeException(nameof(options)),
-        };
-        var store = new ArgusStore(dialect, options);
+        var store = Create(options);
         try
         {
-            try
-            {
-                await dialect.InitialiseAsync(ct);
-            }
-            catch (Exception e) when (store.Translate(e) is { } mapped)
-            {
-                throw mapped;
-            }
-
-            if (options.MigrateOnOpen)
-            {
-                await store.MigrateAsync(ct);
-            }
-            else if (checkVersion)
-            {
-                var version = await store.GetSchemaVersionAsync(ct);
-                if (version > Migrations.Latest)
-                {
-                    throw new ArgusException(
-                        "storage.schema_too_new",
-                        $"The store {dialect.Target} has schema version {version}, newer than this Argus ({Migrations.Latest}); upgrade Argus.");
-                }
-
-                if (version != Migrations.Latest)
-                {
-                    throw new ArgusException(
-                        "storage.schema_outdated",
-                        $"The store {dialect.Target} is at schema version {version}, this Argus needs {Migrations.Latest}: run 'argus db migrate'.");
-                }
-            }
-
+            await store.InitialiseAsync(checkVersion, ct);
             return store;
         }
         catch
         {
             await store.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The store over <paramref name="options"/>, not yet opened: nothing is read or written until
+    /// <see cref="InitialiseAsync(CancellationToken)"/>, which a host's start-up runs once (the shape of a data source
+    /// registered in a container and migrated by a hosted service). Bad options fail here (<c>storage.config</c>).
+    /// </summary>
+    public static ArgusStore Create(StorageOptions options)
+    {
+        SqlDialect dialect = options.Provider switch
+        {
+            StorageProvider.Sqlite => new SqliteDialect(options),
+            StorageProvider.Postgres => new PostgresDialect(options),
+            _ => throw new ArgumentOutOfRangeException(nameof(options)),
+        };
+        return new ArgusStore(dialect, options);
+    }
+
+    /// <summary>
+    /// Opens the store made by <see cref="Create"/>: prepares the database and migrates it (or, with
+    /// <see cref="StorageOptions.MigrateOnOpen"/> off, checks that its schema is the one this build writes). Runs once;
+    /// later calls, from any thread, wait for the first.
+    /// </summary>
+    public Task InitialiseAsync(CancellationToken ct = default) => InitialiseAsync(checkVersion: true, ct);
+
+    private Task InitialiseAsync(bool checkVersion, CancellationToken ct)
+    {
+        lock (_initialiseGate)
+        {
+            return _initialised ??= InitialiseOnceAsync(checkVersion, ct);
+        }
+    }
+
+    private async Task InitialiseOnceAsync(bool checkVersion, CancellationToken ct)
+    {
+        try
+        {
+            await _dialect.InitialiseAsync(ct);
+        }
+        catch (Exception e) when (Translate(e) is { } mapped)
+        {
+            throw mapped;
+        }
+
+        if (Options.MigrateOnOpen)
+        {
+            await MigrateAsync(ct);
+        }
+        else if (checkVersion)
+        {
+            var version = await GetSchemaVersionAsync(ct);
+            if (version > Migrations.Latest)
+            {
+                throw new ArgusException(
+                    "storage.schema_too_new",
+                    $"The store {_dialect.Target} has schema version {version}, newer than this Argus ({Migrations.Latest}); upgrade Argus.");
+            }
+
+            if (version != Migrations.Latest)
+            {
+                throw new ArgusException(
+                    "storage.schema_outdated",
+                    $"The store {_dialect.Target} is at schema version {version}, this Argus needs {Migrations.Latest}: run 'argus db migrate'.");
+            }
         }
     }
 
@@ -202,7 +234,8 @@ public sealed partial class ArgusStore : IAsyncDisposable
             ct);
 
     /// <summary>Disposes the store and its connections; a view made by <c>WithAudit</c> owns nothing and disposes nothing.</summary>
-    public ValueTask DisposeAsync() => _audit is null ? _dialect.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>Closes the store (once: a container and an owner may both dispose it); a view made by <c>WithAudit</c> owns nothing.</summary>
+    public ValueTask DisposeAsync() => _audit is null && Interlocked.Exchange(ref _disposed, 1) == 0 ? _dialect.DisposeAsync() : ValueTask.CompletedTask;
 
     /// <summary>The provider's translation of a failure, logged once here; null for anything that is not a storage failure.</summary>
     private ArgusException? Translate(Exception exception)

@@ -1,4 +1,3 @@
-using Argus.Application.Alerts;
 using Argus.Core;
 using Argus.Core.Alerts;
 using Argus.Core.Watchlists;

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Argus.Cli;
 
 namespace Argus.Cli.Tests;
 

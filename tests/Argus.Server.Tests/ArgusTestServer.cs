@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Argus.Core.Access;
-using Argus.Server;
 using Argus.Server.Hosting;
 using Argus.Storage;
 using Argus.Tests;

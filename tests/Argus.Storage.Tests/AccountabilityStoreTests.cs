@@ -3,7 +3,6 @@ using Argus.Core.Access;
 using Argus.Storage.Security;
 using Argus.Tests;
 using Microsoft.Extensions.Time.Testing;
-using Npgsql;
 
 namespace Argus.Storage.Tests;
 

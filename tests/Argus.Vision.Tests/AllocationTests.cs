@@ -1,6 +1,5 @@
 using Argus.Tests;
 using Argus.Vision.Imaging;
-using Argus.Vision.Pipeline;
 
 namespace Argus.Vision.Tests;
 

@@ -211,7 +211,7 @@ public sealed class UserService(OperationContext context)
             }
             else if (actor.Disabled)
             {
-                throw new ArgusException("access.denied", $"User {actor.Name} is disabled.");
+                throw ArgusException.RoleDenied($"User {actor.Name} is disabled.");
             }
 
             Scope? scope = watchlists is null && sites is null

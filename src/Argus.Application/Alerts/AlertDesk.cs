@@ -1,12 +1,11 @@
 using System.Globalization;
-using Argus.Application.Deployments;
+using Argus.Application.Auditing;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Alerts;
 using Argus.Core.Audit;
 using Argus.Core.Watchlists;
 using Argus.Storage;
-using Argus.Video;
 using Argus.Video.Delivery;
 
 namespace Argus.Application.Alerts;
@@ -155,7 +154,7 @@ public sealed class AlertDesk
                 {
                     if (!actor.Scope.CoversWatchlist(a.Watchlist))
                     {
-                        throw new ArgusException("access.denied", $"Watchlist {a.Watchlist} is outside the scope of user {actor.Name}.");
+                        throw ArgusException.OutOfScope($"Watchlist {a.Watchlist} is outside the scope of user {actor.Name}.");
                     }
 
                     var review = AlertReview.Restore(

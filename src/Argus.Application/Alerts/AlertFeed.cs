@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Threading.Channels;
+using Argus.Application.Auditing;
 using Argus.Application.Deployments;
-using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Alerts;
 using Argus.Core.Audit;
@@ -75,6 +75,7 @@ public sealed class AlertFeed : IAsyncDisposable
 {
     private readonly ArgusStore _store;
     private readonly AuditTrail _audit;
+    private int _disposed;
     private readonly AlertDeskOptions _options;
     private readonly TimeProvider _time;
     private readonly Channel<Pending> _queue;
@@ -250,6 +251,12 @@ public sealed class AlertFeed : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Once: the host disposes it before the checkpoint, and the container that registered it again later.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _worker;
         if (_webhooks is { } webhooks)

@@ -1,3 +1,4 @@
+using Argus.Application.Auditing;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;

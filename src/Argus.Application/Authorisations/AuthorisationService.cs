@@ -3,7 +3,6 @@ using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Purposes;
-using Argus.Storage;
 
 namespace Argus.Application.Authorisations;
 
@@ -105,6 +104,6 @@ public sealed class AuthorisationService(OperationContext context)
             return false;
         }
 
-        throw new ArgusException("access.denied", $"User {actor.Name} may not read authorisations.");
+        throw ArgusException.RoleDenied($"User {actor.Name} may not read authorisations.");
     }
 }

@@ -1,4 +1,5 @@
 using Argus.Application.Alerts;
+using Argus.Application.Auditing;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
@@ -121,7 +122,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
     {
         if (actor.Disabled || (!actor.Can(Capability.ManageCameras) && !actor.Can(Capability.ReviewAlerts)))
         {
-            throw new ArgusException("access.denied", $"User {actor.Name} may not see camera health (administrators and reviewers do).");
+            throw ArgusException.RoleDenied($"User {actor.Name} may not see camera health (administrators and reviewers do).");
         }
 
         return [.. Status().Where(s => actor.Can(Capability.ManageCameras) || (s.Site is { } site ? actor.Scope.CoversSite(site) : actor.Scope.Sites.Contains(Scope.All)))];

@@ -1,4 +1,4 @@
-using Argus.Application.Alerts;
+using Argus.Application.Auditing;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
@@ -57,7 +57,7 @@ public sealed class DeploymentService
             {
                 if (!actor.Scope.CoversWatchlist(name))
                 {
-                    throw new ArgusException("access.denied", $"Watchlist {name} is outside the scope of user {actor.Name}.");
+                    throw ArgusException.OutOfScope($"Watchlist {name} is outside the scope of user {actor.Name}.");
                 }
 
                 await _store.GetWatchlistAsync(name, ct);
@@ -65,7 +65,7 @@ public sealed class DeploymentService
 
             if (deployment.Site is { } site && !actor.Scope.CoversSite(site))
             {
-                throw new ArgusException("access.denied", $"Site {site} is outside the scope of user {actor.Name}.");
+                throw ArgusException.OutOfScope($"Site {site} is outside the scope of user {actor.Name}.");
             }
 
             var cameras = (await _store.ListCamerasAsync(ct)).ToDictionary(c => c.Id, StringComparer.Ordinal);
@@ -78,7 +78,7 @@ public sealed class DeploymentService
 
                 if (!actor.Scope.CoversCamera(id) || (camera.Site is { } s && !actor.Scope.CoversSite(s)))
                 {
-                    throw new ArgusException("access.denied", $"Camera {id} is outside the scope of user {actor.Name}.");
+                    throw ArgusException.OutOfScope($"Camera {id} is outside the scope of user {actor.Name}.");
                 }
             }
 
@@ -105,7 +105,7 @@ public sealed class DeploymentService
         {
             if (!actor.Can(Capability.ManageCameras) && !actor.Can(Capability.ApproveEntry) && !actor.Can(Capability.ReviewAlerts))
             {
-                throw new ArgusException("access.denied", $"User {actor.Name} may not see deployments (administrators, approvers and operators do).");
+                throw ArgusException.RoleDenied($"User {actor.Name} may not see deployments (administrators, approvers and operators do).");
             }
 
             var all = await _store.ListDeploymentsAsync(activeOnly ? _time.GetUtcNow() : null, ct);
@@ -135,7 +135,7 @@ public sealed class DeploymentService
                 ?? throw new ArgusException("deployment.not_found", $"There is no deployment with id {id} (see argus deployment list).");
             if (existing.Deployment.Site is { } site && !actor.Scope.CoversSite(site))
             {
-                throw new ArgusException("access.denied", $"Site {site} is outside the scope of user {actor.Name}.");
+                throw ArgusException.OutOfScope($"Site {site} is outside the scope of user {actor.Name}.");
             }
 
             return await _audit.Store<StoredDeployment>(stored => AuditEvent.Ok(actor.Id, "deployment.ended", $"deployment:{id}", AuditDetails.Of(
@@ -150,7 +150,7 @@ public sealed class DeploymentService
     {
         if (actor.Disabled || !(actor.Can(Capability.ManageCameras) || actor.Can(Capability.ApproveEntry)))
         {
-            throw new ArgusException("access.denied", $"User {actor.Name} may not create or end deployments (administrators and approvers do).");
+            throw ArgusException.RoleDenied($"User {actor.Name} may not create or end deployments (administrators and approvers do).");
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Argus.Search;
 using Argus.Storage;
 
 namespace Argus.Application.Galleries;

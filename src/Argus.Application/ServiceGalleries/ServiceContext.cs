@@ -22,6 +22,7 @@ public sealed class ServiceContext
         Cipher = cipher;
         DataDirectory = dataDirectory;
         Time = time ?? TimeProvider.System;
+        Trail = new Auditing.AuditTrail(store, audit);
     }
 
     public ArgusStore Store { get; }
@@ -43,26 +44,22 @@ public sealed class ServiceContext
     /// <summary>The calibrated operating points (<c>argus calibrate --save</c>) for this engine's contract.</summary>
     public OperatingPointTable OperatingPoints() => OperatingPointTable.Load(OperatingPointTable.PathIn(DataDirectory), Engine.Contract);
 
+    /// <summary>The one audited-operation helper over this context's store and chain.</summary>
+    internal Auditing.AuditTrail Trail { get; }
+
     /// <summary>A record of its own: for reads and refusals, which change nothing.</summary>
-    internal Task AppendAsync(AuditEvent e, CancellationToken ct) => Store.AppendAuditAsync(Audit, e, ct);
+    internal Task AppendAsync(AuditEvent e, CancellationToken ct) => Trail.AppendAsync(e, ct);
 
     /// <summary>The store for one change whose record, made from its result, commits in the change's transaction.</summary>
-    internal ArgusStore AuditedStore<T>(Func<T, AuditEvent> record) => Store.WithAudit(Audit, record);
+    internal ArgusStore AuditedStore<T>(Func<T, AuditEvent> record) => Trail.Store(record);
 
     /// <inheritdoc cref="AuditedStore{T}(Func{T, AuditEvent})"/>
-    internal ArgusStore AuditedStore<T>(Func<T, IEnumerable<AuditEvent>> records) => Store.WithAudit(Audit, records);
+    internal ArgusStore AuditedStore<T>(Func<T, IEnumerable<AuditEvent>> records) => Trail.Store(records);
 
-    /// <summary>Runs <paramref name="body"/>; a refusal (an <see cref="ArgusException"/> other than a storage failure) is audited with its code before it propagates.</summary>
-    internal async Task<T> Audited<T>(Principal actor, string action, string target, Func<Task<T>> body, CancellationToken ct)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
-        {
-            await AppendAsync(AuditEvent.Refused(actor.Id, action, target, AuditDetails.Of(("code", e.Code), ("reason", e.Code))), CancellationToken.None);
-            throw;
-        }
-    }
+    /// <summary>
+    /// Runs <paramref name="body"/>; a refusal (an <see cref="ArgusException"/> other than a storage failure) is audited
+    /// with its code and reason before it propagates. Service records leave the message out: it can name a ticket or a rider.
+    /// </summary>
+    internal Task<T> Audited<T>(Principal actor, string action, string target, Func<Task<T>> body, CancellationToken ct) =>
+        Trail.GuardAsync(actor.Id, action, target, body, ct, withMessage: false);
 }

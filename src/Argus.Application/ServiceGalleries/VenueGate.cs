@@ -36,20 +36,19 @@ public sealed class VenueGate(ServiceContext context, string gallery, IReadOnlyL
     public async Task<VenueDecision> EnterAsync(Principal gate, GatePassage passage, string ticketRef, IReadOnlyList<DecodedImage> frames, CancellationToken ct = default)
     {
         var point = context.OperatingPoints().Select(targetFmr);
-        VenueDecision decision;
-        try
+        // A face or ticket the gate cannot use is a decision (refused, recorded below); any other refusal (role, scope,
+        // configuration) is the operation's, audited by the one helper before it propagates.
+        var decision = await context.Audited(gate, "gate.venue", $"gate:{passage.GateId}", async () =>
         {
-            decision = await DecideAsync(gate, passage, ticketRef, frames, point, ct);
-        }
-        catch (ArgusException e) when (e.Code.StartsWith("face.", StringComparison.Ordinal) || e.Code is "consent.expired" or "service.person_not_found" or "probe.empty")
-        {
-            decision = new VenueDecision(GateOutcome.Refused, e.Code, null, point, null, null, null);
-        }
-        catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
-        {
-            await context.AppendAsync(AuditEvent.Refused(gate.Id, "gate.venue", $"gate:{passage.GateId}", AuditDetails.Of(("code", e.Code), ("reason", e.Code))), CancellationToken.None);
-            throw;
-        }
+            try
+            {
+                return await DecideAsync(gate, passage, ticketRef, frames, point, ct);
+            }
+            catch (ArgusException e) when (e.Code.StartsWith("face.", StringComparison.Ordinal) || e.Code is "consent.expired" or "service.person_not_found" or "probe.empty")
+            {
+                return new VenueDecision(GateOutcome.Refused, e.Code, null, point, null, null, null);
+            }
+        }, ct);
 
         // An admission was recorded with its ledger line in one transaction (DecideAsync); every other decision changed nothing.
         if (decision.Ledger is null)
@@ -95,7 +94,7 @@ public sealed class VenueGate(ServiceContext context, string gallery, IReadOnlyL
         {
             if (!gate.Scope.CoversWatchlist(name))
             {
-                throw new ArgusException("access.denied", $"Watchlist {name} is outside the scope of gate {gate.Name}.");
+                throw ArgusException.OutOfScope($"Watchlist {name} is outside the scope of gate {gate.Name}.");
             }
 
             var watchlist = await context.Store.GetWatchlistAsync(name, ct);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Argus.Bench;
 using Argus.Core;
-using Argus.Vision.Pipeline;
 
 namespace Argus.Cli.Commands;
 

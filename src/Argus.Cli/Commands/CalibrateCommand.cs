@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Bench;
 using Argus.Core;
 

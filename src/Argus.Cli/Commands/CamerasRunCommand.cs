@@ -4,9 +4,8 @@ using System.Text.Json.Nodes;
 using Argus.Application.Alerts;
 using Argus.Application.Deployments;
 using Argus.Core;
-using Argus.Core.Access;
-using Argus.Core.Audit;
 using Argus.Video;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Argus.Cli.Commands;
 
@@ -29,16 +28,10 @@ internal static class CamerasRunCommand
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            await Identity.Audited(host, store, actor.Id, "cameras.run", "cameras", () =>
-            {
-                if (!actor.Can(Capability.ManageCameras) && !actor.Can(Capability.ReviewAlerts))
-                {
-                    AccessPolicy.Demand(actor, Capability.ManageCameras);
-                }
-            }, ct);
-            var showNames = actor.Can(Capability.ReviewAlerts);
-            var json = parse.GetValue(ArgusCli.JsonOption);
             var only = parse.GetValue(cameras) is { Length: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null;
+            var runs = host.Services.GetRequiredService<LiveRunService>();
+            var showNames = await runs.StartCamerasAsync(actor, only, ct);
+            var json = parse.GetValue(ArgusCli.JsonOption);
 
             await using var desk = new AlertFeed(store, host.AuditChain(), new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
             await desk.LoadWebhooksAsync(ct);
@@ -56,7 +49,6 @@ internal static class CamerasRunCommand
                 Cameras = only,
             };
             var supervisor = new CameraSupervisor(store, host.AuditChain(), host.Engine(), desk, options, CliEnvironment.Time);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "cameras.started", "cameras", AuditDetails.Of(("cameras", only?.Order(StringComparer.Ordinal).ToArray()))), ct);
             var alerts = 0;
             IReadOnlyList<CameraStatus> final = [];
             try
@@ -121,9 +113,8 @@ internal static class CamerasRunCommand
             }
 
             PrintHealth(host, json, final);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "cameras.stopped", "cameras", AuditDetails.Of(
-                ("alerts", alerts), ("faces_seen", final.Sum(s => s.Counters.FacesSeen)), ("tracks_without_match", final.Sum(s => s.Counters.TracksEndedWithoutMatch)),
-                ("alerts_lost", desk.Lost), ("alerts_failed", desk.Failed))), CancellationToken.None);
+            await runs.StopCamerasAsync(actor, new CamerasRunSummary(
+                alerts, final.Sum(s => s.Counters.FacesSeen), final.Sum(s => s.Counters.TracksEndedWithoutMatch), desk.Lost, desk.Failed));
             if (!json)
             {
                 host.Out.WriteLine($"stopped: {alerts} alert(s) raised");
@@ -168,29 +159,16 @@ internal static class CamerasRunCommand
             var h = s.Health;
             if (json)
             {
-                host.Out.WriteLine(new JsonObject
-                {
-                    ["event"] = "camera.health",
-                    ["camera"] = s.CameraId,
-                    ["deployment"] = s.DeploymentId,
-                    ["deployments"] = new JsonArray([.. s.Deployments.Select(d => (JsonNode?)JsonValue.Create(d))]),
-                    ["state"] = h.State.ToString().ToLowerInvariant(),
-                    ["fps_in"] = Math.Round(h.FpsIn, 2),
-                    ["fps_analysed"] = Math.Round(h.FpsAnalysed, 2),
-                    ["frames_in"] = h.FramesIn,
-                    ["frames_analysed"] = h.FramesAnalysed,
-                    ["frames_dropped"] = h.FramesDropped,
-                    ["frames_stale"] = h.FramesStale,
-                    ["last_frame_at"] = h.LastFrameAt?.ToString("O", CultureInfo.InvariantCulture),
-                    ["reconnects"] = h.Reconnects,
-                    ["last_error"] = s.Error,
-                    ["faces_seen"] = s.Counters.FacesSeen,
-                    ["alerts_raised"] = s.Counters.AlertsRaised,
-                }.ToJsonString());
+                var line = CameraHealthOutput.Json(s.CameraId, h, s.Error);
+                line["deployment"] = s.DeploymentId;
+                line["deployments"] = new JsonArray([.. s.Deployments.Select(d => (JsonNode?)JsonValue.Create(d))]);
+                line["faces_seen"] = s.Counters.FacesSeen;
+                line["alerts_raised"] = s.Counters.AlertsRaised;
+                host.Out.WriteLine(line.ToJsonString());
                 continue;
             }
 
-            host.Out.WriteLine($"  {s.CameraId,-12} {h.State.ToString().ToLowerInvariant(),-12} {(s.DeploymentId is null ? "no deployment" : "deployment " + s.DeploymentId),-16} in {h.FpsIn,5:0.0} fps, analysed {h.FpsAnalysed,4:0.0} fps, dropped {h.FramesDropped}, reconnects {h.Reconnects}{(s.Error is null ? "" : ", last error: " + s.Error)}");
+            host.Out.WriteLine($"  {s.CameraId,-12} {CameraHealthOutput.State(h),-12} {(s.DeploymentId is null ? "no deployment" : "deployment " + s.DeploymentId),-16} in {h.FpsIn,5:0.0} fps, analysed {h.FpsAnalysed,4:0.0} fps, dropped {h.FramesDropped}, reconnects {h.Reconnects}{(s.Error is null ? "" : ", last error: " + s.Error)}");
         }
     }
 }

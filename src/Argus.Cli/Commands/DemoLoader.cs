@@ -10,7 +10,6 @@ using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Faces;
 using Argus.Core.Purposes;
-using Argus.Storage;
 using Argus.Storage.Security;
 using Argus.Vision.Imaging;
 using Argus.Vision.Models;

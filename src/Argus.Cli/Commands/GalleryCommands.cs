@@ -2,15 +2,9 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Argus.Application;
 using Argus.Application.Galleries;
-using Argus.Core;
-using Argus.Core.Access;
 using Argus.Core.Audit;
-using Argus.Core.Faces;
 using Argus.Core.Purposes;
-using Argus.Search;
 using Argus.Storage;
-using Argus.Vision.Imaging;
-using Argus.Vision.Pipeline;
 
 namespace Argus.Cli.Commands;
 
@@ -246,20 +240,7 @@ internal static class GalleryCommands
     internal static Task Audit(CliHost host, ArgusStore store, AuditEvent e, CancellationToken ct) =>
         store.AppendAuditAsync(host.AuditChain(), e, ct);
 
-    internal static async Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct)
-    {
-        var store = await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths, CliEnvironment.Get) with { TimeProvider = CliEnvironment.Time }, ct);
-        try
-        {
-            await host.AttachAuditAsync(store, ct);
-            return store;
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-    }
+    internal static Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) => host.OpenStoreAsync(ct);
 
     private static GalleryService Galleries(CliHost host, ArgusStore store) => new(host.Operations(store));
 

@@ -2,11 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Argus.Application.Accounts;
-using Argus.Core;
 using Argus.Core.Access;
-using Argus.Core.Audit;
 using Argus.Storage;
-using Argus.Storage.Security;
 
 namespace Argus.Cli.Commands;
 

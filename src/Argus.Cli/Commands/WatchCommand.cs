@@ -3,16 +3,11 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Argus.Application.Alerts;
 using Argus.Application.Deployments;
-using Argus.Core;
-using Argus.Core.Access;
-using Argus.Core.Audit;
-using Argus.Core.Deployments;
-using Argus.Core.Faces;
-using Argus.Search;
 using Argus.Storage;
 using Argus.Video;
 using Argus.Video.Delivery;
 using Argus.Vision.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Argus.Cli.Commands;
 
@@ -48,39 +43,13 @@ internal static class WatchCommand
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            var names = parse.GetValue(watchlists)!.Distinct(StringComparer.Ordinal).ToArray();
-            var now = CliEnvironment.Time.GetUtcNow();
             var cameraId = parse.GetValue(camera)!;
-            var deployment = new Deployment(
-                Guid.NewGuid().ToString("N"), $"watch {cameraId}", [cameraId], parse.GetValue(site), names, parse.GetValue(authorisation)!,
-                now, now.AddMinutes(parse.GetValue(minutes)));
-            var matcher = await Identity.Audited(host, store, actor.Id, "deployment.start", $"camera:{cameraId}", async () =>
-            {
-                deployment.Validate();
-                AccessPolicy.Demand(actor, Capability.ReviewAlerts);
-                if (deployment.Site is { } s)
-                {
-                    AccessPolicy.DemandSite(actor, Capability.ReviewAlerts, s);
-                }
-
-                foreach (var name in names)
-                {
-                    AccessPolicy.DemandWatchlist(actor, Capability.ReviewAlerts, name);
-                }
-
-                // As for stored deployments: a recorded authorisation, not recorded by the watcher, covering every list for the whole time.
-                var recorded = (deployment.AuthorisationReference.TrimStart('#') is { Length: > 0 and <= 18 } n
-                        && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var authorisationId)
-                        ? await store.GetAuthorisationAsync(authorisationId, ct)
-                        : null)
-                    ?? throw new ArgusException("authorisation.not_found", "--authorisation must be the number of an authorisation recorded by an authorising official (argus authorisation list).");
-                recorded.DemandUsable(actor, null, names, deployment.Start, deployment.End);
-
-                return await WatchlistMatcher.BuildAsync(store, names, host.Paths.DataDirectory, CliEnvironment.Time, ct);
-            }, ct);
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "deployment.started", $"deployment:{deployment.Id}", AuditDetails.Of(
-                ("camera", cameraId), ("site", deployment.Site), ("watchlists", names), ("authorisation", deployment.AuthorisationReference),
-                ("end", deployment.End), ("entries", matcher.Entries))), ct);
+            var runs = host.Services.GetRequiredService<LiveRunService>();
+            var watch = await runs.StartWatchAsync(
+                actor, new WatchRequest(cameraId, parse.GetValue(site), parse.GetValue(watchlists)!, parse.GetValue(authorisation)!, TimeSpan.FromMinutes(parse.GetValue(minutes))), ct);
+            var (deployment, matcher) = (watch.Deployment, watch.Matcher);
+            var names = deployment.Watchlists;
+            var now = deployment.Start;
 
             var json = parse.GetValue(ArgusCli.JsonOption);
             var redacted = CameraSource.Parse(parse.GetValue(source)!).Redacted;
@@ -152,8 +121,7 @@ internal static class WatchCommand
                 health.Print(pipeline.Health, force: true);
             }
 
-            await GalleryCommands.Audit(host, store, AuditEvent.Ok(actor.Id, "deployment.ended", $"deployment:{deployment.Id}", AuditDetails.Of(
-                ("alerts", alerts), ("faces_seen", counters.FacesSeen), ("tracks_without_match", counters.TracksEndedWithoutMatch))), CancellationToken.None);
+            await runs.EndWatchAsync(actor, watch, alerts, counters);
             if (json)
             {
                 host.Out.WriteLine(new JsonObject
@@ -238,26 +206,13 @@ internal static class WatchCommand
             _printedAt = now;
             if (json)
             {
-                host.Out.WriteLine(new JsonObject
-                {
-                    ["event"] = "camera.health",
-                    ["at"] = now.ToString("O", CultureInfo.InvariantCulture),
-                    ["camera"] = camera,
-                    ["state"] = h.State.ToString().ToLowerInvariant(),
-                    ["fps_in"] = Math.Round(h.FpsIn, 2),
-                    ["fps_analysed"] = Math.Round(h.FpsAnalysed, 2),
-                    ["frames_in"] = h.FramesIn,
-                    ["frames_analysed"] = h.FramesAnalysed,
-                    ["frames_dropped"] = h.FramesDropped,
-                    ["frames_stale"] = h.FramesStale,
-                    ["reconnects"] = h.Reconnects,
-                    ["last_frame_at"] = h.LastFrameAt?.ToString("O", CultureInfo.InvariantCulture),
-                    ["last_error"] = h.LastError,
-                }.ToJsonString());
+                var line = CameraHealthOutput.Json(camera, h, h.LastError);
+                line["at"] = now.ToString("O", CultureInfo.InvariantCulture);
+                host.Out.WriteLine(line.ToJsonString());
             }
             else if (changed)
             {
-                host.Out.WriteLine($"{now:HH:mm:ss} camera {camera}: {h.State.ToString().ToLowerInvariant()}{(h.LastError is { } e && h.State != CameraState.Running ? $" ({e})" : "")}");
+                host.Out.WriteLine($"{now:HH:mm:ss} camera {camera}: {CameraHealthOutput.State(h)}{(h.LastError is { } e && h.State != CameraState.Running ? $" ({e})" : "")}");
             }
         }
     }

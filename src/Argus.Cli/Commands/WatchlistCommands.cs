@@ -4,8 +4,6 @@ using System.Text.Json.Nodes;
 using Argus.Application;
 using Argus.Application.Watchlists;
 using Argus.Core;
-using Argus.Core.Access;
-using Argus.Core.Audit;
 using Argus.Core.Watchlists;
 using Argus.Storage;
 

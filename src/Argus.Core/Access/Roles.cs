@@ -111,12 +111,12 @@ public static class AccessPolicy
     {
         if (principal.Disabled)
         {
-            throw new ArgusException("access.denied", $"User {principal.Name} is disabled.");
+            throw ArgusException.RoleDenied($"User {principal.Name} is disabled.");
         }
 
         if (!principal.Can(capability))
         {
-            throw new ArgusException("access.denied", $"User {principal.Name} ({string.Join(", ", principal.Roles)}) may not {Describe(capability)}.");
+            throw ArgusException.RoleDenied($"User {principal.Name} ({string.Join(", ", principal.Roles)}) may not {Describe(capability)}.");
         }
     }
 
@@ -125,7 +125,7 @@ public static class AccessPolicy
         Demand(principal, capability);
         if (!principal.Scope.CoversWatchlist(watchlist))
         {
-            throw new ArgusException("access.denied", $"Watchlist {watchlist} is outside the scope of user {principal.Name}.");
+            throw ArgusException.OutOfScope($"Watchlist {watchlist} is outside the scope of user {principal.Name}.");
         }
     }
 
@@ -134,7 +134,7 @@ public static class AccessPolicy
         Demand(principal, capability);
         if (!principal.Scope.CoversSite(site))
         {
-            throw new ArgusException("access.denied", $"Site {site} is outside the scope of user {principal.Name}.");
+            throw ArgusException.OutOfScope($"Site {site} is outside the scope of user {principal.Name}.");
         }
     }
 

@@ -65,6 +65,9 @@ public static class AbuseDetector
 {
     public const string SearchAction = "search.performed";
 
+    /// <summary>The <c>reason</c> of a refusal for a watchlist, site or camera outside the actor's scope (<see cref="RefusalReason.Scope"/>).</summary>
+    public const string ScopeReason = "scope";
+
     public static IReadOnlyList<AbuseFlag> Detect(IReadOnlyList<AuditRecord> records, DateOnly day, AbuseRules? rules = null)
     {
         rules ??= new AbuseRules();
@@ -102,7 +105,7 @@ public static class AbuseDetector
         }
 
         // Repeated refusals for acting outside scope.
-        var refusals = ofDay.Where(r => r.Outcome == "refused" && Detail(r, "reason") == "scope");
+        var refusals = ofDay.Where(r => r.Outcome == "refused" && Detail(r, "reason") == ScopeReason);
         foreach (var user in refusals.GroupBy(r => r.Actor).Where(g => g.Count() >= rules.OutOfScopeRefusals))
         {
             flags.Add(new(AbuseKind.OutOfScope, user.Key, day, $"{user.Count()} refusals for sites, cameras or watchlists outside the user's scope", Sequences(user)));

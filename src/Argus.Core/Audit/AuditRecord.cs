@@ -30,6 +30,21 @@ public sealed record AuditEvent(string Actor, string Action, string Target, stri
     public static AuditEvent Ok(string actor, string action, string target, string details = "") => new(actor, action, target, "ok", details);
 
     public static AuditEvent Refused(string actor, string action, string target, string details = "") => new(actor, action, target, "refused", details);
+
+    /// <summary>
+    /// The record of an operation that <paramref name="refusal"/> refused: details <c>code</c>, <c>reason</c> and, when
+    /// <paramref name="withMessage"/>, <c>message</c>. The reason is <see cref="ReasonOf"/>: what the abuse detector counts.
+    /// </summary>
+    public static AuditEvent Refusal(string actor, string action, string target, ArgusException refusal, bool withMessage = true) =>
+        Refused(actor, action, target, withMessage
+            ? AuditDetails.Of(("code", refusal.Code), ("reason", ReasonOf(refusal)), ("message", refusal.Message))
+            : AuditDetails.Of(("code", refusal.Code), ("reason", ReasonOf(refusal))));
+
+    /// <summary>
+    /// The <c>reason</c> a refusal is recorded with: <see cref="AbuseDetector.ScopeReason"/> for a scope refusal (from
+    /// the exception's typed <see cref="ArgusException.Reason"/>, never its message), else the refusal's code.
+    /// </summary>
+    public static string ReasonOf(ArgusException refusal) => refusal.Reason == RefusalReason.Scope ? AbuseDetector.ScopeReason : refusal.Code;
 }
 
 /// <summary>

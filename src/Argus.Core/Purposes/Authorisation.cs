@@ -123,7 +123,7 @@ public sealed record Authorisation(
         AccessPolicy.Demand(actor, Capability.RecordAuthorisation);
         if (actor.Roles.Contains(Role.Administrator))
         {
-            throw new ArgusException("access.denied", $"User {actor.Name} is an administrator: administrators may not record authorisations.");
+            throw ArgusException.RoleDenied($"User {actor.Name} is an administrator: administrators may not record authorisations.");
         }
     }
 

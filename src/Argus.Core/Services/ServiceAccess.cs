@@ -25,8 +25,7 @@ public static class ServiceAccess
         {
             if (PoliceRoles.Contains(role))
             {
-                throw new ArgusException(
-                    "access.denied",
+                throw ArgusException.RoleDenied(
                     $"User {principal.Name} holds the {role} role: service galleries are kept apart from watchlists, searches and alerts, " +
                     "so accounts with police roles may not read or search them.");
             }

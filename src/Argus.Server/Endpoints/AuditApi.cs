@@ -37,7 +37,7 @@ internal static class AuditApi
     /// </summary>
     private static async Task<IResult> ListAsync(
         string? actor, string? action, string? outcome, string? target, string? from, string? to, long? before, int? limit, int? last, string? format,
-        HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+        HttpContext http, ArgusRuntime runtime, AuditService audit, CancellationToken ct)
     {
         var csv = format switch
         {
@@ -56,7 +56,7 @@ internal static class AuditApi
             BeforeSequence = before,
             Limit = Math.Clamp(limit ?? last ?? 100, 1, 10_000),
         };
-        var records = await new AuditService(runtime.Operations).QueryAsync(http.Actor(), query, csv, ct);
+        var records = await audit.QueryAsync(http.Actor(), query, csv, ct);
         if (!csv)
         {
             return TypedResults.Ok<IReadOnlyList<AuditRecordDto>>([.. records.Select(AuditRecordDto.From)]);
@@ -82,33 +82,33 @@ internal static class AuditApi
             ? at
             : throw new Core.ArgusException("argument.invalid", $"{name} must be an ISO 8601 time or a date (YYYY-MM-DD).");
 
-    private static async Task<Ok<FlagsDto>> FlagsAsync(string? day, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<FlagsDto>> FlagsAsync(string? day, HttpContext http, AuditService audit, CancellationToken ct)
     {
-        var (date, found, overdue) = await new AuditService(runtime.Operations).FlagsAsync(http.Actor(), day, ct);
+        var (date, found, overdue) = await audit.FlagsAsync(http.Actor(), day, ct);
         return TypedResults.Ok(new FlagsDto(
             date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             [.. found.Select(f => new AbuseFlagDto(f.Kind.ToString(), f.Actor, f.Description, f.Records))],
             [.. overdue.Select(s => new OverdueSearchDto(s.Id, s.User, PurposeBinding.PurposeName(s.Purpose), s.AuthorisationDue))]));
     }
 
-    private static async Task<Ok<VerificationDto>> VerifyAsync(string? head, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<VerificationDto>> VerifyAsync(string? head, HttpContext http, ArgusRuntime runtime, AuditService audit, CancellationToken ct)
     {
         var actor = http.Actor();
-        var v = await runtime.Operations.AuditedAsync(actor.Id, "audit.verify", "audit", () => new AuditService(runtime.Operations).VerifyAsync(head, ct));
+        var v = await runtime.Operations.AuditedAsync(actor.Id, "audit.verify", "audit", () => audit.VerifyAsync(head, ct));
         await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "audit.verify", "audit", AuditDetails.Of(("intact", v.Result.Intact), ("head", v.Head))), ct);
         return TypedResults.Ok(new VerificationDto(v.Result.Intact, v.Records, v.Head, v.Result.FirstBreak?.Sequence, v.Result.FirstBreak?.Reason));
     }
 
     /// <summary><c>format</c>: json (default here), md or html; counts only, no personal data.</summary>
-    private static async Task<IResult> ReportAsync(string? from, string? to, string? format, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<IResult> ReportAsync(string? from, string? to, string? format, HttpContext http, TransparencyReportService reports, CancellationToken ct)
     {
-        var report = await new TransparencyReportService(runtime.Operations).CreateAsync(http.Actor(), from ?? "", to ?? "", format ?? "json", ct);
+        var report = await reports.CreateAsync(http.Actor(), from ?? "", to ?? "", format ?? "json", ct);
         return report.Format == "json" ? TypedResults.Ok(report.Model) : TypedResults.Text(report.Content, report.MediaType);
     }
 
-    private static async Task<Ok<RetentionDto>> RetentionAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<RetentionDto>> RetentionAsync(HttpContext http, RetentionService retention, CancellationToken ct)
     {
-        var r = await new RetentionService(runtime.Operations).RunAsync(http.Actor(), ct);
+        var r = await retention.RunAsync(http.Actor(), ct);
         return TypedResults.Ok(new RetentionDto([.. r.Deactivated.Select(e => e.Id)], r.AlertsSummary, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, 0, r.AuditOldest));
     }
 }

@@ -1,7 +1,6 @@
 using Argus.Application.Cameras;
 using Argus.Core;
 using Argus.Core.Access;
-using Argus.Server.Hosting;
 using Argus.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,27 +18,25 @@ internal static class CameraApi
         cameras.MapDelete("/{id}", RemoveAsync).RequireCapability(Capability.ManageCameras);
     }
 
-    private static CameraService Service(ArgusRuntime runtime) => new(runtime.Operations);
+    private static async Task<Ok<IReadOnlyList<CameraDto>>> ListAsync(HttpContext http, CameraService cameraService, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<CameraDto>>([.. (await cameraService.ListAsync(http.Actor(), ct)).Select(CameraDto.From)]);
 
-    private static async Task<Ok<IReadOnlyList<CameraDto>>> ListAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok<IReadOnlyList<CameraDto>>([.. (await Service(runtime).ListAsync(http.Actor(), ct)).Select(CameraDto.From)]);
-
-    private static async Task<Created<CameraDto>> AddAsync(CreateCameraRequest r, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Created<CameraDto>> AddAsync(CreateCameraRequest r, HttpContext http, CameraService cameraService, CancellationToken ct)
     {
         var spec = new CameraSpec(
             r.Id ?? throw new ArgusException("camera.invalid_id", "Give the camera an id."),
             r.Name, r.Site, r.Source ?? throw new ArgusException("camera.source_invalid", "Give the camera's source (file, rtsp://, http(s):// or device:N)."),
             r.AnalysisFps ?? 5, r.Tiling ?? true, r.Watchlists);
-        var c = await Service(runtime).AddAsync(http.Actor(), spec, ct);
+        var c = await cameraService.AddAsync(http.Actor(), spec, ct);
         return TypedResults.Created($"/api/v1/cameras/{Uri.EscapeDataString(c.Id)}", CameraDto.From(c));
     }
 
-    private static async Task<Ok<CameraDto>> GetAsync(string id, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok(CameraDto.From(await Service(runtime).GetAsync(http.Actor(), id, ct)));
+    private static async Task<Ok<CameraDto>> GetAsync(string id, HttpContext http, CameraService cameraService, CancellationToken ct) =>
+        TypedResults.Ok(CameraDto.From(await cameraService.GetAsync(http.Actor(), id, ct)));
 
-    private static async Task<NoContent> RemoveAsync(string id, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<NoContent> RemoveAsync(string id, HttpContext http, CameraService cameraService, CancellationToken ct)
     {
-        await Service(runtime).RemoveAsync(http.Actor(), id, ct);
+        await cameraService.RemoveAsync(http.Actor(), id, ct);
         return TypedResults.NoContent();
     }
 }

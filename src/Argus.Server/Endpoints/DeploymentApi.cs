@@ -29,11 +29,9 @@ internal static class DeploymentApi
         cameras.MapGet("/{id}/frame.jpg", FrameAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
     }
 
-    private static DeploymentService Service(ArgusRuntime runtime) => new(runtime.Store, runtime.Operations.AuditChain, runtime.Operations.Time);
-
-    private static async Task<Ok<IReadOnlyList<DeploymentDto>>> ListAsync(bool? active, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<DeploymentDto>>> ListAsync(bool? active, HttpContext http, ArgusRuntime runtime, DeploymentService deployments, CancellationToken ct)
     {
-        var list = await Service(runtime).ListAsync(http.Actor(), active ?? false, ct);
+        var list = await deployments.ListAsync(http.Actor(), active ?? false, ct);
         var now = runtime.Operations.Now;
         return TypedResults.Ok<IReadOnlyList<DeploymentDto>>([.. list.Select(d => DeploymentDto.From(d, now))]);
     }
@@ -42,7 +40,7 @@ internal static class DeploymentApi
     /// <c>start</c> defaults to now and <c>end</c> to <c>hours</c> (default 8) after the start; at most 31 days.
     /// Refusals: <c>deployment.invalid</c>, <c>watchlist.not_found</c>, <c>camera.not_found</c>, <c>access.denied</c>.
     /// </summary>
-    private static async Task<Created<DeploymentDto>> CreateAsync(CreateDeploymentRequest r, HttpContext http, ArgusRuntime runtime, CameraHost cameras, CancellationToken ct)
+    private static async Task<Created<DeploymentDto>> CreateAsync(CreateDeploymentRequest r, HttpContext http, ArgusRuntime runtime, DeploymentService deployments, CameraHost cameras, CancellationToken ct)
     {
         var now = runtime.Operations.Now;
         var start = r.Start ?? now;
@@ -53,16 +51,15 @@ internal static class DeploymentApi
 
         var request = new DeploymentRequest(
             r.Name ?? "", r.Cameras ?? [], r.Site, r.Watchlists ?? [], r.Authorisation ?? "", start, r.End ?? start.AddHours(r.Hours ?? 8));
-        var stored = await Service(runtime).CreateAsync(http.Actor(), request, ct);
+        var stored = await deployments.CreateAsync(http.Actor(), request, ct);
         cameras.Wake();
         return TypedResults.Created($"/api/v1/deployments/{stored.Id}", DeploymentDto.From(stored, now));
     }
 
-    private static async Task<Ok<DeploymentDto>> EndAsync(long id, ReasonRequest r, HttpContext http, ArgusRuntime runtime, CameraHost cameras, CancellationToken ct)
+    private static async Task<Ok<DeploymentDto>> EndAsync(long id, ReasonRequest r, HttpContext http, ArgusRuntime runtime, DeploymentService deployments, CameraHost cameras, CancellationToken ct)
     {
-        var service = Service(runtime);
-        service.Ended += _ => cameras.Wake();
-        var ended = await service.EndAsync(http.Actor(), id, r.Reason ?? "", ct);
+        var ended = await deployments.EndAsync(http.Actor(), id, r.Reason ?? "", ct);
+        cameras.Wake();
         return TypedResults.Ok(DeploymentDto.From(ended, runtime.Operations.Now));
     }
 

@@ -1,5 +1,3 @@
-using Argus.Application;
-using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Faces;

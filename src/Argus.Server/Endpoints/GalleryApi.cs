@@ -25,23 +25,21 @@ internal static class GalleryApi
             .MapDelete("/{id:long}", EraseAsync).RequireCapability(Capability.ManageServiceGalleries, Capability.ManageWatchlists);
     }
 
-    private static GalleryService Service(ArgusRuntime runtime) => new(runtime.Operations);
+    private static async Task<Ok<IReadOnlyList<GalleryDto>>> ListAsync(HttpContext http, GalleryService galleries, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<GalleryDto>>([.. (await galleries.ListAsync(http.Actor(), ct)).Select(GalleryDto.From)]);
 
-    private static async Task<Ok<IReadOnlyList<GalleryDto>>> ListAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok<IReadOnlyList<GalleryDto>>([.. (await Service(runtime).ListAsync(http.Actor(), ct)).Select(GalleryDto.From)]);
-
-    private static async Task<Created<GalleryDto>> CreateAsync(CreateGalleryRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Created<GalleryDto>> CreateAsync(CreateGalleryRequest request, HttpContext http, GalleryService galleries, CancellationToken ct)
     {
-        var g = await Service(runtime).CreateAsync(http.Actor(), request.Name ?? throw new ArgusException("gallery.invalid_name", "Give the gallery a name."), request.Description, ct);
+        var g = await galleries.CreateAsync(http.Actor(), request.Name ?? throw new ArgusException("gallery.invalid_name", "Give the gallery a name."), request.Description, ct);
         return TypedResults.Created($"/api/v1/galleries/{Uri.EscapeDataString(g.Name)}", GalleryDto.From(g));
     }
 
-    private static async Task<Ok<GalleryDto>> GetAsync(string name, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok(GalleryDto.From(await Service(runtime).GetAsync(http.Actor(), name, ct)));
+    private static async Task<Ok<GalleryDto>> GetAsync(string name, HttpContext http, GalleryService galleries, CancellationToken ct) =>
+        TypedResults.Ok(GalleryDto.From(await galleries.GetAsync(http.Actor(), name, ct)));
 
-    private static async Task<Ok<GalleryDto>> DeleteAsync(string name, bool? force, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<GalleryDto>> DeleteAsync(string name, bool? force, HttpContext http, GalleryService galleries, CancellationToken ct)
     {
-        var (g, removed) = await Service(runtime).DeleteAsync(http.Actor(), name, force ?? false, ct);
+        var (g, removed) = await galleries.DeleteAsync(http.Actor(), name, force ?? false, ct);
         return TypedResults.Ok(GalleryDto.From(g with { TemplateCount = g.TemplateCount - removed }));
     }
 
@@ -49,11 +47,11 @@ internal static class GalleryApi
     /// Multipart: <c>subject_reference</c>, optional <c>subject_name</c>, <c>face</c>, <c>keep_crop</c>, and one or more
     /// <c>photo</c> files. All or nothing: any refused image refuses the whole enrolment (422 with <c>refusals</c>).
     /// </summary>
-    private static async Task<Results<Created<EnrolmentDto>, ProblemHttpResult>> EnrolAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Results<Created<EnrolmentDto>, ProblemHttpResult>> EnrolAsync(string name, IFormCollection form, HttpContext http, GalleryService galleries, CancellationToken ct)
     {
         var reference = form.Text("subject_reference") ?? throw new ArgusException("subject.invalid_name", "Give the subject's external reference (subject_reference).");
         var request = new EnrolmentRequest(name, reference, form.Text("subject_name"), await form.ImagesAsync(Forms.PhotoField, ct, required: true), form.Int("face"), null, form.Bool("keep_crop"));
-        var result = await Service(runtime).EnrolAsync(http.Actor(), request, ct);
+        var result = await galleries.EnrolAsync(http.Actor(), request, ct);
         if (!result.Enrolled)
         {
             return ProblemResponses.Problem(
@@ -68,16 +66,16 @@ internal static class GalleryApi
     }
 
     /// <summary>Multipart: the declaration (<c>purpose</c>, <c>case</c>, <c>justification</c>, <c>authorisation</c> or <c>urgent</c>), <c>photo</c>, optional <c>top</c>, <c>threshold</c>, <c>face</c>.</summary>
-    private static async Task<Ok<IdentifyDto>> IdentifyAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<IdentifyDto>> IdentifyAsync(string name, IFormCollection form, HttpContext http, GalleryService galleries, CancellationToken ct)
     {
         var request = new IdentifyRequest(
             name, form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop, form.Float("threshold") ?? SearchLimits.Floor);
-        var r = await Service(runtime).IdentifyAsync(http.Actor(), request, ct);
+        var r = await galleries.IdentifyAsync(http.Actor(), request, ct);
         return TypedResults.Ok(new IdentifyDto(
             r.Record.Id, r.Gallery.Name, Math.Round(r.Threshold, 4), r.Candidates.Count > 0, r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue,
             [.. r.Candidates.Select((c, i) => new IdentifyCandidateDto(i + 1, c.Hit.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference, c.Hit.TemplateId, Math.Round(c.Hit.Score, 4)))]));
     }
 
-    private static async Task<Ok<ReceiptDto>> EraseAsync(long id, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok(ReceiptDto.From(await Service(runtime).EraseSubjectAsync(http.Actor(), id, ct)));
+    private static async Task<Ok<ReceiptDto>> EraseAsync(long id, HttpContext http, GalleryService galleries, CancellationToken ct) =>
+        TypedResults.Ok(ReceiptDto.From(await galleries.EraseSubjectAsync(http.Actor(), id, ct)));
 }

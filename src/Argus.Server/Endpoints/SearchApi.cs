@@ -46,18 +46,18 @@ internal static class SearchApi
     /// optional <c>top</c>, <c>threshold</c>, <c>face</c>. Candidates above threshold with their entry's legal basis, or
     /// <c>match: false</c>.
     /// </summary>
-    private static async Task<Ok<SearchDto>> SearchAsync(IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<SearchDto>> SearchAsync(IFormCollection form, HttpContext http, SearchService searches, CancellationToken ct)
     {
         var request = new WatchlistSearchRequest(
             form.Texts("watchlist"), form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop,
             form.Float("threshold") ?? SearchLimits.Floor);
-        return TypedResults.Ok(SearchDto.From(await new SearchService(runtime.Operations).SearchAsync(http.Actor(), request, ct)));
+        return TypedResults.Ok(SearchDto.From(await searches.SearchAsync(http.Actor(), request, ct)));
     }
 
-    private static async Task<Ok<SearchRecordDto>> AuthoriseAsync(long id, AuthoriseRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<SearchRecordDto>> AuthoriseAsync(long id, AuthoriseRequest request, HttpContext http, SearchService searches, CancellationToken ct)
     {
         var reference = request.Authorisation ?? throw new ArgusException("argument.invalid", "Give the authorisation reference.");
-        var s = await new SearchService(runtime.Operations).AuthoriseAsync(http.Actor(), id, reference, ct);
+        var s = await searches.AuthoriseAsync(http.Actor(), id, reference, ct);
         return TypedResults.Ok(new SearchRecordDto(s.Id, s.Status.ToString().ToLowerInvariant(), s.AuthorisationReference, s.AuthorisationDue, s.AuthorisedAt, s.AuthorisedAt > s.AuthorisationDue));
     }
 }

@@ -57,7 +57,7 @@ internal static class ServiceApi
     {
         var actor = http.Actor();
         var list = new List<ServiceGalleryDto>();
-        foreach (var g in await new ServiceGalleryService(services.Admin()).ListGalleriesAsync(actor, ct))
+        foreach (var g in await services.Galleries().ListGalleriesAsync(actor, ct))
         {
             list.Add(ServiceGalleryDto.From(g, await runtime.Store.GetServiceGalleryStateAsync(actor, g.Id, ct)));
         }
@@ -68,8 +68,8 @@ internal static class ServiceApi
 
     private static async Task<Created<ServiceGalleryDto>> CreateGalleryAsync(CreateServiceGalleryRequest request, HttpContext http, ServiceRuntime services, CancellationToken ct)
     {
-        var context = services.Admin();
-        var g = await new ServiceGalleryService(context).CreateGalleryAsync(
+        var galleries = services.Galleries();
+        var g = await galleries.CreateGalleryAsync(
             http.Actor(),
             request.Name ?? throw new ArgusException("gallery.invalid_name", "Give the service gallery a name."),
             ServiceKinds.Parse(request.Kind ?? throw new ArgusException("service.invalid_kind", "Give the kind: bank, public-service, transit or venue.")),
@@ -85,7 +85,7 @@ internal static class ServiceApi
     /// </summary>
     private static async Task<Created<CustomerDto>> EnrolAsync(string gallery, IFormCollection form, HttpContext http, ServiceRuntime services, TimeProvider time, CancellationToken ct)
     {
-        var context = services.Admin();
+        var galleries = services.Galleries();
         var reference = form.Text("reference") ?? throw new ArgusException("service.invalid_reference", "Give the customer's reference (field 'reference').");
         var given = form.Text("consent_given_at") is { } at
             ? DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var g) ? g : throw new ArgusException("argument.invalid", "Field 'consent_given_at' must be an ISO 8601 time.")
@@ -96,7 +96,7 @@ internal static class ServiceApi
                 : throw new ArgusException("argument.invalid", "Field 'consent_expires' must be a date (YYYY-MM-DD).")
             : throw new ArgusException("consent.invalid", "The consent needs an expiry (field 'consent_expires', YYYY-MM-DD).");
         var images = await FilesAsync(form, Forms.PhotoField, ct);
-        var person = await new ServiceGalleryService(context).EnrolAsync(
+        var person = await galleries.EnrolAsync(
             http.Actor(),
             new ServiceEnrolment(gallery, reference, form.Text("display_name"), form.Text("consent_given_by") ?? "", given, form.Text("consent_purpose") ?? "", form.Text("consent_channel") ?? "", expires, images),
             ct);
@@ -105,15 +105,15 @@ internal static class ServiceApi
 
     private static async Task<Ok<ExportDto>> ExportAsync(string gallery, string reference, HttpContext http, ServiceRuntime services, CancellationToken ct)
     {
-        var export = await new ServiceGalleryService(services.Admin()).ExportAsync(http.Actor(), gallery, reference, ct);
+        var export = await services.Galleries().ExportAsync(http.Actor(), gallery, reference, ct);
         return TypedResults.Ok(new ExportDto(export.ReceiptSha256, export.Document));
     }
 
     private static async Task<Ok<ErasureReceiptDto>> EraseAsync(string gallery, string reference, HttpContext http, ServiceRuntime services, CancellationToken ct) =>
-        TypedResults.Ok(ErasureReceiptDto.From(await new ServiceGalleryService(services.Admin()).EraseAsync(http.Actor(), gallery, reference, ct)));
+        TypedResults.Ok(ErasureReceiptDto.From(await services.Galleries().EraseAsync(http.Actor(), gallery, reference, ct)));
 
     private static async Task<Ok<IReadOnlyList<ErasureReceiptDto>>> PurgeAsync(string gallery, HttpContext http, ServiceRuntime services, CancellationToken ct) =>
-        TypedResults.Ok<IReadOnlyList<ErasureReceiptDto>>([.. (await new ServiceGalleryService(services.Admin()).PurgeExpiredAsync(http.Actor(), gallery, ct)).Select(ErasureReceiptDto.From)]);
+        TypedResults.Ok<IReadOnlyList<ErasureReceiptDto>>([.. (await services.Galleries().PurgeExpiredAsync(http.Actor(), gallery, ct)).Select(ErasureReceiptDto.From)]);
 
     /// <summary>The gallery's ledger, newest first (<c>last</c>, default 200).</summary>
     private static async Task<Ok<IReadOnlyList<LedgerDto>>> LedgerAsync(string gallery, int? last, HttpContext http, ArgusRuntime runtime, ServiceRuntime services, CancellationToken ct)
@@ -128,7 +128,7 @@ internal static class ServiceApi
         }
         catch (ArgusException e) when (!e.Code.StartsWith("storage.", StringComparison.Ordinal))
         {
-            await runtime.Operations.AuditAsync(AuditEvent.Refused(actor.Id, "service.ledger.read", $"service-gallery:{gallery}", AuditDetails.Of(("code", e.Code))), CancellationToken.None);
+            await runtime.Operations.AuditAsync(AuditEvent.Refusal(actor.Id, "service.ledger.read", $"service-gallery:{gallery}", e, withMessage: false), CancellationToken.None);
             throw;
         }
 
@@ -140,19 +140,19 @@ internal static class ServiceApi
 
     private static async Task<Ok<RefundDto>> RefundAsync(long id, RefundRequest request, HttpContext http, ServiceRuntime services, CancellationToken ct)
     {
-        var o = await new ServiceGalleryService(services.Admin()).RefundAsync(http.Actor(), id, request.Reason ?? "", ct);
+        var o = await services.Galleries().RefundAsync(http.Actor(), id, request.Reason ?? "", ct);
         return TypedResults.Ok(new RefundDto(o.Duplicate, LedgerDto.From(o.Entry)));
     }
 
     /// <summary>Multipart: <c>gallery</c>, <c>claimed_reference</c>, optional <c>target_fmr</c> (1e-4), <c>liveness</c> (report | require), one or more <c>photo</c> files (a burst of 3+ frames adds the active check).</summary>
     private static async Task<Ok<VerifyDto>> VerifyAsync(IFormCollection form, HttpContext http, ServiceRuntime services, CancellationToken ct)
     {
-        var context = services.Faces();
+        var verification = services.Verification();
         var request = new VerificationRequest(
             form.Text("gallery") ?? throw new ArgusException("gallery.invalid_name", "Give the service gallery (field 'gallery')."),
             form.Text("claimed_reference") ?? throw new ArgusException("service.invalid_reference", "Give the claimed customer's reference (field 'claimed_reference')."),
             await FilesAsync(form, Forms.PhotoField, ct), Fmr(form, 1e-4), Liveness(form));
-        var r = await new VerificationService(context).VerifyAsync(http.Actor(), request, ct);
+        var r = await verification.VerifyAsync(http.Actor(), request, ct);
         return TypedResults.Ok(new VerifyDto(
             Name(r.Decision), r.IsMatch, Math.Round(r.Score, 4), OperatingPointDto.From(r.OperatingPoint), LivenessDto.From(r.Liveness), r.Frames, r.FramesWithFace));
     }

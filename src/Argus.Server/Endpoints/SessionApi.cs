@@ -26,7 +26,7 @@ internal static class SessionApi
         return group;
     }
 
-    private static async Task<Ok<SessionDto>> LoginAsync(LoginRequest request, HttpContext http, ArgusRuntime runtime, SessionStore sessions, AuthFailureGate gate, CancellationToken ct)
+    private static async Task<Ok<SessionDto>> LoginAsync(LoginRequest request, HttpContext http, AuthenticationService authentication, SessionStore sessions, AuthFailureGate gate, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Username) || string.IsNullOrEmpty(request.Password))
         {
@@ -45,7 +45,7 @@ internal static class SessionApi
         long stamp;
         try
         {
-            (principal, stamp) = await new AuthenticationService(runtime.Operations).LoginWithStampAsync(request.Username, request.Password, ct, method: "session", source: source);
+            (principal, stamp) = await authentication.LoginWithStampAsync(request.Username, request.Password, ct, method: "session", source: source);
         }
         catch (ArgusException e) when (e.Code.StartsWith("auth.", StringComparison.Ordinal))
         {
@@ -73,7 +73,7 @@ internal static class SessionApi
         return TypedResults.Ok(Dto(actor, session is null ? "api_key" : "session", session));
     }
 
-    private static async Task<NoContent> LogoutAsync(HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    private static async Task<NoContent> LogoutAsync(HttpContext http, AuthenticationService authentication, SessionStore sessions, CancellationToken ct)
     {
         var actor = http.Actor();
         if (http.ArgusSession() is { } session)
@@ -82,7 +82,7 @@ internal static class SessionApi
             http.Response.Cookies.Delete(SessionStore.CookieName, new CookieOptions { Path = "/", SameSite = SameSiteMode.Strict, HttpOnly = true, Secure = http.Request.IsHttps });
         }
 
-        await new AuthenticationService(runtime.Operations).LogoutAsync(actor, ct);
+        await authentication.LogoutAsync(actor, ct);
         return TypedResults.NoContent();
     }
 

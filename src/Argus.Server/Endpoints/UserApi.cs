@@ -1,7 +1,6 @@
 using Argus.Application.Accounts;
 using Argus.Core;
 using Argus.Core.Access;
-using Argus.Server.Hosting;
 using Argus.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -23,9 +22,9 @@ internal static class UserApi
         users.MapGet("/", ListAsync).RequireCapability(Capability.ManageUsers);
         users.MapPost("/", CreateAsync).RequireCapability(Capability.ManageUsers);
         users.MapGet("/{username}", GetAsync).RequireCapability(Capability.ManageUsers);
-        users.MapPost("/{username}/disable", (string username, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct) => SetDisabledAsync(username, true, http, runtime, sessions, ct))
+        users.MapPost("/{username}/disable", (string username, HttpContext http, UserService service, SessionStore sessions, CancellationToken ct) => SetDisabledAsync(username, true, http, service, sessions, ct))
             .RequireCapability(Capability.ManageUsers);
-        users.MapPost("/{username}/enable", (string username, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct) => SetDisabledAsync(username, false, http, runtime, sessions, ct))
+        users.MapPost("/{username}/enable", (string username, HttpContext http, UserService service, SessionStore sessions, CancellationToken ct) => SetDisabledAsync(username, false, http, service, sessions, ct))
             .RequireCapability(Capability.ManageUsers);
         users.MapPut("/{username}/roles", ChangeRolesAsync).RequireCapability(Capability.ManageUsers);
         users.MapPut("/{username}/scope", SetScopeAsync).RequireCapability(Capability.ManageUsers);
@@ -41,40 +40,38 @@ internal static class UserApi
 
         var grants = routes.ApiGroup("/api/v1/role-grants", "Users");
         grants.MapGet("/", ListGrantsAsync).RequireCapability(Capability.ManageUsers);
-        grants.MapPost("/{id:long}/approve", (long id, GrantDecisionRequest? request, HttpContext http, ArgusRuntime runtime, CancellationToken ct) => DecideAsync(id, true, request, http, runtime, ct))
+        grants.MapPost("/{id:long}/approve", (long id, GrantDecisionRequest? request, HttpContext http, UserService service, CancellationToken ct) => DecideAsync(id, true, request, http, service, ct))
             .RequireCapability(Capability.ManageUsers);
-        grants.MapPost("/{id:long}/reject", (long id, GrantDecisionRequest? request, HttpContext http, ArgusRuntime runtime, CancellationToken ct) => DecideAsync(id, false, request, http, runtime, ct))
+        grants.MapPost("/{id:long}/reject", (long id, GrantDecisionRequest? request, HttpContext http, UserService service, CancellationToken ct) => DecideAsync(id, false, request, http, service, ct))
             .RequireCapability(Capability.ManageUsers);
     }
 
-    private static UserService Service(ArgusRuntime runtime) => new(runtime.Operations);
-
-    private static async Task<Ok<IReadOnlyList<UserDto>>> ListAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok<IReadOnlyList<UserDto>>([.. (await Service(runtime).ListAsync(http.Actor(), ct)).Select(UserDto.From)]);
+    private static async Task<Ok<IReadOnlyList<UserDto>>> ListAsync(HttpContext http, UserService users, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<UserDto>>([.. (await users.ListAsync(http.Actor(), ct)).Select(UserDto.From)]);
 
     /// <summary>201 with the user; operational roles asked for are not held yet: <c>pending_grant</c> names the grant a second administrator must approve.</summary>
-    private static async Task<Created<UserDto>> CreateAsync(CreateUserRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Created<UserDto>> CreateAsync(CreateUserRequest request, HttpContext http, UserService users, CancellationToken ct)
     {
         var name = request.Username ?? throw new ArgusException("user.invalid_name", "Give the new user's username.");
-        var change = await Service(runtime).CreateAsync(
+        var change = await users.CreateAsync(
             http.Actor(), name, request.DisplayName, request.Roles ?? [], (request.Scope ?? new ScopeDto(null, null, null)).ToScope(), () => request.Password, ct);
         return TypedResults.Created($"/api/v1/users/{Uri.EscapeDataString(change.User.Username)}", UserDto.From(change));
     }
 
-    private static async Task<Ok<UserDto>> GetAsync(string username, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok(UserDto.From(await Service(runtime).GetAsync(http.Actor(), username, ct)));
+    private static async Task<Ok<UserDto>> GetAsync(string username, HttpContext http, UserService users, CancellationToken ct) =>
+        TypedResults.Ok(UserDto.From(await users.GetAsync(http.Actor(), username, ct)));
 
-    private static async Task<Ok<UserDto>> SetDisabledAsync(string username, bool disabled, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    private static async Task<Ok<UserDto>> SetDisabledAsync(string username, bool disabled, HttpContext http, UserService users, SessionStore sessions, CancellationToken ct)
     {
-        var user = await Service(runtime).SetDisabledAsync(http.Actor(), username, disabled, ct);
+        var user = await users.SetDisabledAsync(http.Actor(), username, disabled, ct);
         sessions.EndAll(username);
         return TypedResults.Ok(UserDto.From(user));
     }
 
     /// <summary>Removals apply at once (and end the user's sessions); operational additions come back as <c>pending_grant</c>.</summary>
-    private static async Task<Ok<UserDto>> ChangeRolesAsync(string username, RolesRequest request, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    private static async Task<Ok<UserDto>> ChangeRolesAsync(string username, RolesRequest request, HttpContext http, UserService users, SessionStore sessions, CancellationToken ct)
     {
-        var change = await Service(runtime).ChangeRolesAsync(http.Actor(), username, request.Add ?? [], request.Remove ?? [], ct);
+        var change = await users.ChangeRolesAsync(http.Actor(), username, request.Add ?? [], request.Remove ?? [], ct);
         if (request.Remove is { Count: > 0 })
         {
             sessions.EndAll(username);
@@ -83,9 +80,9 @@ internal static class UserApi
         return TypedResults.Ok(UserDto.From(change));
     }
 
-    private static async Task<Ok<UserDto>> SetScopeAsync(string username, ScopeDto request, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    private static async Task<Ok<UserDto>> SetScopeAsync(string username, ScopeDto request, HttpContext http, UserService users, SessionStore sessions, CancellationToken ct)
     {
-        var user = await Service(runtime).SetScopeAsync(http.Actor(), username, request.ToScope(), ct);
+        var user = await users.SetScopeAsync(http.Actor(), username, request.ToScope(), ct);
         sessions.EndAll(username);
         return TypedResults.Ok(UserDto.From(user));
     }
@@ -94,49 +91,49 @@ internal static class UserApi
     /// Every session and open stream of the user ends, except the caller's own session when they changed their own
     /// password; API keys are revoked unless <c>revoke_keys</c> is false.
     /// </summary>
-    private static async Task<NoContent> SetPasswordAsync(string username, PasswordRequest request, HttpContext http, ArgusRuntime runtime, SessionStore sessions, CancellationToken ct)
+    private static async Task<NoContent> SetPasswordAsync(string username, PasswordRequest request, HttpContext http, UserService users, SessionStore sessions, CancellationToken ct)
     {
         var actor = http.Actor();
-        var user = await Service(runtime).SetPasswordAsync(actor, username, request.CurrentPassword, () => request.Password, request.RevokeKeys ?? true, ct);
+        var user = await users.SetPasswordAsync(actor, username, request.CurrentPassword, () => request.Password, request.RevokeKeys ?? true, ct);
         sessions.EndAll(username, keep: username == actor.Id ? http.ArgusSession()?.Id : null, keepStamp: user.SecurityStamp);
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<IReadOnlyList<ApiKeyDto>>> ListKeysAsync(string username, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok<IReadOnlyList<ApiKeyDto>>([.. (await Service(runtime).ListKeysAsync(http.Actor(), username, ct)).Select(ApiKeyDto.From)]);
+    private static async Task<Ok<IReadOnlyList<ApiKeyDto>>> ListKeysAsync(string username, HttpContext http, UserService users, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<ApiKeyDto>>([.. (await users.ListKeysAsync(http.Actor(), username, ct)).Select(ApiKeyDto.From)]);
 
     /// <summary>Your own key: 201 with its token, once. Someone else's (administrators): 201 with a pending key and no token.</summary>
-    private static async Task<Created<CreatedKeyDto>> CreateKeyAsync(string username, CreateKeyRequest? request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Created<CreatedKeyDto>> CreateKeyAsync(string username, CreateKeyRequest? request, HttpContext http, UserService users, CancellationToken ct)
     {
-        var created = await Service(runtime).CreateKeyAsync(
+        var created = await users.CreateKeyAsync(
             http.Actor(), username, request?.Sites is { } s ? s.ToHashSet() : null, request?.Watchlists is { } w ? w.ToHashSet() : null, ct);
         return TypedResults.Created($"/api/v1/keys/{created.Key.Id}", new CreatedKeyDto(ApiKeyDto.From(created.Key), created.Key.Pending ? null : created.Token));
     }
 
     /// <summary>Claims a pending key prepared for the caller: their password again; the token is in this answer only.</summary>
-    private static async Task<Ok<CreatedKeyDto>> ClaimKeyAsync(long id, ClaimKeyRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<CreatedKeyDto>> ClaimKeyAsync(long id, ClaimKeyRequest request, HttpContext http, UserService users, CancellationToken ct)
     {
-        var claimed = await Service(runtime).ClaimKeyAsync(http.Actor(), id, request.Password, ct);
+        var claimed = await users.ClaimKeyAsync(http.Actor(), id, request.Password, ct);
         return TypedResults.Ok(new CreatedKeyDto(ApiKeyDto.From(claimed.Key), claimed.Token));
     }
 
-    private static async Task<Ok<ApiKeyDto>> RevokeKeyAsync(long id, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok(ApiKeyDto.From(await Service(runtime).RevokeKeyAsync(http.Actor(), id, ct)));
+    private static async Task<Ok<ApiKeyDto>> RevokeKeyAsync(long id, HttpContext http, UserService users, CancellationToken ct) =>
+        TypedResults.Ok(ApiKeyDto.From(await users.RevokeKeyAsync(http.Actor(), id, ct)));
 
     /// <summary><c>?state=pending</c> lists only the grants waiting for a decision.</summary>
-    private static async Task<Ok<IReadOnlyList<RoleGrantDto>>> ListGrantsAsync(string? state, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<RoleGrantDto>>> ListGrantsAsync(string? state, HttpContext http, UserService users, CancellationToken ct)
     {
         if (state is not null and not "pending")
         {
             throw new ArgusException("argument.invalid", "state may only be 'pending' (or left out for every grant).");
         }
 
-        return TypedResults.Ok<IReadOnlyList<RoleGrantDto>>([.. (await Service(runtime).ListGrantsAsync(http.Actor(), state is not null, ct)).Select(RoleGrantDto.From)]);
+        return TypedResults.Ok<IReadOnlyList<RoleGrantDto>>([.. (await users.ListGrantsAsync(http.Actor(), state is not null, ct)).Select(RoleGrantDto.From)]);
     }
 
-    private static async Task<Ok<GrantDecisionDto>> DecideAsync(long id, bool approve, GrantDecisionRequest? request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<GrantDecisionDto>> DecideAsync(long id, bool approve, GrantDecisionRequest? request, HttpContext http, UserService users, CancellationToken ct)
     {
-        var decided = await Service(runtime).DecideGrantAsync(http.Actor(), id, approve, request?.Reason, ct);
+        var decided = await users.DecideGrantAsync(http.Actor(), id, approve, request?.Reason, ct);
         return TypedResults.Ok(new GrantDecisionDto(RoleGrantDto.From(decided.PendingGrant!), UserDto.From(decided.User)));
     }
 }

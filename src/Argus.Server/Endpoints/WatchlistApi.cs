@@ -29,34 +29,32 @@ internal static class WatchlistApi
         entries.MapGet("/{id:long}", HistoryAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit);
         entries.MapGet("/{id:long}/photos/{template:long}", PhotoAsync).RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry, Capability.ReadAudit)
             .Produces(StatusCodes.Status200OK, contentType: "image/png");
-        entries.MapPost("/{id:long}/approve", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Approve, r, http, rt, ct))
+        entries.MapPost("/{id:long}/approve", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, WatchlistService service, CancellationToken ct) => DecideAsync(id, EntryDecision.Approve, r, http, rt, service, ct))
             .RequireCapability(Capability.ApproveEntry);
-        entries.MapPost("/{id:long}/reject", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Reject, r, http, rt, ct))
+        entries.MapPost("/{id:long}/reject", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, WatchlistService service, CancellationToken ct) => DecideAsync(id, EntryDecision.Reject, r, http, rt, service, ct))
             .RequireCapability(Capability.ApproveEntry);
-        entries.MapPost("/{id:long}/remove", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, CancellationToken ct) => DecideAsync(id, EntryDecision.Remove, r, http, rt, ct))
+        entries.MapPost("/{id:long}/remove", (long id, ReasonRequest r, HttpContext http, ArgusRuntime rt, WatchlistService service, CancellationToken ct) => DecideAsync(id, EntryDecision.Remove, r, http, rt, service, ct))
             .RequireCapability(Capability.ProposeEntry, Capability.ApproveEntry);
         entries.MapPost("/{id:long}/amend", AmendAsync).RequireCapability(Capability.ProposeEntry);
     }
 
-    private static WatchlistService Service(ArgusRuntime runtime) => new(runtime.Operations);
+    private static async Task<Ok<IReadOnlyList<WatchlistDto>>> ListAsync(HttpContext http, WatchlistService watchlists, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<WatchlistDto>>([.. (await watchlists.ListAsync(http.Actor(), ct)).Select(r => WatchlistDto.From(r.Watchlist, r.Active))]);
 
-    private static async Task<Ok<IReadOnlyList<WatchlistDto>>> ListAsync(HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok<IReadOnlyList<WatchlistDto>>([.. (await Service(runtime).ListAsync(http.Actor(), ct)).Select(r => WatchlistDto.From(r.Watchlist, r.Active))]);
-
-    private static async Task<Created<WatchlistDto>> CreateAsync(CreateWatchlistRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Created<WatchlistDto>> CreateAsync(CreateWatchlistRequest request, HttpContext http, WatchlistService watchlists, CancellationToken ct)
     {
         var spec = new WatchlistSpec(
             request.Name ?? throw new ArgusException("watchlist.invalid_name", "Give the watchlist a name."),
             request.Category ?? throw new ArgusException("watchlist.category_invalid", "Give the category: wanted, missing, venue-ban, administrative or custom."),
             request.Severity,
             request.MaxDays);
-        var w = await Service(runtime).CreateAsync(http.Actor(), spec, ct);
+        var w = await watchlists.CreateAsync(http.Actor(), spec, ct);
         return TypedResults.Created($"/api/v1/watchlists/{Uri.EscapeDataString(w.Name)}", WatchlistDto.From(w, 0));
     }
 
-    private static async Task<Ok<IReadOnlyList<EntryDto>>> ListEntriesAsync(string name, string? state, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<IReadOnlyList<EntryDto>>> ListEntriesAsync(string name, string? state, HttpContext http, ArgusRuntime runtime, WatchlistService watchlists, CancellationToken ct)
     {
-        var service = Service(runtime);
+        var service = watchlists;
         var entries = await service.ListEntriesAsync(http.Actor(), name, state, ct);
         var subjects = await service.SubjectsAsync(entries, ct);
         var now = runtime.Operations.Now;
@@ -64,9 +62,9 @@ internal static class WatchlistApi
     }
 
     /// <summary>One photo of an entry (PNG, never cached): what the approver compares before deciding.</summary>
-    private static async Task<FileContentHttpResult> PhotoAsync(long id, long template, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<FileContentHttpResult> PhotoAsync(long id, long template, HttpContext http, WatchlistService watchlists, CancellationToken ct)
     {
-        var png = await Service(runtime).PhotoAsync(http.Actor(), id, template, ct);
+        var png = await watchlists.PhotoAsync(http.Actor(), id, template, ct);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.File(png, "image/png");
     }
@@ -76,14 +74,14 @@ internal static class WatchlistApi
     /// <c>authority</c>, <c>instrument</c>, <c>expires</c> YYYY-MM-DD), <c>image_source</c> (SOURCE:REFERENCE, one for all
     /// photos or one per photo), <c>reason</c>, optional <c>face</c>, and one or more <c>photo</c> files.
     /// </summary>
-    private static async Task<Created<EntryDto>> ProposeAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Created<EntryDto>> ProposeAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, WatchlistService watchlists, CancellationToken ct)
     {
         var proposal = new EntryProposal(
             name,
             form.Text("subject_reference") ?? throw new ArgusException("subject.invalid_name", "Give the subject's external reference (subject_reference)."),
             form.Text("subject_name"), form.Text("case"), form.Text("grounds"), form.Text("officer"), form.Text("authority"), form.Text("instrument"),
             form.Text("expires"), form.Texts("image_source"), await form.ImagesAsync(Forms.PhotoField, ct, required: true), form.Text("reason") ?? "proposed", form.Int("face"));
-        var stored = await Service(runtime).ProposeAsync(http.Actor(), proposal, ct);
+        var stored = await watchlists.ProposeAsync(http.Actor(), proposal, ct);
         return TypedResults.Created($"/api/v1/entries/{stored.Id}", EntryDto.From(stored, runtime.Operations.Now, history: false));
     }
 
@@ -94,7 +92,7 @@ internal static class WatchlistApi
     /// with their code and reason. The file as a whole is refused (<c>import.invalid_csv</c>) when it is not a CSV with
     /// that header.
     /// </summary>
-    private static async Task<Ok<ImportDto>> ImportAsync(string name, IFormCollection form, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<ImportDto>> ImportAsync(string name, IFormCollection form, HttpContext http, WatchlistService watchlists, CancellationToken ct)
     {
         var csvFile = form.Files.GetFile("csv") ?? throw new ArgusException("import.invalid_csv", "Upload the CSV as file field 'csv'.");
         string csv;
@@ -109,27 +107,27 @@ internal static class WatchlistApi
             photos[Path.GetFileName(image.Name)] = image;
         }
 
-        var result = await new EntryImport(Service(runtime)).ImportAsync(
+        var result = await new EntryImport(watchlists).ImportAsync(
             http.Actor(), name, csv, file => photos.GetValueOrDefault(Path.GetFileName(file)), form.Text("reason") ?? "imported", ct);
         return TypedResults.Ok(new ImportDto(
             [.. result.Proposed.Select(r => new ImportedRowDto(r.Row, r.Photo, r.EntryId, r.SubjectId))],
             [.. result.Refused.Select(r => new RefusedRowDto(r.Row, r.Photo, r.Code, r.Reason))]));
     }
 
-    private static async Task<Ok<EntryDto>> HistoryAsync(long id, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<EntryDto>> HistoryAsync(long id, HttpContext http, ArgusRuntime runtime, WatchlistService watchlists, CancellationToken ct)
     {
-        var service = Service(runtime);
+        var service = watchlists;
         var entry = await service.HistoryAsync(http.Actor(), id, ct);
         var subjects = await service.SubjectsAsync([entry], ct);
         return TypedResults.Ok(EntryDto.From(entry, runtime.Operations.Now, history: true).WithSubject(subjects[entry.Id]));
     }
 
-    private static async Task<Ok<EntryDto>> DecideAsync(long id, EntryDecision decision, ReasonRequest request, HttpContext http, ArgusRuntime runtime, CancellationToken ct) =>
-        TypedResults.Ok(EntryDto.From(await Service(runtime).DecideAsync(http.Actor(), id, decision, request.Reason ?? "", ct), runtime.Operations.Now, history: false));
+    private static async Task<Ok<EntryDto>> DecideAsync(long id, EntryDecision decision, ReasonRequest request, HttpContext http, ArgusRuntime runtime, WatchlistService watchlists, CancellationToken ct) =>
+        TypedResults.Ok(EntryDto.From(await watchlists.DecideAsync(http.Actor(), id, decision, request.Reason ?? "", ct), runtime.Operations.Now, history: false));
 
-    private static async Task<Ok<EntryDto>> AmendAsync(long id, AmendRequest r, HttpContext http, ArgusRuntime runtime, CancellationToken ct)
+    private static async Task<Ok<EntryDto>> AmendAsync(long id, AmendRequest r, HttpContext http, ArgusRuntime runtime, WatchlistService watchlists, CancellationToken ct)
     {
         var amendment = new EntryAmendment(r.Reason ?? "", r.Case, r.Grounds, r.Officer, r.Authority, r.Instrument, r.Expires);
-        return TypedResults.Ok(EntryDto.From(await Service(runtime).AmendAsync(http.Actor(), id, amendment, ct), runtime.Operations.Now, history: false));
+        return TypedResults.Ok(EntryDto.From(await watchlists.AmendAsync(http.Actor(), id, amendment, ct), runtime.Operations.Now, history: false));
     }
 }

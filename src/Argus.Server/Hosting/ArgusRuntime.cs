@@ -1,6 +1,7 @@
 using Argus.Application;
 using Argus.Application.Alerts;
 using Argus.Application.Auditing;
+using Argus.Application.Hosting;
 using Argus.Core;
 using Argus.Core.Audit;
 using Argus.Core.Configuration;
@@ -10,84 +11,62 @@ using Argus.Vision.Pipeline;
 namespace Argus.Server.Hosting;
 
 /// <summary>
-/// The process's one store, audit chain and face engine, and the <see cref="OperationContext"/> over them. The store
-/// opens (and migrates) when the host starts and closes after the last request; the engine is built in the background
-/// at start, so the service is live at once and ready when the models are loaded.
+/// The server's start-up over the registrations it shares with the CLI (<see cref="ArgusServiceCollectionExtensions.AddArgus"/>):
+/// once the store is open and migrated (the hosted service registered before this one), it attaches the head
+/// checkpoint, chains the audit groups a stopped process left open, loads the webhooks and creates the first
+/// administrator; then it builds the face engine in the background, so the service is live at once and ready when the
+/// models are loaded. Its members are the registered singletons, for the endpoints and tests that take them together.
 /// </summary>
-internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
+internal sealed class ArgusRuntime(
+    IConfiguration configuration,
+    ArgusHostSettings host,
+    ArgusStore store,
+    OperationContext operations,
+    AlertFeed feed,
+    AlertDesk desk,
+    FaceEngineSource engine,
+    TimeProvider time,
+    ILogger<ArgusRuntime> logger) : IHostedService, IAsyncDisposable
 {
-    private readonly IConfiguration _configuration;
-    private readonly TimeProvider _time;
-    private readonly ILogger<ArgusRuntime> _logger;
-    private readonly Lazy<FaceEngine> _engine;
-    private ArgusStore? _store;
-    private OperationContext? _context;
-    private AlertFeed? _feed;
-    private AlertDesk? _desk;
-    private int _disposed;
+    private readonly IConfiguration _configuration = configuration;
+    private readonly ILogger<ArgusRuntime> _logger = logger;
 
-    public ArgusRuntime(IConfiguration configuration, TimeProvider time, ILogger<ArgusRuntime> logger)
-    {
-        _configuration = configuration;
-        _time = time;
-        _logger = logger;
-        Paths = ArgusPaths.Resolve(null, Setting);
-        _engine = new Lazy<FaceEngine>(() => new FaceEngineBuilder().UseModelDirectory(Paths.ModelsDirectory).Build(), LazyThreadSafetyMode.ExecutionAndPublication);
-    }
+    public ArgusPaths Paths => host.Paths;
 
-    public ArgusPaths Paths { get; }
+    public ArgusStore Store => store;
 
-    public ArgusStore Store => _store ?? throw new InvalidOperationException("The store is not open yet.");
-
-    public OperationContext Operations => _context ?? throw new InvalidOperationException("The store is not open yet.");
+    public OperationContext Operations => operations;
 
     /// <summary>The process's one alert feed: stores, audits and publishes camera alerts and review decisions (its stream feeds the SSE endpoint).</summary>
-    public AlertFeed Feed => _feed ?? throw new InvalidOperationException("The store is not open yet.");
+    public AlertFeed Feed => feed;
 
     /// <summary>The process's review desk: lists, shows and decides alerts; each decision is published through <see cref="Feed"/>.</summary>
-    public AlertDesk Desk => _desk ?? throw new InvalidOperationException("The store is not open yet.");
+    public AlertDesk Desk => desk;
 
-    /// <summary>The head checkpoint outside the database, or null when <c>ARGUS_AUDIT_CHECKPOINT_FILE=off</c>.</summary>
+    /// <summary>The head checkpoint outside the database, or null when <c>ARGUS_AUDIT_CHECKPOINT_FILE=off</c> (or before start).</summary>
     public AuditCheckpoint? Checkpoint { get; private set; }
 
     /// <summary>True once the face engine is built from verified models.</summary>
-    public bool EngineReady => _engine.IsValueCreated;
+    public bool EngineReady => engine.IsBuilt;
 
     /// <summary>Why the engine could not be built (models missing or altered), or null.</summary>
-    public string? EngineError { get; private set; }
+    public string? EngineError => engine.Error;
 
     /// <summary>An ARGUS_* setting: configuration (appsettings, then environment variables, which win).</summary>
-    public string? Setting(string name) => _configuration[name] is { Length: > 0 } v ? v : null;
+    public string? Setting(string name) => host.Setting(name);
 
-    public FaceEngine Engine()
-    {
-        try
-        {
-            return _engine.Value;
-        }
-        catch (ArgusException e)
-        {
-            EngineError = e.Message;
-            throw;
-        }
-    }
+    public FaceEngine Engine() => engine.Get();
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = StorageOptions.FromEnvironment(Paths, Setting) with { TimeProvider = _time, Logger = _logger };
-        _store = await ArgusStore.OpenAsync(options, cancellationToken);
-        var hasRecords = await _store.GetAuditHeadAsync(cancellationToken) is not null;
-        var chain = AuditKey.LoadChain(Paths.DataDirectory, Setting, path => Log.AuditKeyGenerated(_logger, path), () => hasRecords);
-        _context = new OperationContext(_store, chain, Engine, Paths.DataDirectory, _time, Setting, new Application.Galleries.GalleryIndexCache());
-        Checkpoint = await AuditCheckpoint.AttachAsync(_store, chain, _time, Setting, problem => Log.AuditCheckpointProblem(_logger, problem), cancellationToken);
+        await store.InitialiseAsync(cancellationToken);
+        var chain = operations.AuditChain;
+        Checkpoint = await AuditCheckpoint.AttachAsync(store, chain, time, Setting, problem => Log.AuditCheckpointProblem(_logger, problem), cancellationToken);
 
         // Groups left open by a process that stopped without closing them are chained once their window has passed.
-        await _store.CloseAuditGroupsAsync(chain, all: false, cancellationToken);
-        Log.StoreOpened(_logger, options.Provider.ToString(), await _store.GetSchemaVersionAsync(cancellationToken));
-        var alertOptions = new AlertDeskOptions { Environment = Setting };
-        _feed = new AlertFeed(_store, chain, alertOptions, _time);
-        _desk = new AlertDesk(_store, chain, _feed, alertOptions, _time);
-        await _feed.LoadWebhooksAsync(cancellationToken);
+        await store.CloseAuditGroupsAsync(chain, all: false, cancellationToken);
+        Log.StoreOpened(_logger, store.Provider.ToString(), await store.GetSchemaVersionAsync(cancellationToken));
+        await feed.LoadWebhooksAsync(cancellationToken);
         await BootstrapAsync(cancellationToken);
 
         // Load the models off the start-up path; /ready reports them once they are in.
@@ -186,32 +165,17 @@ internal sealed class ArgusRuntime : IHostedService, IAsyncDisposable
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Stops the feed first (it stores the alerts still queued and flushes webhook dead letters, and the checkpoint
+    /// counts those records), then detaches the checkpoint. The store and engine belong to the container, which
+    /// disposes them after this, in the reverse order of their creation.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        // The container disposes this twice (as itself and as the hosted service it also is).
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        // The desk first: it stores the alerts still queued and flushes webhook dead letters into the store.
-        if (_feed is not null)
-        {
-            await _feed.DisposeAsync();
-        }
-
+        await feed.DisposeAsync();
         Checkpoint?.Dispose();
-        if (_store is not null)
-        {
-            await _store.DisposeAsync();
-        }
-
-        if (_engine.IsValueCreated)
-        {
-            _engine.Value.Dispose();
-        }
     }
 
     /// <summary>The chain used by this process (tests verify it).</summary>
-    internal AuditChain AuditChain => Operations.AuditChain;
+    internal AuditChain AuditChain => operations.AuditChain;
 }

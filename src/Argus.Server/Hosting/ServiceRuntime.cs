@@ -19,7 +19,12 @@ internal sealed class ServiceRuntime(ArgusRuntime runtime, TimeProvider time) : 
 
     private readonly ConcurrentDictionary<(string Gallery, double Fmr, LivenessPolicy Liveness), FacePayGate> _gates = new();
     private readonly Lock _lock = new();
+    private readonly Lock _contexts = new();
     private ServiceCipher? _cipher;
+    private ServiceContext? _admin;
+    private ServiceContext? _faces;
+    private ServiceGalleryService? _galleries;
+    private VerificationService? _verification;
 
     public StewardAlertBoard Stewards { get; } = new(time);
 
@@ -32,18 +37,44 @@ internal sealed class ServiceRuntime(ArgusRuntime runtime, TimeProvider time) : 
         }
     }
 
-    /// <summary>For administration (galleries, enrolment, data-subject requests, ledger): the server's engine, no liveness.</summary>
+    /// <summary>For administration (galleries, enrolment, data-subject requests, ledger): the server's engine, no liveness. One per process, made on the first request that has the key.</summary>
     public ServiceContext Admin()
     {
         var cipher = Cipher();
-        return new ServiceContext(runtime.Store, runtime.AuditChain, runtime.Engine(), cipher, runtime.Paths.DataDirectory, time);
+        lock (_contexts)
+        {
+            return _admin ??= new ServiceContext(runtime.Store, runtime.AuditChain, runtime.Engine(), cipher, runtime.Paths.DataDirectory, time);
+        }
     }
 
-    /// <summary>For verification and gates: the engine with liveness and pose.</summary>
+    /// <summary>For verification and gates: the engine with liveness and pose. One per process, as <see cref="Admin"/>.</summary>
     public ServiceContext Faces()
     {
         var cipher = Cipher();
-        return new ServiceContext(runtime.Store, runtime.AuditChain, _livenessEngine.Value, cipher, runtime.Paths.DataDirectory, time);
+        lock (_contexts)
+        {
+            return _faces ??= new ServiceContext(runtime.Store, runtime.AuditChain, _livenessEngine.Value, cipher, runtime.Paths.DataDirectory, time);
+        }
+    }
+
+    /// <summary>The administration service over <see cref="Admin"/> (stateless: one per process).</summary>
+    public ServiceGalleryService Galleries()
+    {
+        var context = Admin();
+        lock (_contexts)
+        {
+            return _galleries ??= new ServiceGalleryService(context);
+        }
+    }
+
+    /// <summary>The verification service over <see cref="Faces"/> (stateless: one per process).</summary>
+    public VerificationService Verification()
+    {
+        var context = Faces();
+        lock (_contexts)
+        {
+            return _verification ??= new VerificationService(context);
+        }
     }
 
     /// <summary>The gate for this gallery and policy; the operating point must be calibrated, so callers cannot fill the cache with arbitrary rates.</summary>

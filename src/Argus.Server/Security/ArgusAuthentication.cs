@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Argus.Application.Accounts;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Server.Hosting;

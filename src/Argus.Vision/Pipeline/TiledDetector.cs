@@ -1,5 +1,4 @@
 using Argus.Core;
-using Argus.Core.Faces;
 using Argus.Vision.Geometry;
 using Argus.Vision.Imaging;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using Argus.Application.ServiceGalleries;
 using Argus.Core;
 using Argus.Core.Services;
-using Argus.Storage;
 using Xunit.Abstractions;
 
 namespace Argus.Application.Tests.ServiceGalleries;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Argus.Core.Access;
-using Argus.Core.Faces;
 using Argus.Video;
 using Argus.Video.Delivery;
 using Microsoft.Extensions.DependencyInjection;
