@@ -240,6 +240,13 @@ public sealed class CameraPipeline : IAsyncDisposable
         var before = _tracker.Active.Count;
         var (newBest, ended) = _tracker.Update(faces, frame.Number, frame.CapturedAt);
         Interlocked.Add(ref _tracksStarted, Math.Max(0, _tracker.Active.Count - before + ended.Count));
+        if (frame.Replay)
+        {
+            // A looped file's later passes replay the same footage: matching it again would raise a new alert per pass
+            // for anyone whose alert a reviewer had already decided (the demonstration's clip loops every few seconds).
+            newBest.Clear();
+        }
+
         foreach (var (track, shot) in newBest)
         {
             if (shot.Quality < _settings.Decision.MinShotQuality || shot.Face.Embedding is not { } embedding)

@@ -11,6 +11,12 @@ public sealed class Frame(Mat image, long number, DateTimeOffset capturedAt) : I
 
     public DateTimeOffset CapturedAt { get; } = capturedAt;
 
+    /// <summary>
+    /// A frame of a looped file's second or later pass: footage already analysed once, shown again (the camera page
+    /// stays live) but never matched, since the people in it are not seen anew.
+    /// </summary>
+    public bool Replay { get; init; }
+
     public void Dispose() => Image.Dispose();
 }
 

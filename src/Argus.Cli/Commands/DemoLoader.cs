@@ -168,6 +168,7 @@ internal static class DemoLoader
         var deployment = await new DeploymentService(store, ops.AuditChain, ops.Time).CreateAsync(
             alex, new DeploymentRequest("demonstration", [], Site, [.. lists], order.Id.ToString(CultureInfo.InvariantCulture), ops.Now, ops.Now.AddDays(30)), ct);
 
+        var services = await DemoServices.LoadAsync(host, ops, admin, ada, passwords, FacesDevImages(), ct);
         var url = (CliEnvironment.Get("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/') + "/";
         host.Out.WriteLine($"""
 
@@ -178,6 +179,8 @@ internal static class DemoLoader
               camera:     {Camera} at site '{Site}', replaying {clip} in a loop
               check:      best score on the clip, as the camera sees it: {check} (alerts at {MatchThresholds.Identification:0.00}){(below.Count == 0 ? "" : $"; WILL NOT ALERT: {string.Join(", ", below)}")}
               deployment: {deployment.Id}, site '{Site}', until {deployment.Deployment.End:yyyy-MM-dd HH:mm} UTC
+            service galleries (kept apart from watchlists):
+            {string.Join(Environment.NewLine, services.Select(l => "  " + l))}
 
             console: {url}   (alerts appear on the wall within a minute of the server starting)
             log in as (these passwords are shown once, now):
@@ -188,6 +191,8 @@ internal static class DemoLoader
               audrey {passwords["audrey"]}   auditor: audit log (filters, export), chain verification, transparency report
               admin  {passwords["admin"]}   administrator: cameras, users, watchlists
               ada    {passwords["ada"]}   second administrator: approves the role grants admin requests
+              clara  {passwords["clara"]}   enrolment clerk: the service console at {url}service/ (galleries, customers, ledger, gates)
+              terry  {passwords["terry"]}   service terminal: 1:1 verification (POST /api/v1/verify) and gates over the API
 
             """);
         return ArgusCli.Ok;
