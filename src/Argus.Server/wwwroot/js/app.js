@@ -141,7 +141,12 @@ function route() {
   const container = h('div');
   document.getElementById('view').replaceChildren(container);
   if (!view) {
-    container.append(h('p', { text: 'Nothing here for your role.' }));
+    // Enrolment clerks and service terminals work in the service console (kept apart from watchlists).
+    if (can('manage_service_galleries', 'verify_customers')) {
+      container.append(h('p', {}, ['Service galleries have their own console: ', h('a', { href: '/service/', text: 'open the service console' }), '.']));
+    } else {
+      container.append(h('p', { text: 'Nothing here for your role.' }));
+    }
     return;
   }
   document.title = `${view.title} · Argus`;
