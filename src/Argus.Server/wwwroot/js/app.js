@@ -162,6 +162,9 @@ function openStream() {
   const stream = new EventSource('/api/v1/alerts/stream');
   stream.addEventListener('alert', (event) => {
     const data = JSON.parse(event.data);
+    // A decision arrives twice: as the alert it changed (for API clients) and as the wall's 'decision' event just
+    // after it (who and what). The card is refreshed once, by the latter.
+    if (data.kind === 'alert.decided') return;
     if (!data.is_update) {
       chime();
       say(`New alert ${data.alert_id} on camera ${data.camera_id}`);
