@@ -283,7 +283,7 @@ public sealed class CameraReader : IDisposable
                     _lastFrameAt = frameAt;
                 }
 
-                Slot.Put(new Frame(image, number, frameAt) { Replay = pass > 0 });
+                Slot.Put(new Frame(image, number, frameAt) { Pass = pass });
                 var fpsIn = rate.Tick();
                 lock (_gate)
                 {

@@ -12,10 +12,10 @@ public sealed class Frame(Mat image, long number, DateTimeOffset capturedAt) : I
     public DateTimeOffset CapturedAt { get; } = capturedAt;
 
     /// <summary>
-    /// A frame of a looped file's second or later pass: footage already analysed once, shown again (the camera page
-    /// stays live) but never matched, since the people in it are not seen anew.
+    /// How many times a looped file had been replayed in full before this frame (0 for live sources): later passes
+    /// show footage already analysed, so the pipeline matches them only against matchers that have not seen it.
     /// </summary>
-    public bool Replay { get; init; }
+    public int Pass { get; init; }
 
     public void Dispose() => Image.Dispose();
 }
