@@ -3,8 +3,9 @@
 # http://127.0.0.1:5080): the REST API under /api/v1, the console at /, health at /health. On the first run it
 # creates the administrator `admin` and prints its password once. Ctrl+C stops it gracefully.
 #   ./run.sh          start the server
-#   ./run.sh --demo   load a demonstration (users, a watchlist from public photos, a replayed camera inside a
-#                     deployment; credentials printed once), then the server: live alerts within a minute
+#   ./run.sh --demo   load a demonstration (users, a wanted and a grey list, a replayed camera inside a deployment,
+#                     service galleries with a consenting customer; credentials printed once), then the server:
+#                     live alerts within a minute
 # State goes to $ARGUS_HOME (default: .argus/ in this checkout, .argus/demo/ for --demo); models to $ARGUS_MODELS
 # (default: models/).
 set -euo pipefail
@@ -29,6 +30,11 @@ export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:5080}"
 if ((demo)); then
   export ARGUS_DEMO=1
   dotnet "$ARGUS_CLI" demo --load
+  # The service galleries are sealed with the key the demonstration generated (unless ARGUS_SERVICE_KEY was set).
+  if [ -z "${ARGUS_SERVICE_KEY:-}" ] && [ -f "$ARGUS_HOME/secrets/service.key" ]; then
+    ARGUS_SERVICE_KEY="$(cat "$ARGUS_HOME/secrets/service.key")"
+    export ARGUS_SERVICE_KEY
+  fi
   # The demo camera replays its clip in a loop.
   export Argus__LoopFiles=true
 fi

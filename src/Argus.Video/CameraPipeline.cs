@@ -65,6 +65,12 @@ public sealed class CameraPipeline : IAsyncDisposable
     private readonly RateMeter _analysedRate = new();
     private readonly FaceAnalysis _analysis;
     private IReadOnlyList<DeploymentMatcher> _matchers = [];
+
+    // A looped file is matched against each set of matchers for one full pass: the rest of the pass in which they were
+    // installed and the next (installed before any frame: the first pass only). Later passes replay what they saw.
+    private bool _matchersChanged;
+    private int _lastMatchedPass;
+    private int _lastPass = -1;
     private Task? _loop;
     private long _framesAnalysed;
     private long _framesStale;
@@ -110,7 +116,11 @@ public sealed class CameraPipeline : IAsyncDisposable
     /// The deployments this camera matches for, each against its own watchlists (overlapping deployments each get
     /// their alerts); none ends matching and drops every track and vote.
     /// </summary>
-    public void SetMatchers(IReadOnlyList<DeploymentMatcher> matchers) => Volatile.Write(ref _matchers, matchers);
+    public void SetMatchers(IReadOnlyList<DeploymentMatcher> matchers)
+    {
+        Volatile.Write(ref _matchers, matchers);
+        Volatile.Write(ref _matchersChanged, true);
+    }
 
     public void Start()
     {
@@ -209,6 +219,13 @@ public sealed class CameraPipeline : IAsyncDisposable
 
     private void Analyse(Frame frame)
     {
+        if (Volatile.Read(ref _matchersChanged))
+        {
+            Volatile.Write(ref _matchersChanged, false);
+            _lastMatchedPass = _lastPass < 0 ? frame.Pass : _lastPass + 1;
+        }
+
+        _lastPass = frame.Pass;
         var matchers = Volatile.Read(ref _matchers);
         if (matchers.Count == 0)
         {
@@ -245,6 +262,13 @@ public sealed class CameraPipeline : IAsyncDisposable
         var before = _tracker.Active.Count;
         var (newBest, ended) = _tracker.Update(faces, frame.Number, frame.CapturedAt);
         Interlocked.Add(ref _tracksStarted, Math.Max(0, _tracker.Active.Count - before + ended.Count));
+        if (frame.Pass > _lastMatchedPass)
+        {
+            // A looped file's later passes replay the same footage: matching it again would raise a new alert per pass
+            // for anyone whose alert a reviewer had already decided (the demonstration's clip loops every few seconds).
+            newBest.Clear();
+        }
+
         foreach (var (track, shot) in newBest)
         {
             if (shot.Quality < _settings.Decision.MinShotQuality || shot.Face.Embedding is not { } embedding)

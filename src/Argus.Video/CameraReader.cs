@@ -200,6 +200,7 @@ public sealed class CameraReader : IDisposable
             var next = Stopwatch.GetTimestamp();
             var delivered = false;
             var clock = new FrameClock();
+            var pass = 0;
             while (!ct.IsCancellationRequested)
             {
                 var image = reader.Read(out var error);
@@ -218,6 +219,7 @@ public sealed class CameraReader : IDisposable
                     if (reader is OpenCvFrameReader file && _source.IsFile)
                     {
                         file.Rewind();
+                        pass++;
                         continue;
                     }
 
@@ -281,7 +283,7 @@ public sealed class CameraReader : IDisposable
                     _lastFrameAt = frameAt;
                 }
 
-                Slot.Put(new Frame(image, number, frameAt));
+                Slot.Put(new Frame(image, number, frameAt) { Pass = pass });
                 var fpsIn = rate.Tick();
                 lock (_gate)
                 {

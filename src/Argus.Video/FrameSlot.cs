@@ -11,6 +11,12 @@ public sealed class Frame(Mat image, long number, DateTimeOffset capturedAt) : I
 
     public DateTimeOffset CapturedAt { get; } = capturedAt;
 
+    /// <summary>
+    /// How many times a looped file had been replayed in full before this frame (0 for live sources): later passes
+    /// show footage already analysed, so the pipeline matches them only against matchers that have not seen it.
+    /// </summary>
+    public int Pass { get; init; }
+
     public void Dispose() => Image.Dispose();
 }
 

@@ -46,6 +46,13 @@ public sealed class AlertCliTests : IDisposable
 
         var listed = (await _cli.JsonAsync("olly", "alert", "list", "--json")).GetProperty("alerts");
         Assert.Equal(id, Assert.Single(listed.EnumerateArray()).GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // The list names the person for the reviewer, as the alert itself does; the administrator may not list alerts.
+        Assert.Equal("SHELDON", listed[0].GetProperty("subject").GetString());
+        Assert.Contains($"entry #{proposed.GetProperty("id").GetInt64()} (SHELDON)", (await _cli.AsAsync("olly", "alert", "list")).Stdout, StringComparison.Ordinal);
+        var adminList = await _cli.AsAdminAsync("alert", "list");
+        Assert.NotEqual(0, adminList.Code);
+        Assert.DoesNotContain("SHELDON", adminList.Stdout + adminList.Stderr, StringComparison.Ordinal);
         var snapshot = _cli.Data.File("snapshot.png");
         var shown = await _cli.JsonAsync("olly", "alert", "show", id, "--snapshot", snapshot, "--json");
         Assert.Equal("sheldon", shown.GetProperty("subject").GetString()!.ToLowerInvariant());

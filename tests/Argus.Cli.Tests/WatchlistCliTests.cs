@@ -80,6 +80,36 @@ public sealed class WatchlistCliTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Each_photo_names_its_own_face_and_entry_lists_show_names_to_those_who_may_list()
+    {
+        TestPaths.RequireFacesDev();
+        await _cli.SetUpAsync(("ann", "investigator", "wanted"), ("sam", "approver", "*"), ("olly", "operator", "*"));
+        Assert.Equal(0, (await _cli.AsAdminAsync("watchlist", "create", "wanted", "--category", "wanted")).Code);
+        var single = Img("fr_obama/obama.jpg");
+        var group = TestPaths.FacesDevFile("hard/group/fr_obama_and_biden.jpg");
+
+        // A group photo without a choice is refused; one --face for all would ask the single-face photo for a face it lacks.
+        Assert.Contains("2 faces; choose one", (await _cli.AsAsync("ann", Propose("wanted", "obama", InDays(30), single, group))).Stderr, StringComparison.Ordinal);
+        Assert.Contains("face 2", (await _cli.AsAsync("ann", [.. Propose("wanted", "obama", InDays(30), single, group), "--face", "2"])).Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("numbered from 1", (await _cli.AsAsync("ann", Propose("wanted", "obama", InDays(30), single, group + ":0"))).Stderr, StringComparison.Ordinal);
+
+        var proposed = await _cli.JsonAsync("ann", [.. Propose("wanted", "obama", InDays(30), single, group + ":1"), "--json"]);
+        var id = proposed.GetProperty("id").GetInt64().ToString(CultureInfo.InvariantCulture);
+        Assert.Equal(2, proposed.GetProperty("legal_basis").GetProperty("image_sources").GetArrayLength());
+        Assert.Equal(0, (await _cli.AsAsync("sam", "entry", "approve", id, "--reason", "warrant checked")).Code);
+
+        // Names for those who may list the entries (the proposer, the approver); an operator may not list them at all.
+        var (code, listed, _) = await _cli.AsAsync("ann", "entry", "list", "--watchlist", "wanted");
+        Assert.Equal(0, code);
+        Assert.Contains("OBAMA", listed, StringComparison.Ordinal);
+        var json = (await _cli.JsonAsync("sam", "entry", "list", "--watchlist", "wanted", "--json")).GetProperty("entries")[0];
+        Assert.Equal(("OBAMA", "obama"), (json.GetProperty("subject_name").GetString(), json.GetProperty("subject_reference").GetString()));
+        var refused = await _cli.AsAsync("olly", "entry", "list", "--watchlist", "wanted");
+        Assert.NotEqual(0, refused.Code);
+        Assert.DoesNotContain("OBAMA", refused.Stdout + refused.Stderr, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Searches_declare_a_purpose_match_only_active_entries_and_urgent_ones_are_authorised_later()
     {
         TestPaths.RequireFacesDev();

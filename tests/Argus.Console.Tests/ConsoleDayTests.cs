@@ -190,6 +190,16 @@ public sealed class ConsoleDayTests
         await Assertions.Expect(card1).ToBeVisibleAsync(Live);
         await Assertions.Expect(card2).ToBeVisibleAsync(Live);
 
+        // One decision refreshes op2's card once (the stream carries it as an alert and as a decision event).
+        var fetched = 0;
+        op2.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/api/v1/alerts/1", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref fetched);
+            }
+        };
+
         var reason1 = card1.GetByRole(AriaRole.Textbox, new() { Name = "Reason for alert 1" });
         await reason1.FillAsync("same face and build as the custody photo");
         await card1.GetByRole(AriaRole.Button, new() { Name = "Confirm alert 1" }).ClickAsync();
@@ -199,6 +209,8 @@ public sealed class ConsoleDayTests
         // op2's wall, never reloaded, shows op1's decision.
         await Assertions.Expect(card2).ToContainTextAsync("Confirmed once", new() { Timeout = 30_000 });
         await Assertions.Expect(card2).ToContainTextAsync("op1 confirmed");
+        await Assertions.Expect(op2.GetByRole(AriaRole.Status)).ToContainTextAsync("Alert 1: op1 confirmed it");
+        Assert.Equal(1, Volatile.Read(ref fetched));
         await Shot(op2, "decision-by-the-other-operator");
 
         // op2 gives the second confirmation by keyboard: reason, then "c" with the card focused.

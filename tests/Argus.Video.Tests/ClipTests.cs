@@ -88,6 +88,58 @@ public sealed class ClipTests(EngineFixture fixture) : IClassFixture<EngineFixtu
         Assert.Equal(1, await Run(tiled: true));
     }
 
+    [SkippableFact]
+    public async Task A_looped_file_matches_its_people_on_the_first_pass_only()
+    {
+        // The demonstration's camera replays a clip in a loop; before, every pass was a new track and so a new alert
+        // for anyone whose earlier alert a reviewer had decided (a new alert every 14 s on the demo's wall).
+        using var dir = TestPaths.TempDirectory();
+        var clip = Clips.Build(dir.File("loop.mp4"), 640, 360, 10, 5, new Appearance(SheldonInClip, 0.3, 1.5, 200, 60, 200));
+        var matcher = new PhotoMatcher(fixture.Engine, 0.45f, (1, "Sheldon", Sheldon));
+        var alerts = new AlertCollector();
+        await using var pipeline = new CameraPipeline(new CameraSettings("cam1", "Loop", null, CameraSource.Parse(clip, loop: true)), fixture.Engine, alerts, matcher);
+        pipeline.Start();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (pipeline.Health.FramesIn < 75)
+        {
+            // Past Sheldon's second appearance (frames 53-65), after 3.5 s without him: his track has ended by then.
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"only {pipeline.Health.FramesIn} of 75 frames arrived within 60 s");
+            await Task.Delay(100);
+        }
+
+        // One track (the first pass's) published anything: later passes' tracks, each a new track of the same person,
+        // would reach the alert feed, which raises a new alert for a sighting after a reviewer's decision.
+        Assert.Equal(["Sheldon"], alerts.Alerts.Where(a => !a.IsUpdate).Select(a => a.Match.Label));
+        Assert.Single(alerts.Alerts.Select(a => a.TrackId).Distinct());
+        Assert.True(pipeline.Health.FramesAnalysed > 20, $"later passes are still analysed (shown live): {pipeline.Health.FramesAnalysed} frames");
+    }
+
+    [SkippableFact]
+    public async Task A_deployment_that_begins_while_a_file_loops_matches_the_next_pass()
+    {
+        using var dir = TestPaths.TempDirectory();
+        var clip = Clips.Build(dir.File("loop.mp4"), 640, 360, 10, 3, new Appearance(SheldonInClip, 0.3, 1.5, 200, 60, 200));
+        var alerts = new AlertCollector();
+        await using var pipeline = new CameraPipeline(new CameraSettings("cam1", "Loop", null, CameraSource.Parse(clip, loop: true)), fixture.Engine, alerts, matcher: null);
+        pipeline.Start();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (pipeline.Health.FramesIn < 45)
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"only {pipeline.Health.FramesIn} of 45 frames arrived within 60 s");
+            await Task.Delay(100);
+        }
+
+        // Installed in the second pass: Sheldon is matched when the clip shows him again, not skipped as a replay.
+        pipeline.SetMatchers([new DeploymentMatcher("late", new PhotoMatcher(fixture.Engine, 0.45f, (1, "Sheldon", Sheldon)))]);
+        while (!alerts.Alerts.Any(a => !a.IsUpdate))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "no alert within 60 s of a deployment that began while the file looped");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("late", alerts.Alerts[0].Deployment);
+    }
+
     private static void AssertAround(TimeSpan actual, double expectedSeconds) =>
         Assert.InRange(actual.TotalSeconds, expectedSeconds - 0.3, expectedSeconds + 0.9);
 }

@@ -175,6 +175,25 @@ public sealed class AlertDesk
         }, ct);
     }
 
+    /// <summary>
+    /// The display names of the people <paramref name="alerts"/> name (by subject id), for a list beside the ids: the
+    /// caller read the alerts through <see cref="ListAsync"/>, so their scope is already checked and audited, and a
+    /// reviewer sees the same name on the alert itself (<see cref="ShowAsync"/>).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, string?>> SubjectNamesAsync(IReadOnlyList<StoredAlert> alerts, CancellationToken ct)
+    {
+        var names = new Dictionary<long, string?>();
+        foreach (var a in alerts)
+        {
+            if (!names.ContainsKey(a.SubjectId))
+            {
+                names[a.SubjectId] = (await _store.GetSubjectAsync(a.SubjectId, ct))?.DisplayName;
+            }
+        }
+
+        return names;
+    }
+
     private async Task<StoredAlert> FindInScopeAsync(Principal actor, long id, CancellationToken ct)
     {
         AccessPolicy.Demand(actor, Capability.ReviewAlerts);

@@ -16,7 +16,14 @@ public sealed record WatchlistSpec(string Name, string Category, string? Severit
 /// </summary>
 public sealed record EntryProposal(
     string Watchlist, string SubjectReference, string? SubjectName, string? Case, string? Grounds, string? Officer, string? Authority,
-    string? Instrument, string? Expires, IReadOnlyList<string> ImageSources, IReadOnlyList<ImageInput> Photos, string Reason = "proposed", int? Face = null);
+    string? Instrument, string? Expires, IReadOnlyList<string> ImageSources, IReadOnlyList<ImageInput> Photos, string Reason = "proposed", int? Face = null)
+{
+    /// <summary>
+    /// The face to take from each photo, in order (null: the photo's only usable face, or <see cref="Face"/>): a group
+    /// photo can name its face without that choice applying to every other photo. Empty, or one value per photo.
+    /// </summary>
+    public IReadOnlyList<int?> PhotoFaces { get; init; } = [];
+}
 
 /// <summary>Who an entry names and the templates (photos) it enrolled into its watchlist's gallery.</summary>
 public sealed record EntrySubject(string? Name, string? Reference, IReadOnlyList<long> Photos);
@@ -101,7 +108,13 @@ public sealed class WatchlistService(OperationContext context)
 
             var engine = context.Engine();
             // The aligned crop is kept with each template: reviewers compare an alert's snapshot with it (erased with the subject).
-            var prepared = p.Photos.Select(photo => Galleries.FacePreparation.Prepare(engine, photo, p.Face, keepCrop: true, requireSingle: true)).ToList();
+            if (p.PhotoFaces.Count != 0 && p.PhotoFaces.Count != p.Photos.Count)
+            {
+                throw new ArgusException("argument.invalid", $"{p.PhotoFaces.Count} face choices for {p.Photos.Count} photos: give one per photo, or none.");
+            }
+
+            var prepared = p.Photos.Select((photo, i) =>
+                Galleries.FacePreparation.Prepare(engine, photo, p.PhotoFaces.Count == 0 ? p.Face : p.PhotoFaces[i] ?? p.Face, keepCrop: true, requireSingle: true)).ToList();
             var reference = p.SubjectReference;
             var existing = await context.Store.FindSubjectsByExternalReferenceAsync(reference, ct);
             if (existing.Count > 1)

@@ -26,15 +26,27 @@ internal static class AlertCommands
             var desk = Desk(host, store);
             var filter = new AlertFilter { Status = parse.GetValue(status) is { } s ? ParseStatus(s) : null, Deployment = parse.GetValue(deployment), Limit = parse.GetValue(limit) };
             var alerts = await desk.ListAsync(actor, filter, ct);
+
+            // The alerts listed are those in the reviewer's scope; the reviewer sees the same name on each alert.
+            var names = await desk.SubjectNamesAsync(alerts, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["alerts"] = new JsonArray([.. alerts.Select(a => (JsonNode)Json(a))]) });
+                host.WriteJson(new JsonObject
+                {
+                    ["alerts"] = new JsonArray([.. alerts.Select(a =>
+                    {
+                        var json = Json(a);
+                        json["subject"] = names[a.SubjectId];
+                        return (JsonNode)json;
+                    })]),
+                });
                 return ArgusCli.Ok;
             }
 
             foreach (var a in alerts)
             {
-                host.Out.WriteLine($"{a.Id,5} {a.RaisedAt:yyyy-MM-dd HH:mm:ss} [{a.Colour}] {Name(a.Status),-32} {a.CameraId,-12} {a.Site ?? "-",-12} {a.Watchlist} entry #{a.EntryId} score {a.Score:0.000} over {a.SupportingShots} shots");
+                var who = names[a.SubjectId] is { } n ? $" ({n})" : "";
+                host.Out.WriteLine($"{a.Id,5} {a.RaisedAt:yyyy-MM-dd HH:mm:ss} [{a.Colour}] {Name(a.Status),-32} {a.CameraId,-12} {a.Site ?? "-",-12} {a.Watchlist} entry #{a.EntryId}{who} score {a.Score:0.000} over {a.SupportingShots} shots");
             }
 
             if (alerts.Count == 0)

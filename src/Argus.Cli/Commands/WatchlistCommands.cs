@@ -100,8 +100,12 @@ internal static class WatchlistCommands
         var expires = new Option<string?>("--expires") { Description = "Last day the entry applies (YYYY-MM-DD, UTC), within the watchlist's maximum" };
         var imageSource = new Option<string[]>("--image-source") { Description = "SOURCE:REFERENCE of each photo, in order (one value applies to all)" };
         var reason = new Option<string>("--reason") { Description = "Why the entry is proposed", DefaultValueFactory = _ => "proposed" };
-        var face = new Option<int?>("--face") { Description = "Face N when a photo holds several" };
-        var photos = new Argument<string[]>("photos") { Arity = ArgumentArity.OneOrMore, Description = "Photos of the subject" };
+        var face = new Option<int?>("--face") { Description = "Face N of every photo that names none of its own (PHOTO:N)" };
+        var photos = new Argument<string[]>("photos")
+        {
+            Arity = ArgumentArity.OneOrMore,
+            Description = "Photos of the subject; PHOTO:N takes face N of that photo only (numbers from `argus detect`), e.g. a.jpg group.jpg:2",
+        };
         var command = new Command("propose", "Propose an entry with its full legal basis; the photos are enrolled into the watchlist's gallery.")
         {
             watchlist, subject, name, caseNumber, grounds, officer, authority, instrument, expires, imageSource, reason, face, photos, ArgusCli.JsonOption,
@@ -111,12 +115,16 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var listName = parse.GetValue(watchlist)!;
+            var chosen = parse.GetValue(photos)!.Select(PhotoAndFace).ToList();
             var stored = await Service(host, store).ProposeAsync(
                 actor,
                 new EntryProposal(
                     listName, parse.GetValue(subject)!, parse.GetValue(name), parse.GetValue(caseNumber), parse.GetValue(grounds), parse.GetValue(officer),
                     parse.GetValue(authority), parse.GetValue(instrument), parse.GetValue(expires), parse.GetValue(imageSource) ?? [],
-                    [.. parse.GetValue(photos)!.Select(ImageInput.FromFile)], parse.GetValue(reason)!, parse.GetValue(face)),
+                    [.. chosen.Select(c => ImageInput.FromFile(c.Path))], parse.GetValue(reason)!, parse.GetValue(face))
+                {
+                    PhotoFaces = chosen.Any(c => c.Face is not null) ? [.. chosen.Select(c => c.Face)] : [],
+                },
                 ct);
             var b = stored.Entry.LegalBasis;
             if (parse.GetValue(ArgusCli.JsonOption))
@@ -131,6 +139,23 @@ internal static class WatchlistCommands
             return ArgusCli.Ok;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// <c>PHOTO</c> or <c>PHOTO:N</c> (face N of that photo). A file whose own name ends in <c>:N</c> is taken whole,
+    /// so no existing file is misread; N must be 1 or more (<c>argument.invalid</c>).
+    /// </summary>
+    internal static (string Path, int? Face) PhotoAndFace(string value)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || colon == value.Length - 1 || File.Exists(value) || value.AsSpan(colon + 1).ContainsAnyExceptInRange('0', '9'))
+        {
+            return (value, null);
+        }
+
+        return int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var face) && face >= 1
+            ? (value[..colon], face)
+            : throw new ArgusException("argument.invalid", $"{value}: faces are numbered from 1 (as `argus detect` prints them).");
     }
 
     private static Command Change(TextWriter output, TextWriter error, string verb, EntryDecision decision)
@@ -265,11 +290,24 @@ internal static class WatchlistCommands
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
             var listName = parse.GetValue(watchlist)!;
-            var entries = await Service(host, store).ListEntriesAsync(actor, listName, parse.GetValue(state), ct);
+            var service = Service(host, store);
+            var entries = await service.ListEntriesAsync(actor, listName, parse.GetValue(state), ct);
+
+            // Whoever may list a watchlist's entries may see whom they name (the console's entries table shows them too).
+            var subjects = await service.SubjectsAsync(entries, ct);
             var now = CliEnvironment.Time.GetUtcNow();
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["entries"] = new JsonArray([.. entries.Select(e => (JsonNode)Json(e, history: false))]) });
+                host.WriteJson(new JsonObject
+                {
+                    ["entries"] = new JsonArray([.. entries.Select(e =>
+                    {
+                        var json = Json(e, history: false);
+                        json["subject_name"] = subjects[e.Id].Name;
+                        json["subject_reference"] = subjects[e.Id].Reference;
+                        return (JsonNode)json;
+                    })]),
+                });
             }
             else
             {
@@ -277,7 +315,8 @@ internal static class WatchlistCommands
                 {
                     var b = e.Entry.LegalBasis;
                     var shown = e.Entry.IsExpiredAt(now) ? "expired" : e.Entry.State.ToString().ToLowerInvariant();
-                    host.Out.WriteLine($"#{e.Id,-5} {shown,-9} subject #{e.SubjectId,-5} case {b.CaseNumber,-14} {b.LegalInstrument,-24} expires {b.Expiry:yyyy-MM-dd}  proposed by {e.Entry.ProposedBy}");
+                    var who = subjects[e.Id].Name is { } n ? $"#{e.SubjectId} {n}" : $"#{e.SubjectId}";
+                    host.Out.WriteLine($"#{e.Id,-5} {shown,-9} subject {who,-24} case {b.CaseNumber,-14} {b.LegalInstrument,-24} expires {b.Expiry:yyyy-MM-dd}  proposed by {e.Entry.ProposedBy}");
                 }
 
                 if (entries.Count == 0)

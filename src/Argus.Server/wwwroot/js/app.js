@@ -141,7 +141,12 @@ function route() {
   const container = h('div');
   document.getElementById('view').replaceChildren(container);
   if (!view) {
-    container.append(h('p', { text: 'Nothing here for your role.' }));
+    // Enrolment clerks and service terminals work in the service console (kept apart from watchlists).
+    if (can('manage_service_galleries', 'verify_customers')) {
+      container.append(h('p', {}, ['Service galleries have their own console: ', h('a', { href: '/service/', text: 'open the service console' }), '.']));
+    } else {
+      container.append(h('p', { text: 'Nothing here for your role.' }));
+    }
     return;
   }
   document.title = `${view.title} · Argus`;
@@ -157,6 +162,9 @@ function openStream() {
   const stream = new EventSource('/api/v1/alerts/stream');
   stream.addEventListener('alert', (event) => {
     const data = JSON.parse(event.data);
+    // A decision arrives twice: as the alert it changed (for API clients) and as the wall's 'decision' event just
+    // after it (who and what). The card is refreshed once, by the latter.
+    if (data.kind === 'alert.decided') return;
     if (!data.is_update) {
       chime();
       say(`New alert ${data.alert_id} on camera ${data.camera_id}`);
