@@ -6,7 +6,6 @@ using Argus.Cli;
 using Argus.Server;
 using Argus.Server.Tests;
 using Argus.Tests;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;

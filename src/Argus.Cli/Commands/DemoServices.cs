@@ -4,7 +4,6 @@ using Argus.Application;
 using Argus.Application.Accounts;
 using Argus.Application.ServiceGalleries;
 using Argus.Bench;
-using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Services;
 using Argus.Storage.Security;
