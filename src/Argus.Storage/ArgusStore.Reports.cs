@@ -65,8 +65,10 @@ public sealed partial class ArgusStore
     /// audit records themselves: successful searches in [<paramref name="baselineFrom"/>, <paramref name="to"/>) with
     /// those outside working hours, and in [<paramref name="from"/>, <paramref name="to"/>) scope refusals, probes
     /// searched repeatedly without a candidate, and bulk exports. Index range scans by action, outcome and time; no
-    /// record leaves the database. (The unary <c>+</c> on the exports' time keeps both databases on the action index:
-    /// exports are few, the period's records many.)
+    /// record leaves the database. The repeated-face count reads the partial index of searches that found no candidate
+    /// (migration 15: their probe, computed once at insert), so no search record's details are parsed at report time.
+    /// (The unary <c>+</c> on the exports' time keeps both databases on the action index: exports are few, the period's
+    /// records many.)
     /// </summary>
     public async Task<IReadOnlyList<AbuseDayCounts>> CountAbuseDaysAsync(
         DateTimeOffset baselineFrom, DateTimeOffset from, DateTimeOffset to, AbuseRules rules, CancellationToken ct = default)
@@ -92,9 +94,8 @@ public sealed partial class ArgusStore
                 """),
             (3, $"""
                 SELECT actor, d, COUNT(*), 0 FROM (
-                  SELECT actor, {day} AS d, {Member("probe_sha256")} AS p
-                  FROM {Parsed($"action = '{AbuseDetector.SearchAction}' AND occurred_at_ticks >= @f AND occurred_at_ticks < @t AND outcome = 'ok'")}
-                  WHERE {Member("candidates")} = '0' AND {Member("probe_sha256")} <> ''
+                  SELECT actor, {day} AS d, unanswered_probe FROM audit_log
+                  WHERE unanswered_probe IS NOT NULL AND occurred_at_ticks >= @f AND occurred_at_ticks < @t
                   GROUP BY 1, 2, 3 HAVING COUNT(*) >= @repeat) AS repeated
                 GROUP BY actor, d
                 """),

@@ -401,7 +401,7 @@ internal static class Migrations
             CREATE INDEX alerts_camera ON alerts (camera_id, id);
             CREATE INDEX alerts_watchlist ON alerts (watchlist, id);
             """),
-        (16, "how far the audit chain has been verified (signed), so a report checks only what is new", """
+        (14, "how far the audit chain has been verified (signed), so a report checks only what is new", """
             CREATE TABLE audit_verification (
               id INTEGER PRIMARY KEY,
               verified_seq {bigint} NOT NULL,
@@ -412,6 +412,10 @@ internal static class Migrations
               broken_reason TEXT,
               mac TEXT NOT NULL
             );
+            """),
+        (15, "the probe of each search that found no candidate, beside its audit record and in a partial index (computed once, at insert), for the report's repeated-face count", """
+            ALTER TABLE audit_log ADD COLUMN unanswered_probe TEXT GENERATED ALWAYS AS {unanswered_probe};
+            CREATE INDEX audit_log_unanswered ON audit_log (occurred_at_ticks, actor, unanswered_probe) WHERE unanswered_probe IS NOT NULL;
             """),
     ];
 

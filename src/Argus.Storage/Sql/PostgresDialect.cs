@@ -16,6 +16,8 @@ internal sealed class PostgresDialect : SqlDialect
     private static readonly IReadOnlyList<(string, string)> PostgresTypes =
     [
         ("{id}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        // The probe of a search that found no candidate (migration 15); nested CASE: only search records are parsed.
+        ("{unanswered_probe}", "(CASE WHEN action = 'search.performed' AND outcome = 'ok' THEN CASE WHEN (CAST(NULLIF(details, '') AS jsonb) ->> 'candidates') = '0' THEN NULLIF(CAST(NULLIF(details, '') AS jsonb) ->> 'probe_sha256', '') END END) STORED"),
         ("{bigint}", "BIGINT"),
         ("{blob}", "BYTEA"),
         ("{ts}", "TIMESTAMPTZ"),

@@ -30,6 +30,8 @@ internal sealed class SqliteDialect : SqlDialect
     private static readonly IReadOnlyList<(string, string)> SqliteTypes =
     [
         ("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT"),
+        // The probe of a search that found no candidate (migration 15); nested CASE: only search records are parsed.
+        ("{unanswered_probe}", "(CASE WHEN action = 'search.performed' AND outcome = 'ok' THEN CASE WHEN CAST(json_extract(NULLIF(details, ''), '$.candidates') AS TEXT) = '0' THEN NULLIF(CAST(json_extract(NULLIF(details, ''), '$.probe_sha256') AS TEXT), '') END END) VIRTUAL"),
         ("{bigint}", "INTEGER"),
         ("{blob}", "BLOB"),
         ("{ts}", "TEXT"),
