@@ -95,11 +95,15 @@ function log() {
           h('td', { text: 'ok' }), h('td', { text: text }));
       }))));
   };
+  // Only the latest request's answer is drawn: the first, unfiltered load may answer after a filter was applied.
+  let latest = 0;
   const load = async (before) => {
     error.textContent = '';
+    const ticket = ++latest;
     try {
       const q = params(before);
       const records = await api(`/api/v1/audit/records?${q}`);
+      if (ticket !== latest) return;
       shown = before ? shown.concat(records) : records;
       draw();
       const all = params();
@@ -110,7 +114,7 @@ function log() {
         ? h('button', { type: 'button', class: 'dismiss', text: 'Older records', onclick: () => load(records[records.length - 1].sequence) })
         : h('p', { class: 'hint', text: 'No older records match.' }));
     } catch (e) {
-      error.textContent = describe(e);
+      if (ticket === latest) error.textContent = describe(e);
     }
   };
   form.addEventListener('submit', (e) => {
