@@ -78,6 +78,12 @@ public sealed class AuditVerifier(ArgusStore store, AuditChain chain, TimeProvid
                 }
             }
 
+            // Nothing new since the mark: no write (the sweep calls this every few seconds on an idle system too).
+            if (!fullPass && mark is not null && (previous?.Sequence ?? 0) == mark.Sequence)
+            {
+                return mark;
+            }
+
             return await SaveAsync(
                 previous?.Sequence ?? 0, previous?.Hash ?? AuditChain.GenesisHash, fullPass ? time.GetUtcNow() : fullPassAt, null, null, ct);
         }
