@@ -15,6 +15,7 @@ public sealed class OperationContext
     private readonly Func<FaceEngine> _engine;
     private readonly Func<string, string?> _settings;
     private readonly Galleries.GalleryIndexCache? _indexes;
+    private ((DateTime At, long Length) Written, IReadOnlyList<Core.Purposes.CalibrationPoint> Points)? _calibration;
 
     public OperationContext(
         ArgusStore store, AuditChain auditChain, Func<FaceEngine> engine, string dataDirectory, TimeProvider time, Func<string, string?> settings, Galleries.GalleryIndexCache? indexes = null)
@@ -48,6 +49,41 @@ public sealed class OperationContext
     /// <summary>Rebuilds a gallery's index from storage now (after an erasure, so no later search can find what was erased).</summary>
     public Task RebuildIndexAsync(Gallery gallery, CancellationToken ct) =>
         _indexes is { } cache ? cache.RebuildAsync(Store, gallery, DataDirectory, ct) : Galleries.GalleryIndexProjection.RebuildAsync(Store, gallery, DataDirectory, ct);
+
+    /// <summary>
+    /// The floor of a searched list of <paramref name="comparisons"/> templates (<see cref="Core.Purposes.SearchLimits.FloorFor"/>),
+    /// from the operating points <c>argus calibrate --save</c> wrote for this engine's contract; without them (none
+    /// saved, unreadable, or another contract's) the fixed floor, and the floor says it is not calibrated.
+    /// </summary>
+    public Core.Purposes.ListFloor SearchFloor(string list, long comparisons) =>
+        Core.Purposes.SearchLimits.FloorFor(list, comparisons, Calibration());
+
+    private IReadOnlyList<Core.Purposes.CalibrationPoint> Calibration()
+    {
+        var path = ServiceGalleries.OperatingPointTable.PathIn(DataDirectory);
+        var file = new FileInfo(path);
+        var written = file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);
+        if (_calibration is { } cached && cached.Written == written)
+        {
+            return cached.Points;
+        }
+
+        IReadOnlyList<Core.Purposes.CalibrationPoint> points = [];
+        if (file.Exists)
+        {
+            try
+            {
+                points = [.. ServiceGalleries.OperatingPointTable.Load(path, Engine().Contract).Points.Select(p => new Core.Purposes.CalibrationPoint(p.TargetFmr, p.Threshold))];
+            }
+            catch (Exception e) when (e is Core.ArgusException or IOException)
+            {
+                points = [];
+            }
+        }
+
+        _calibration = (written, points);
+        return points;
+    }
 
     /// <summary>Drops a deleted gallery's index and snapshot.</summary>
     public void ForgetIndex(long galleryId)

@@ -28,6 +28,11 @@ public sealed class GalleryCliTests : IAsyncLifetime, IDisposable
         var top = hit.GetProperty("candidates")[0];
         Assert.Equal("B. Obama", top.GetProperty("subject_name").GetString());
         Assert.True(top.GetProperty("score").GetDouble() >= 0.45);
+        var floor = hit.GetProperty("floor");
+        Assert.Equal(3, floor.GetProperty("templates").GetInt64());
+        Assert.False(floor.GetProperty("calibrated").GetBoolean());
+        Assert.Equal(floor.GetProperty("threshold").GetDouble(), hit.GetProperty("threshold").GetDouble());
+        Assert.NotEqual(0, (await Run("identify", "--gallery", "wanted", Img("fr_obama/obama2.jpg"), "--threshold", "0.3")).Code);
 
         // A stranger gets "no match", never the nearest enrolled person.
         var stranger = await Json("identify", "--gallery", "wanted", Img("faceapi_penny/penny1.png"), "--json");

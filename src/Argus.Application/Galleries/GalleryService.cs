@@ -21,11 +21,12 @@ public sealed record EnrolmentResult(Gallery Gallery, Subject? Subject, IReadOnl
 public sealed record ImageRefusal(string Image, string Code, string Message);
 
 public sealed record IdentifyRequest(
-    string Gallery, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = Core.Purposes.SearchLimits.DefaultTop, float Threshold = Core.Purposes.SearchLimits.Floor);
+    string Gallery, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = Core.Purposes.SearchLimits.DefaultTop, float? Threshold = null);
 
 public sealed record IdentifyCandidate(SearchHit Hit, Subject? Subject);
 
-public sealed record IdentifyResult(SearchRecord Record, Gallery Gallery, float Threshold, int IndexCount, bool FromSnapshot, TimeSpan LoadTime, IReadOnlyList<IdentifyCandidate> Candidates);
+/// <summary>An identification's record, the threshold it used and the gallery's calibrated floor, and the candidates at or above it.</summary>
+public sealed record IdentifyResult(SearchRecord Record, Gallery Gallery, float Threshold, Core.Purposes.ListFloor Floor, int IndexCount, bool FromSnapshot, TimeSpan LoadTime, IReadOnlyList<IdentifyCandidate> Candidates);
 
 /// <summary>
 /// Service galleries (consenting customers, kept apart from watchlists): create, list, delete, enrol, purpose-bound
@@ -174,23 +175,27 @@ public sealed class GalleryService(OperationContext context)
         var k = request.Top;
         var t = request.Threshold;
         var now = context.Now;
-        var (record, g, load, hits) = await context.AuditedAsync(actor.Id, "search.request", $"gallery:{request.Gallery}", async () =>
+        var (record, g, threshold, floor, load, hits) = await context.AuditedAsync(actor.Id, "search.request", $"gallery:{request.Gallery}", async () =>
         {
-            Core.Purposes.SearchLimits.Demand(k, t);
+            Core.Purposes.SearchLimits.Demand(k, t ?? Core.Purposes.SearchLimits.Floor);
             var (declaration, approval, authorisation) = await PurposeBinding.ApproveAsync(context, request.Declaration, actor, [], [request.Gallery], now, ct);
             var g = await FindGallery(context.Store, request.Gallery, ct);
+            // The gallery's floor follows its size; below it is refused before the probe is decoded.
+            var load = await context.LoadIndexAsync(g, ct);
+            var floor = context.SearchFloor(g.Name, load.Index.Count);
+            var threshold = t ?? floor.Threshold;
+            Core.Purposes.SearchLimits.DemandAtLeast(threshold, floor);
             var started = context.Time.GetTimestamp();
             var (probe, probeSha256, _) = FacePreparation.Prepare(context.Engine(), request.Probe, request.Face, keepCrop: false, requireSingle: false);
-            var load = await context.LoadIndexAsync(g, ct);
             // Nothing below the threshold leaves this method, whatever the index returned.
-            var hits = Array.FindAll(load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, t)), h => h.Score >= t);
+            var hits = Array.FindAll(load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, k, threshold)), h => h.Score >= threshold);
             ArgusMetrics.SearchDuration.Record(context.Time.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", "gallery"));
             ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "gallery"), new KeyValuePair<string, object?>("match", hits.Length > 0));
             // The search's record and its audit record (the declaration, the probe's hash, what was returned) commit together.
             var audited = context.AuditedStore<SearchRecord>(record => AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"gallery:{g.Id}", PurposeBinding.AuditDetails(
-                record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)));
+                record, hits.Select(h => $"subject:{h.SubjectId}@{h.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), threshold)));
             var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, authorisation, probeSha256, hits.Length, now, ct);
-            return (record, g, load, hits);
+            return (record, g, threshold, floor, load, hits);
         });
         var candidates = new List<IdentifyCandidate>();
         foreach (var hit in hits)
@@ -198,7 +203,7 @@ public sealed class GalleryService(OperationContext context)
             candidates.Add(new IdentifyCandidate(hit, await context.Store.GetSubjectAsync(hit.SubjectId, ct)));
         }
 
-        return new IdentifyResult(record, g, t, load.Index.Count, load.FromSnapshot, load.Elapsed, candidates);
+        return new IdentifyResult(record, g, threshold, floor, load.Index.Count, load.FromSnapshot, load.Elapsed, candidates);
     }
 
     /// <summary>Erases a subject: every template and crop, from storage and from every index, with a deletion receipt.</summary>

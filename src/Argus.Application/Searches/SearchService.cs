@@ -9,13 +9,17 @@ using Argus.Storage;
 
 namespace Argus.Application.Searches;
 
-/// <summary>A watchlist search: the probe, the watchlists, and how many candidates at or above which similarity.</summary>
-public sealed record WatchlistSearchRequest(IReadOnlyList<string> Watchlists, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = SearchLimits.DefaultTop, float Threshold = SearchLimits.Floor);
+/// <summary>
+/// A watchlist search: the probe, the watchlists, and how many candidates at or above which similarity (null: the
+/// highest calibrated floor of the lists searched; lower than any of them is refused).
+/// </summary>
+public sealed record WatchlistSearchRequest(IReadOnlyList<string> Watchlists, SearchDeclarationInput Declaration, ImageInput Probe, int? Face = null, int Top = SearchLimits.DefaultTop, float? Threshold = null);
 
 /// <summary>One candidate: the active entry it matched (with its legal basis) and the subject.</summary>
 public sealed record WatchlistCandidate(StoredEntry Entry, SearchHit Hit, Subject? Subject);
 
-public sealed record WatchlistSearchResult(SearchRecord Record, float Threshold, IReadOnlyList<WatchlistCandidate> Candidates);
+/// <summary>A search's record, the threshold it used, each searched list's floor, and the candidates at or above the threshold.</summary>
+public sealed record WatchlistSearchResult(SearchRecord Record, float Threshold, IReadOnlyList<ListFloor> Floors, IReadOnlyList<WatchlistCandidate> Candidates);
 
 /// <summary>
 /// Purpose-bound search of the active, unexpired entries of named watchlists, and the late filing of an urgent search's
@@ -30,9 +34,9 @@ public sealed class SearchService(OperationContext context)
         var k = request.Top;
         var t = request.Threshold;
         var now = context.Now;
-        var (record, candidates) = await context.AuditedAsync(actor.Id, "search.request", string.Join(",", names.Select(n => "watchlist:" + n)), async () =>
+        var (record, threshold, floors, candidates) = await context.AuditedAsync(actor.Id, "search.request", string.Join(",", names.Select(n => "watchlist:" + n)), async () =>
         {
-            SearchLimits.Demand(k, t);
+            SearchLimits.Demand(k, t ?? SearchLimits.Floor);
 
             if (names.Length == 0)
             {
@@ -46,9 +50,10 @@ public sealed class SearchService(OperationContext context)
                 lists.Add(await context.Store.GetWatchlistAsync(n, ct));
             }
 
-            var started = context.Time.GetTimestamp();
-            var (probe, probeSha256, _) = Galleries.FacePreparation.Prepare(context.Engine(), request.Probe, request.Face, keepCrop: false, requireSingle: false);
-            var found = new List<(StoredEntry Entry, SearchHit Hit)>();
+            // Each list's floor follows its size (SearchLimits.FloorFor); the search's threshold is at least every floor,
+            // refused below one before the probe is even decoded. Without a threshold, the highest floor is used.
+            var searched = new List<(Storage.Watchlist List, Dictionary<long, StoredEntry> Matching, Galleries.ProjectionLoad Load)>();
+            var floors = new List<ListFloor>();
             foreach (var w in lists)
             {
                 // Only active, unexpired entries match: proposed, rejected, removed and expired ones are filtered here.
@@ -60,11 +65,26 @@ public sealed class SearchService(OperationContext context)
                 }
 
                 var load = await context.LoadIndexAsync(gallery, ct);
-                var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, Math.Clamp(load.Index.Count, 1, 1000), t));
+                searched.Add((w, matching, load));
+                floors.Add(context.SearchFloor(w.Name, load.Index.Count));
+            }
+
+            var threshold = t ?? floors.Select(f => f.Threshold).Append(SearchLimits.Floor).Max();
+            foreach (var floor in floors)
+            {
+                SearchLimits.DemandAtLeast(threshold, floor);
+            }
+
+            var started = context.Time.GetTimestamp();
+            var (probe, probeSha256, _) = Galleries.FacePreparation.Prepare(context.Engine(), request.Probe, request.Face, keepCrop: false, requireSingle: false);
+            var found = new List<(StoredEntry Entry, SearchHit Hit)>();
+            foreach (var (w, matching, load) in searched)
+            {
+                var hits = load.Index.Search(probe, GalleryIndexProjection.Parameters(load.Index, Math.Clamp(load.Index.Count, 1, 1000), threshold));
                 foreach (var hit in hits)
                 {
                     // Nothing below the threshold leaves this method, whatever the index returned.
-                    if (hit.Score >= t && matching.TryGetValue(hit.SubjectId, out var entry) && !found.Any(f => f.Entry.Id == entry.Id))
+                    if (hit.Score >= threshold && matching.TryGetValue(hit.SubjectId, out var entry) && !found.Any(f => f.Entry.Id == entry.Id))
                     {
                         found.Add((entry, hit));
                     }
@@ -76,9 +96,9 @@ public sealed class SearchService(OperationContext context)
             ArgusMetrics.Searches.Add(1, new KeyValuePair<string, object?>("kind", "watchlist"), new KeyValuePair<string, object?>("match", best.Count > 0));
             // The search's record and its audit record (the declaration, the probe's hash, what was returned) commit together.
             var audited = context.AuditedStore<SearchRecord>(record => AuditEvent.Ok(actor.Id, AbuseDetector.SearchAction, $"search:{record.Id}", PurposeBinding.AuditDetails(
-                record, best.Select(c => $"entry:{c.Entry.Id}@{c.Hit.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), t)));
+                record, best.Select(c => $"entry:{c.Entry.Id}@{c.Hit.Score.ToString("0.0000", CultureInfo.InvariantCulture)}"), threshold)));
             var record = await PurposeBinding.RecordAsync(audited, actor, declaration, approval, authorisation, probeSha256, best.Count, now, ct);
-            return (record, best);
+            return (record, threshold, floors, best);
         });
 
         var result = new List<WatchlistCandidate>();
@@ -87,7 +107,7 @@ public sealed class SearchService(OperationContext context)
             result.Add(new WatchlistCandidate(entry, hit, await context.Store.GetSubjectAsync(entry.SubjectId, ct)));
         }
 
-        return new WatchlistSearchResult(record, t, result);
+        return new WatchlistSearchResult(record, threshold, floors, result);
     }
 
     /// <summary>

@@ -49,26 +49,38 @@ public sealed class OperatingPointTable
             throw new ArgusException("verification.calibration_invalid", $"{path} is not valid JSON ({e.Message}); run argus calibrate --save again.", e);
         }
 
-        var contractId = json?["contract"]?.GetValue<string>();
-        if (contractId != contract.Id)
+        try
         {
-            throw new ArgusException(
-                "verification.calibration_mismatch",
-                $"{path} was calibrated for {contractId}, this engine makes {contract.Id}: calibrate again with the current models.");
-        }
+            var contractId = json?["contract"]?.GetValue<string>();
+            if (contractId != contract.Id)
+            {
+                throw new ArgusException(
+                    "verification.calibration_mismatch",
+                    $"{path} was calibrated for {contractId}, this engine makes {contract.Id}: calibrate again with the current models.");
+            }
 
-        var impostors = json!["impostor_pairs"]?.GetValue<long>() ?? 0;
-        var at = json["calibrated_at"]?.GetValue<string>() ?? "";
-        var points = new List<OperatingPoint>();
-        foreach (var p in json["operating_points"]?.AsArray() ?? [])
+            var impostors = json!["impostor_pairs"]?.GetValue<long>() ?? 0;
+            var at = json["calibrated_at"]?.GetValue<string>() ?? "";
+            var points = new List<OperatingPoint>();
+            foreach (var p in json["operating_points"]?.AsArray() ?? [])
+            {
+                points.Add(new OperatingPoint(
+                    Number(p, "target_fmr"), (float)Number(p, "threshold"), Number(p, "measured_fmr"), Number(p, "fnmr"),
+                    p?["supported"]?.GetValue<bool>() ?? throw Invalid(path, "supported"), impostors, at));
+            }
+
+            return new OperatingPointTable(points);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
         {
-            points.Add(new OperatingPoint(
-                p!["target_fmr"]!.GetValue<double>(), (float)p["threshold"]!.GetValue<double>(), p["measured_fmr"]!.GetValue<double>(),
-                p["fnmr"]!.GetValue<double>(), p["supported"]!.GetValue<bool>(), impostors, at));
+            throw new ArgusException("verification.calibration_invalid", $"{path} holds a value of the wrong type ({e.Message}); run argus calibrate --save again.", e);
         }
-
-        return new OperatingPointTable(points);
     }
+
+    private static double Number(JsonNode? point, string name) => point?[name]?.GetValue<double>() ?? throw Invalid(null, name);
+
+    private static ArgusException Invalid(string? path, string name) =>
+        new("verification.calibration_invalid", $"{path ?? "The calibration"} has an operating point without '{name}'; run argus calibrate --save again.");
 
     /// <summary>
     /// The JSON that <c>argus calibrate --save</c> writes and <see cref="Load"/> reads: the contract, when, how many

@@ -140,10 +140,9 @@ internal static class GalleryCommands
         var gallery = new Option<string>("--gallery") { Description = "Gallery name", Required = true };
         var face = new Option<int?>("--face") { Description = "Face N (as numbered by `argus detect`) instead of the primary face" };
         var top = new Option<int>("--top") { Description = $"Candidates to return at most (1-{SearchLimits.MaxTop})", DefaultValueFactory = _ => SearchLimits.DefaultTop };
-        var threshold = new Option<float>("--threshold")
+        var threshold = new Option<float?>("--threshold")
         {
-            Description = $"Only candidates at or above this similarity (default and lowest allowed {SearchLimits.Floor}); below it means no match",
-            DefaultValueFactory = _ => SearchLimits.Floor,
+            Description = $"Only candidates at or above this similarity; default and lowest allowed: the gallery's calibrated floor (at least {SearchLimits.Floor}, higher for large galleries); below it means no match",
         };
         var image = new Argument<string>("image") { Description = "Probe photo" };
         var binding = new PurposeOptions();
@@ -161,6 +160,7 @@ internal static class GalleryCommands
             var result = await Galleries(host, store).IdentifyAsync(
                 actor, new IdentifyRequest(parse.GetValue(gallery)!, binding.Read(parse), ImageInput.FromFile(parse.GetValue(image)!), parse.GetValue(face), k, t), ct);
             var (record, g, candidates) = (result.Record, result.Gallery, result.Candidates);
+            var used = result.Threshold;
             PurposeOptions.WritePending(host, record);
 
             if (parse.GetValue(ArgusCli.JsonOption))
@@ -169,7 +169,8 @@ internal static class GalleryCommands
                 {
                     ["search_id"] = record.Id,
                     ["gallery"] = g.Name,
-                    ["threshold"] = Math.Round(t, 4),
+                    ["threshold"] = Math.Round(used, 4),
+                    ["floor"] = SearchCommands.FloorJson(result.Floor),
                     ["match"] = candidates.Count > 0,
                     ["candidates"] = new JsonArray([.. candidates.Select((c, i) => (JsonNode)new JsonObject
                     {
@@ -188,7 +189,7 @@ internal static class GalleryCommands
             {
                 if (candidates.Count == 0)
                 {
-                    host.Out.WriteLine($"no match: nobody in '{g.Name}' ({result.IndexCount:N0} templates) scores at or above {t:0.00}");
+                    host.Out.WriteLine($"no match: nobody in '{g.Name}' ({result.IndexCount:N0} templates) scores at or above {used:0.00}");
                 }
 
                 for (var i = 0; i < candidates.Count; i++)

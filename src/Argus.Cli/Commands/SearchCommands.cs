@@ -56,7 +56,10 @@ internal static class SearchCommands
         var watchlists = new Option<string[]>("--watchlist") { Description = "Watchlist to search (repeatable)", Required = true };
         var face = new Option<int?>("--face") { Description = "Face N (as numbered by `argus detect`) instead of the primary face" };
         var top = new Option<int>("--top") { Description = $"Candidates to return at most (1-{SearchLimits.MaxTop})", DefaultValueFactory = _ => SearchLimits.DefaultTop };
-        var threshold = new Option<float>("--threshold") { Description = $"Only candidates at or above this similarity (default and lowest allowed {SearchLimits.Floor})", DefaultValueFactory = _ => SearchLimits.Floor };
+        var threshold = new Option<float?>("--threshold")
+        {
+            Description = $"Only candidates at or above this similarity; default and lowest allowed: the highest calibrated floor of the lists searched (at least {SearchLimits.Floor}, higher for large lists)",
+        };
         var image = new Argument<string>("image") { Description = "Probe photo" };
         var command = new Command("search", "Purpose-bound 1:N search of watchlists: candidates above threshold with their entry's legal basis, or \"no match\".")
         {
@@ -82,6 +85,7 @@ internal static class SearchCommands
                     ["authorisation"] = record.Status.ToString().ToLowerInvariant(),
                     ["authorisation_due"] = record.AuthorisationDue?.ToString("O", CultureInfo.InvariantCulture),
                     ["threshold"] = Math.Round(t, 4),
+                    ["floors"] = new JsonArray([.. result.Floors.Select(f => (JsonNode)FloorJson(f))]),
                     ["match"] = candidates.Count > 0,
                     ["candidates"] = new JsonArray([.. candidates.Select((c, i) => (JsonNode)new JsonObject
                     {
@@ -136,4 +140,15 @@ internal static class SearchCommands
         command.Subcommands.Add(authorise);
         return command;
     }
+
+    /// <summary>A searched list's calibrated floor, as <c>--json</c> prints it.</summary>
+    internal static JsonObject FloorJson(ListFloor f) => new()
+    {
+        ["list"] = f.List,
+        ["templates"] = f.Comparisons,
+        ["threshold"] = Math.Round(f.Threshold, 4),
+        ["target_fmr"] = f.TargetFmr,
+        ["calibrated"] = f.Calibrated,
+        ["beyond_calibration"] = f.BeyondCalibration,
+    };
 }

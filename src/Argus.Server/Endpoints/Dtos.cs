@@ -88,7 +88,21 @@ public sealed record ReceiptDto(long SubjectId, int TemplatesRemoved, int FaceCr
 
 public sealed record IdentifyCandidateDto(int Rank, long SubjectId, string? SubjectName, string? SubjectReference, long TemplateId, double Score);
 
-public sealed record IdentifyDto(long SearchId, string Gallery, double Threshold, bool Match, string Authorisation, DateTimeOffset? AuthorisationDue, IReadOnlyList<IdentifyCandidateDto> Candidates);
+public sealed record IdentifyDto(long SearchId, string Gallery, double Threshold, bool Match, string Authorisation, DateTimeOffset? AuthorisationDue, IReadOnlyList<IdentifyCandidateDto> Candidates)
+{
+    /// <summary>The gallery's calibrated floor: the lowest threshold this search could use.</summary>
+    public ListFloorDto? Floor { get; init; }
+}
+
+/// <summary>
+/// A searched list's calibrated floor: its size in templates, the per-comparison false-match rate that keeps it at a
+/// 1% false-positive identification rate, the threshold that gives it, whether a calibration set it, and whether the
+/// list is larger than the calibration can speak for.
+/// </summary>
+public sealed record ListFloorDto(string List, long Templates, double Threshold, double TargetFmr, bool Calibrated, bool BeyondCalibration)
+{
+    public static ListFloorDto From(Core.Purposes.ListFloor f) => new(f.List, f.Comparisons, Math.Round(f.Threshold, 4), f.TargetFmr, f.Calibrated, f.BeyondCalibration);
+}
 
 public sealed record WatchlistDto(long Id, string Name, string Category, string Severity, string Colour, bool ActionNeedsTwoConfirmations, int MaxEntryDays, int? ActiveEntries)
 {
@@ -161,12 +175,18 @@ public sealed record SearchCandidateDto(
 
 public sealed record SearchDto(long SearchId, string Purpose, string Authorisation, DateTimeOffset? AuthorisationDue, double Threshold, bool Match, IReadOnlyList<SearchCandidateDto> Candidates)
 {
+    /// <summary>Each searched list's calibrated floor; the threshold is at least every one of them.</summary>
+    public IReadOnlyList<ListFloorDto> Floors { get; init; } = [];
+
     public static SearchDto From(WatchlistSearchResult r) => new(
         r.Record.Id, PurposeBinding.PurposeName(r.Record.Purpose), r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue, Math.Round(r.Threshold, 4), r.Candidates.Count > 0,
         [.. r.Candidates.Select((c, i) => new SearchCandidateDto(
             i + 1, Math.Round(c.Hit.Score, 4), c.Entry.Id, c.Entry.Watchlist.Name, WatchlistService.CategoryName(c.Entry.Watchlist.Category),
             c.Entry.Watchlist.Severity.ToString().ToLowerInvariant(), c.Entry.Watchlist.Policy.Colour, c.Entry.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference,
-            LegalBasisDto.From(c.Entry.Entry.LegalBasis)) { Photo = $"/api/v1/entries/{c.Entry.Id}/photos/{c.Hit.TemplateId}" })]);
+            LegalBasisDto.From(c.Entry.Entry.LegalBasis)) { Photo = $"/api/v1/entries/{c.Entry.Id}/photos/{c.Hit.TemplateId}" })])
+    {
+        Floors = [.. r.Floors.Select(ListFloorDto.From)],
+    };
 }
 
 public sealed record AuthoriseRequest(string? Authorisation);

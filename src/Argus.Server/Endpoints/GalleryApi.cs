@@ -69,11 +69,14 @@ internal static class GalleryApi
     private static async Task<Ok<IdentifyDto>> IdentifyAsync(string name, IFormCollection form, HttpContext http, GalleryService galleries, CancellationToken ct)
     {
         var request = new IdentifyRequest(
-            name, form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop, form.Float("threshold") ?? SearchLimits.Floor);
+            name, form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop, form.Float("threshold"));
         var r = await galleries.IdentifyAsync(http.Actor(), request, ct);
         return TypedResults.Ok(new IdentifyDto(
             r.Record.Id, r.Gallery.Name, Math.Round(r.Threshold, 4), r.Candidates.Count > 0, r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue,
-            [.. r.Candidates.Select((c, i) => new IdentifyCandidateDto(i + 1, c.Hit.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference, c.Hit.TemplateId, Math.Round(c.Hit.Score, 4)))]));
+            [.. r.Candidates.Select((c, i) => new IdentifyCandidateDto(i + 1, c.Hit.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference, c.Hit.TemplateId, Math.Round(c.Hit.Score, 4)))])
+        {
+            Floor = ListFloorDto.From(r.Floor),
+        });
     }
 
     private static async Task<Ok<ReceiptDto>> EraseAsync(long id, HttpContext http, GalleryService galleries, CancellationToken ct) =>

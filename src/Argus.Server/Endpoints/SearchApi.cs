@@ -50,7 +50,7 @@ internal static class SearchApi
     {
         var request = new WatchlistSearchRequest(
             form.Texts("watchlist"), form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop,
-            form.Float("threshold") ?? SearchLimits.Floor);
+            form.Float("threshold"));
         return TypedResults.Ok(SearchDto.From(await searches.SearchAsync(http.Actor(), request, ct)));
     }
 

@@ -160,6 +160,77 @@ public abstract class AbuseSearchTests
     }
 
     [SkippableFact]
+    public async Task A_list_floor_follows_the_calibration_and_no_edit_of_it_lowers_the_fixed_floor()
+    {
+        TestPaths.RequireFacesDev();
+        await using var server = await StartAsync();
+        await CreateWatchlistAsync(server, "wanted", "wanted");
+        await ActiveEntryAsync(server, "wanted", "obama", "fr_obama/obama.jpg");
+        await ActiveEntryAsync(server, "wanted", "rose", "fr_rose_leslie/img1.jpg");
+        await Problems.ExpectAsync(await server.As("clerk").PostAsJsonAsync("/api/v1/galleries", new { name = "customers" }), HttpStatusCode.Created);
+        var enrol = new MultipartFormDataContent { { new StringContent("cust-1"), "subject_reference" }, { new ByteArrayContent(await File.ReadAllBytesAsync(Img("fr_obama/obama.jpg"))), "images", "p.jpg" } };
+        await Problems.ExpectAsync(await server.As("clerk").PostAsync("/api/v1/galleries/customers/subjects", enrol), HttpStatusCode.Created);
+        var a = (await RecordAuthorisationAsync(server.As("off"), new { reference = "Order 2026/9", @case = Case, watchlists = new[] { "wanted", "customers" }, days = 30 })).ToString(CultureInfo.InvariantCulture);
+        var inv = server.As("inv");
+        const string Probe = "fr_obama/obama2.jpg";
+
+        // Uncalibrated: the fixed floor, and the true match comes back.
+        var plain = await (await inv.PostAsync("/api/v1/searches", await SearchFormAsync("wanted", Probe, authorisation: a))).Content.ReadFromJsonAsync<JsonElement>();
+        var floor = Assert.Single(plain.GetProperty("floors").EnumerateArray().ToArray());
+        Assert.Equal("wanted", floor.GetProperty("list").GetString());
+        Assert.False(floor.GetProperty("calibrated").GetBoolean());
+        Assert.Equal(SearchLimits.Floor, plain.GetProperty("threshold").GetDouble(), 4);
+        Assert.Equal(1, plain.GetProperty("candidates").GetArrayLength());
+
+        // A calibration whose 1%-FPIR point for a list this size lies at 0.95: 0.5, above the fixed floor, is refused
+        // for this list (named in the refusal) and for the gallery, and the default leaves the weaker match out.
+        WriteCalibration(server, server.Runtime.Engine().Contract.Id, (1e-2, 0.95), (1e-3, 0.97));
+        var searches = await SearchesAsync(server, "inv");
+        var refused = await RefusedOnceAsync(server, async () => await inv.PostAsync("/api/v1/searches", await SearchFormAsync("wanted", Probe, authorisation: a, threshold: "0.5")),
+            HttpStatusCode.UnprocessableEntity, "search.threshold_too_low");
+        Assert.Contains("'wanted'", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await RefusedOnceAsync(server, async () => await inv.PostAsync("/api/v1/galleries/customers/identify", await SearchFormAsync(null, Probe, authorisation: a, threshold: "0.5")),
+            HttpStatusCode.UnprocessableEntity, "search.threshold_too_low");
+        Assert.Equal(searches, await SearchesAsync(server, "inv"));
+        var strict = await (await inv.PostAsync("/api/v1/searches", await SearchFormAsync("wanted", Probe, authorisation: a))).Content.ReadFromJsonAsync<JsonElement>();
+        floor = Assert.Single(strict.GetProperty("floors").EnumerateArray().ToArray());
+        Assert.True(floor.GetProperty("calibrated").GetBoolean());
+        Assert.InRange(floor.GetProperty("threshold").GetDouble(), 0.95, 0.97);
+        Assert.Equal(floor.GetProperty("threshold").GetDouble(), strict.GetProperty("threshold").GetDouble(), 4);
+        Assert.Equal(0, strict.GetProperty("candidates").GetArrayLength());
+        var identified = await (await inv.PostAsync("/api/v1/galleries/customers/identify", await SearchFormAsync(null, Probe, authorisation: a))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(identified.GetProperty("floor").GetProperty("calibrated").GetBoolean());
+        Assert.Equal(0, identified.GetProperty("candidates").GetArrayLength());
+
+        // An administrator who edits the calibration to low thresholds, or drops in another model's, gets the fixed
+        // floor back, never a lower one.
+        WriteCalibration(server, server.Runtime.Engine().Contract.Id, (1e-2, 0.05), (1e-3, 0.10));
+        await RefusedOnceAsync(server, async () => await inv.PostAsync("/api/v1/searches", await SearchFormAsync("wanted", Probe, authorisation: a, threshold: "0.44")),
+            HttpStatusCode.UnprocessableEntity, "search.threshold_too_low");
+        var lowered = await (await inv.PostAsync("/api/v1/searches", await SearchFormAsync("wanted", Probe, authorisation: a))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(SearchLimits.Floor, lowered.GetProperty("threshold").GetDouble(), 4);
+        WriteCalibration(server, "another-model", (1e-2, 0.95), (1e-3, 0.97));
+        var foreign = await (await inv.PostAsync("/api/v1/searches", await SearchFormAsync("wanted", Probe, authorisation: a))).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(foreign.GetProperty("floors")[0].GetProperty("calibrated").GetBoolean());
+        Assert.Equal(SearchLimits.Floor, foreign.GetProperty("threshold").GetDouble(), 4);
+    }
+
+    private static void WriteCalibration(ArgusTestServer server, string contract, params (double Fmr, double Threshold)[] points)
+    {
+        var json = new System.Text.Json.Nodes.JsonObject
+        {
+            ["contract"] = contract,
+            ["calibrated_at"] = "2026-12-08T00:00:00Z",
+            ["impostor_pairs"] = 100_000,
+            ["operating_points"] = new System.Text.Json.Nodes.JsonArray([.. points.Select(p => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+            {
+                ["target_fmr"] = p.Fmr, ["threshold"] = p.Threshold, ["measured_fmr"] = p.Fmr, ["fnmr"] = 0.01, ["supported"] = true,
+            })]),
+        };
+        File.WriteAllText(Argus.Application.ServiceGalleries.OperatingPointTable.PathIn(server.Runtime.Paths.DataDirectory), json.ToJsonString());
+    }
+
+    [SkippableFact]
     public async Task An_authorisation_is_recorded_by_someone_else_and_covers_the_case_the_lists_and_the_time()
     {
         TestPaths.RequireFacesDev();

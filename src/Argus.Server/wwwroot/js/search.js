@@ -67,7 +67,7 @@ let historyLoad = null;
 
 function show(results, r) {
   results.replaceChildren(h('h2', { id: 'results-title', text: `Search ${r.search_id}: ${r.match ? `${r.candidates.length} candidate(s)` : 'no match'}` }));
-  results.append(h('p', { class: 'hint', text: `Purpose ${r.purpose}; threshold ${r.threshold}; authorisation ${label(r.authorisation)}${r.authorisation_due ? `, due ${day(r.authorisation_due)}` : ''}.` }));
+  results.append(h('p', { class: 'hint', text: `Purpose ${r.purpose}; threshold ${r.threshold}${(r.floors || []).length ? ` (lowest allowed: ${r.floors.map(f => `${f.list} ${f.threshold}${f.calibrated ? ` for ${f.templates} templates` : ''}`).join(', ')})` : ''}; authorisation ${label(r.authorisation)}${r.authorisation_due ? `, due ${day(r.authorisation_due)}` : ''}.` }));
   if (!r.match) {
     results.append(h('p', { class: 'nomatch', text: 'No match: nobody on the searched watchlists scores above the threshold. Nothing about the photo was kept.' }));
     return;
