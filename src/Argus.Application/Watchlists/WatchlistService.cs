@@ -236,9 +236,11 @@ public sealed class WatchlistService(OperationContext context)
             .Any();
         if (outside)
         {
+            // A scope refusal: the abuse detector counts it with the other attempts outside the actor's scope.
             throw new ArgusException(
                 "subject.out_of_scope",
-                $"The subject with reference '{reference}' is held outside your scope: use a reference of your own for this person.");
+                $"The subject with reference '{reference}' is held outside your scope: use a reference of your own for this person.",
+                RefusalReason.Scope);
         }
     }
 

@@ -168,7 +168,10 @@ public abstract class AbuseSeparationOfDutiesTests : AbuseTestBase
         await RefusedAsync(await server.As("inv-missing").PostAsync("/api/v1/watchlists/missing/entries", form), HttpStatusCode.Forbidden, "subject.out_of_scope");
         Assert.Equal(1, (await server.Store.GetGalleryAsync(gallery.Id))!.TemplateCount);
         Assert.Empty(await server.Store.ListEntriesAsync((await server.Store.GetWatchlistAsync("missing")).Id));
-        await AuditedOnceAsync(server, "inv-missing", "entry.propose", "subject.out_of_scope");
+        var probe = await AuditedOnceAsync(server, "inv-missing", "entry.propose", "subject.out_of_scope");
+
+        // It counts as an attempt outside the investigator's scope, as the abuse detector reads the log.
+        Assert.Contains($"\"reason\":\"{Argus.Core.Audit.AbuseDetector.ScopeReason}\"", probe.Details, StringComparison.Ordinal);
 
         // The entry's own removal path (an approver, a reason, audited); then the subject may be erased.
         await Problems.ExpectAsync(await server.As("appr").PostAsJsonAsync($"/api/v1/entries/{entry}/remove", new { reason = "warrant withdrawn" }), HttpStatusCode.OK);
