@@ -22,9 +22,6 @@ public sealed record SearchBenchmarkOptions
     public IReadOnlyList<int> PeerExpansions { get; init; } = [32, 64, 128, 256];
     public IReadOnlyList<int> Probes { get; init; } = [2, 4, 8, 16, 32, 64];
     public int? Lists { get; init; }
-
-    /// <summary>IVF two-level training groups (0 or 1: all lists at once; null: as <see cref="IvfTraining.ForSize"/> picks).</summary>
-    public int? CoarseLists { get; init; }
     public float? Spill { get; init; }
     public int? TrainIterations { get; init; }
     public string WorkDirectory { get; init; } = Path.GetTempPath();
@@ -251,17 +248,11 @@ public static class SearchBenchmark
             SpillMargin = o.Spill ?? training.SpillMargin,
             Iterations = o.TrainIterations ?? training.Iterations,
         };
-        training = training with
-        {
-            CoarseLists = o.CoarseLists is { } c
-                ? (c > 1 ? c : null)
-                : (o.Lists is { } l ? (l > IvfTraining.FlatListLimit ? (int)Math.Ceiling(Math.Sqrt(l)) : null) : training.CoarseLists),
-        };
         var t = Stopwatch.GetTimestamp();
         index.Train(training);
         var seconds = Seconds(t);
         var bytes = index.MemoryBytes() / (double)o.Size;
-        log($"IVF: {index.ListCount} lists ({(training.CoarseLists is { } g ? $"two levels, {g} groups" : "one level")}) trained and filled in {seconds:0.0} s ({bytes:0} B/vector)");
+        log($"IVF: {index.ListCount} lists trained and filled in {seconds:0.0} s ({bytes:0} B/vector)");
         return (seconds, bytes);
     }
 

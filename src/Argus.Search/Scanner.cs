@@ -187,11 +187,8 @@ internal static unsafe class Scanner
     public static void Nearest(byte[] centroidCodes, float[] centroidScales, int dimension, QueryBlock q, Span<int> best, Int8Isa isa)
         => Nearest(centroidCodes, centroidScales, dimension, q, best, isa, default, default);
 
-    /// <summary>
-    /// Best centroid per query, and optionally the second best, the score gap between them and the best score (all
-    /// without the query's own scale).
-    /// </summary>
-    public static void Nearest(byte[] centroidCodes, float[] centroidScales, int dimension, QueryBlock q, Span<int> best, Int8Isa isa, Span<int> second, Span<float> gap, Span<float> bestScore = default)
+    /// <summary>Best centroid per query, and optionally the second best and the score gap between them.</summary>
+    public static void Nearest(byte[] centroidCodes, float[] centroidScales, int dimension, QueryBlock q, Span<int> best, Int8Isa isa, Span<int> second, Span<float> gap)
     {
         var n = centroidScales.Length;
         var raw = stackalloc int[16];
@@ -237,11 +234,6 @@ internal static unsafe class Scanner
         for (var j = 0; j < q.Count; j++)
         {
             best[j] = ids[j * 2];
-            if (!bestScore.IsEmpty)
-            {
-                bestScore[j] = scores[j * 2];
-            }
-
             if (!second.IsEmpty)
             {
                 second[j] = n > 1 ? ids[(j * 2) + 1] : ids[j * 2];

@@ -209,44 +209,6 @@ public sealed class VectorIndexTests
     }
 
     [Fact]
-    public void Two_level_training_keeps_every_template_and_finds_mates_as_one_level_does()
-    {
-        // 1,000 subjects with 5 templates each, 200 lists: once in one level, once as 10 groups of about 20 lists.
-        var (flat, rows, centres) = Gallery(1000, 5, seed: 31);
-        var (twoLevel, _, _) = Gallery(1000, 5, seed: 31);
-        var rng = new Random(10);
-        var queries = Enumerable.Range(0, 100).Select(i => TestData.Near(rng, centres[i * 9], 0.75f)).ToArray();
-        var exact = queries.Select(q => flat.Search(q, new SearchParameters(5, 0.4f))).ToArray();
-
-        flat.Train(new IvfTraining { Lists = 200, Iterations = 4 });
-        twoLevel.Train(new IvfTraining { Lists = 200, Iterations = 4, CoarseLists = 10 });
-        Assert.InRange(twoLevel.ListCount, 190, 210);
-        Assert.Equal(rows.Count, twoLevel.Count);
-
-        // With every list probed the answer is the exact one: no template was lost or duplicated in the answer.
-        for (var i = 0; i < queries.Length; i++)
-        {
-            Assert.Equal(exact[i], twoLevel.Search(queries[i], new SearchParameters(5, 0.4f, Probes: twoLevel.ListCount)));
-        }
-
-        // With a few probes, the mates found are as many as one level finds (within 2%).
-        int Found(VectorIndex index) => queries.Select((q, i) => index.Search(q, new SearchParameters(5, 0.4f, Probes: 4)).Count(h => exact[i].Contains(h))).Sum();
-        var wanted = exact.Sum(e => e.Length);
-        Assert.True(wanted > 200, $"only {wanted} mates above the threshold");
-        Assert.True(Found(twoLevel) >= Found(flat) - (wanted / 50), $"two levels found {Found(twoLevel)} of {wanted} mates, one level {Found(flat)}");
-    }
-
-    [Fact]
-    public void Large_galleries_train_in_two_levels_of_about_sqrt_lists_groups()
-    {
-        Assert.Null(IvfTraining.ForSize(100_000).CoarseLists);
-        Assert.Equal(2000, IvfTraining.ForSize(100_000).Lists);
-        var large = IvfTraining.ForSize(10_000_000);
-        Assert.Equal(200_000, large.Lists);
-        Assert.Equal(448, large.CoarseLists);
-    }
-
-    [Fact]
     public void Exact_fallback_answers_strangers_exactly_and_leaves_mates_to_the_lists()
     {
         // 400 subjects with 5 templates each; queries: 10 faces near enrolled subjects (5 mates above 0.4 each), 10 strangers.

@@ -87,12 +87,11 @@ internal static class BenchCommands
         var connectivity = new Option<int>("--peer-m") { Description = "USearch connectivity (M)", DefaultValueFactory = _ => 32 };
         var spill = new Option<float?>("--spill") { Description = "IVF spill margin: rows this close to a second list are stored in both" };
         var iterations = new Option<int?>("--train-iterations") { Description = "IVF k-means iterations" };
-        var coarse = new Option<int?>("--coarse-lists") { Description = "IVF two-level training groups (0: all lists at once; default sqrt(lists) above 2,048 lists)" };
         var noAnn = new Option<bool>("--no-ann") { Description = "Skip the IVF index (its build scores every template against every list)" };
         var noPeer = new Option<bool>("--no-peer") { Description = "Skip the USearch peer (its build takes minutes at 1M)" };
         var command = new Command("search", "Exact int8 scan, IVF index and USearch peer on synthetic face-like templates: speed, memory, restart, recall.")
         {
-            size, dim, queries, threads, lists, probes, efs, connectivity, noPeer, noAnn, spill, iterations, coarse, ArgusCli.JsonOption,
+            size, dim, queries, threads, lists, probes, efs, connectivity, noPeer, noAnn, spill, iterations, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
         {
@@ -105,7 +104,6 @@ internal static class BenchCommands
                 Lists = parse.GetValue(lists),
                 Spill = parse.GetValue(spill),
                 TrainIterations = parse.GetValue(iterations),
-                CoarseLists = parse.GetValue(coarse),
                 Probes = ParseList(parse.GetValue(probes)!, "--probes"),
                 PeerExpansions = ParseList(parse.GetValue(efs)!, "--peer-ef"),
                 PeerConnectivity = parse.GetValue(connectivity),
@@ -113,7 +111,7 @@ internal static class BenchCommands
                 Ann = !parse.GetValue(noAnn),
             };
             if (o.Size is < 1000 or > 50_000_000 || o.Dimension is < 32 or > 4096 || o.Dimension % 32 != 0 || o.Queries is < 64 or > 100_000
-                || o.Threads is < 1 or > 256 || o.PeerConnectivity is < 4 or > 128 || o.Lists is < 1 || o.CoarseLists is < 0)
+                || o.Threads is < 1 or > 256 || o.PeerConnectivity is < 4 or > 128 || o.Lists is < 1)
             {
                 throw new ArgusException("argument.invalid",
                     "--size must be in [1000, 50000000], --dim a multiple of 32 in [32, 4096], --queries in [64, 100000], --threads in [1, 256], --peer-m in [4, 128].");
