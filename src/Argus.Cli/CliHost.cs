@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Argus.Application;
 using Argus.Application.Auditing;
+using Argus.Application.Contracts;
 using Argus.Application.Hosting;
 using Argus.Core.Audit;
 using Argus.Core.Configuration;
@@ -125,7 +127,11 @@ internal sealed class CliHost : IAsyncDisposable
         return _engine;
     }
 
+    /// <summary>Writes free-form output (evaluation and benchmark figures, live run events) that has no record in the contract.</summary>
     public void WriteJson(JsonNode node) => Out.WriteLine(node.ToJsonString(JsonOptions));
+
+    /// <summary>Writes <paramref name="value"/> as the server answers it: a record of the one JSON contract (<see cref="ArgusJson"/>), indented.</summary>
+    public void WriteContract<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, (JsonTypeInfo<T>)ArgusJson.Indented.GetTypeInfo(typeof(T))));
 
     public ProgressBar Progress(string label, int total) => new(this, label, total);
 

@@ -1,8 +1,7 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Argus.Application;
 using Argus.Application.Alerts;
+using Argus.Application.Contracts;
 using Argus.Application.Hosting;
 using Argus.Core.Access;
 using Argus.Core.Configuration;
@@ -63,13 +62,7 @@ public static class ArgusServer
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = uploadLimit);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.GetValue("Argus:ShutdownSeconds", 30.0)));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.DictionaryKeyPolicy = null;
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        });
+        builder.Services.ConfigureHttpJsonOptions(o => ArgusJson.Configure(o.SerializerOptions));
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {

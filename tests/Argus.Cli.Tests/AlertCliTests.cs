@@ -35,7 +35,7 @@ public sealed class AlertCliTests : IDisposable
             .GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Contains("a free-text reference is not an authorisation", (await _cli.AsAsync("sam", "deployment", "add", "match day", "--site", "stadium", "--watchlist", "wanted", "--authorisation", "Order 55", "--hours", "3")).Stderr, StringComparison.Ordinal);
         var deployment = await _cli.JsonAsync("sam", "deployment", "add", "match day", "--site", "stadium", "--watchlist", "wanted", "--authorisation", order, "--hours", "3", "--json");
-        Assert.Equal("active", deployment.GetProperty("state").GetString());
+        Assert.True(deployment.GetProperty("active").GetBoolean());
         var (code, stdout, stderr) = await _cli.AsAdminAsync("cameras", "run", "--stop-when-ended", "--health-seconds", "0", "--json");
         Assert.True(code == 0, stderr);
         var events = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
@@ -48,17 +48,17 @@ public sealed class AlertCliTests : IDisposable
         Assert.Equal(id, Assert.Single(listed.EnumerateArray()).GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // The list names the person for the reviewer, as the alert itself does; the administrator may not list alerts.
-        Assert.Equal("SHELDON", listed[0].GetProperty("subject").GetString());
+        Assert.Equal("SHELDON", listed[0].GetProperty("subject_name").GetString());
         Assert.Contains($"entry #{proposed.GetProperty("id").GetInt64()} (SHELDON)", (await _cli.AsAsync("olly", "alert", "list")).Stdout, StringComparison.Ordinal);
         var adminList = await _cli.AsAdminAsync("alert", "list");
         Assert.NotEqual(0, adminList.Code);
         Assert.DoesNotContain("SHELDON", adminList.Stdout + adminList.Stderr, StringComparison.Ordinal);
         var snapshot = _cli.Data.File("snapshot.png");
         var shown = await _cli.JsonAsync("olly", "alert", "show", id, "--snapshot", snapshot, "--json");
-        Assert.Equal("sheldon", shown.GetProperty("subject").GetString()!.ToLowerInvariant());
+        Assert.Equal("sheldon", shown.GetProperty("subject_name").GetString()!.ToLowerInvariant());
         Assert.Equal([0x89, 0x50, 0x4E, 0x47], (await File.ReadAllBytesAsync(snapshot))[..4]);
 
-        Assert.Equal("awaiting-second-confirmation", (await _cli.JsonAsync("olly", "alert", "confirm", id, "--reason", "matches the custody photo", "--json")).GetProperty("status").GetString());
+        Assert.Equal("awaiting_second_confirmation", (await _cli.JsonAsync("olly", "alert", "confirm", id, "--reason", "matches the custody photo", "--json")).GetProperty("alert").GetProperty("status").GetString());
         var (twice, _, twiceErr) = await _cli.AsAsync("olly", "alert", "confirm", id, "--reason", "sure");
         Assert.Equal(ArgusCli.BadInput, twice);
         Assert.Contains("second, different user", twiceErr, StringComparison.Ordinal);

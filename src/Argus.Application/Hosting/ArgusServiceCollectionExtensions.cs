@@ -41,7 +41,7 @@ public sealed class AuditKeyNotice(Action<string> generated)
 }
 
 /// <summary>
-/// The registrations the server and the CLI share: one store, audit chain, face engine, operation context, alert
+/// The registrations the server and the CLI share: the store's options (from <c>ARGUS_DB</c>...) and one store, audit chain, face engine, operation context, alert
 /// feed and desk, and one instance of each application service, all thread-safe singletons; and a hosted service
 /// that opens and migrates the store when the host starts. A host may register its own <see cref="TimeProvider"/>,
 /// <see cref="FaceEngineSource"/>, <see cref="AuditChain"/> or <see cref="AuditKeyNotice"/> first; these are only
@@ -56,11 +56,12 @@ public static class ArgusServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(host);
         services.TryAddSingleton(sp => new FaceEngineSource(sp.GetRequiredService<ArgusHostSettings>().Paths.ModelsDirectory));
-        services.AddSingleton(sp => ArgusStore.Create(StorageOptions.FromEnvironment(paths, settings) with
+        services.AddSingleton(sp => StorageOptions.FromEnvironment(paths, settings) with
         {
             TimeProvider = sp.GetRequiredService<TimeProvider>(),
             Logger = sp.GetService<ILoggerFactory>()?.CreateLogger("Argus.Storage") ?? NullLogger.Instance,
-        }));
+        });
+        services.AddSingleton(sp => ArgusStore.Create(sp.GetRequiredService<StorageOptions>()));
         services.TryAddSingleton(sp =>
         {
             var store = sp.GetRequiredService<ArgusStore>();

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application.Alerts;
+using Argus.Application.Contracts;
 using Argus.Core;
 using Argus.Core.Alerts;
 using Argus.Storage;
@@ -31,15 +31,7 @@ internal static class AlertCommands
             var names = await desk.SubjectNamesAsync(alerts, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["alerts"] = new JsonArray([.. alerts.Select(a =>
-                    {
-                        var json = Json(a);
-                        json["subject"] = names[a.SubjectId];
-                        return (JsonNode)json;
-                    })]),
-                });
+                host.WriteContract(new AlertListDto([.. alerts.Select(a => StoredAlertDto.From(a) with { SubjectName = names[a.SubjectId] })]));
                 return ArgusCli.Ok;
             }
 
@@ -81,18 +73,7 @@ internal static class AlertCommands
             var basis = view.Entry?.Entry.LegalBasis;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                var json = Json(a);
-                json["subject"] = view.SubjectName;
-                json["case"] = basis?.CaseNumber;
-                json["grounds"] = basis?.Grounds;
-                json["legal_instrument"] = basis?.LegalInstrument;
-                json["entry_expires"] = basis?.Expiry.ToString("O", CultureInfo.InvariantCulture);
-                json["snapshot_bytes"] = view.SnapshotPng?.Length ?? 0;
-                json["enrolled_photo_bytes"] = view.EnrolledPng?.Length ?? 0;
-                json["template_dismissed"] = view.TemplateDismissals?.Dismissed ?? 0;
-                json["template_decided"] = view.TemplateDismissals?.Decided ?? 0;
-                json["template_flagged"] = view.TemplateDismissals?.FlaggedAt is not null;
-                host.WriteJson(json);
+                host.WriteContract(AlertViewDto.From(view));
                 return ArgusCli.Ok;
             }
 
@@ -127,13 +108,7 @@ internal static class AlertCommands
             var flagged = await desk.ListFlaggedTemplatesAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["templates"] = new JsonArray([.. flagged.Select(f => (JsonNode)new JsonObject
-                    {
-                        ["template_id"] = f.TemplateId, ["dismissed"] = f.Dismissed, ["decided"] = f.Decided, ["flagged_at"] = f.FlaggedAt?.ToString("O", CultureInfo.InvariantCulture),
-                    })]),
-                });
+                host.WriteContract(new TemplateFlagListDto([.. flagged.Select(f => new TemplateFlagDto(f.TemplateId, f.Dismissed, f.Decided, f.FlaggedAt))]));
                 return ArgusCli.Ok;
             }
 
@@ -170,10 +145,7 @@ internal static class AlertCommands
                 : await desk.DismissAsync(actor, parse.GetValue(id), parse.GetValue(reason)!, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                var json = Json(outcome.Alert);
-                json["action_allowed"] = outcome.ActionAllowed;
-                json["template_flagged"] = outcome.Flag is not null;
-                host.WriteJson(json);
+                host.WriteContract(new AlertDecisionDto(StoredAlertDto.From(outcome.Alert), outcome.ActionAllowed, outcome.Flag is not null));
                 return ArgusCli.Ok;
             }
 
@@ -201,7 +173,7 @@ internal static class AlertCommands
         new(store, host.AuditChain(), null, new AlertDeskOptions { Environment = CliEnvironment.Get }, CliEnvironment.Time);
 
     private static AlertStatus ParseStatus(string text) =>
-        Enum.GetValues<AlertStatus>().FirstOrDefault(s => string.Equals(Name(s), text.Trim(), StringComparison.OrdinalIgnoreCase), (AlertStatus)(-1)) is var s && Enum.IsDefined(s)
+        Enum.GetValues<AlertStatus>().FirstOrDefault(s => string.Equals(Name(s), text.Trim().Replace('_', '-'), StringComparison.OrdinalIgnoreCase), (AlertStatus)(-1)) is var s && Enum.IsDefined(s)
             ? s
             : throw new ArgusException("alert.status_invalid", $"Unknown alert status '{text}': use {string.Join(", ", Enum.GetValues<AlertStatus>().Select(Name))}.");
 
@@ -209,31 +181,5 @@ internal static class AlertCommands
     {
         AlertStatus.AwaitingSecondConfirmation => "awaiting-second-confirmation",
         _ => status.ToString().ToLowerInvariant(),
-    };
-
-    internal static JsonObject Json(StoredAlert a) => new()
-    {
-        ["id"] = a.Id,
-        ["status"] = Name(a.Status),
-        ["deployment"] = a.Deployment,
-        ["camera"] = a.CameraId,
-        ["site"] = a.Site,
-        ["track_id"] = a.TrackId,
-        ["entry_id"] = a.EntryId,
-        ["subject_id"] = a.SubjectId,
-        ["template_id"] = a.TemplateId,
-        ["watchlist"] = a.Watchlist,
-        ["category"] = a.Category.ToString(),
-        ["severity"] = a.Severity.ToString().ToLowerInvariant(),
-        ["colour"] = a.Colour,
-        ["score"] = Math.Round(a.Score, 4),
-        ["supporting_shots"] = a.SupportingShots,
-        ["first_seen_at"] = a.FirstSeenAt.ToString("O", CultureInfo.InvariantCulture),
-        ["last_seen_at"] = a.LastSeenAt.ToString("O", CultureInfo.InvariantCulture),
-        ["raised_at"] = a.RaisedAt.ToString("O", CultureInfo.InvariantCulture),
-        ["decisions"] = new JsonArray([.. a.Decisions.Select(d => (JsonNode)new JsonObject
-        {
-            ["by"] = d.By, ["verdict"] = d.Verdict.ToString().ToLowerInvariant(), ["reason"] = d.Reason, ["at"] = d.At.ToString("O", CultureInfo.InvariantCulture),
-        })]),
     };
 }

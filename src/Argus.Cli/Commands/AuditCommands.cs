@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application.Auditing;
-using Argus.Core.Audit;
+using Argus.Application.Contracts;
 
 namespace Argus.Cli.Commands;
 
@@ -22,14 +20,7 @@ internal static class AuditCommands
             var result = v.Result;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["intact"] = result.Intact,
-                    ["records"] = v.Records,
-                    ["head"] = v.Head,
-                    ["first_bad_sequence"] = result.FirstBreak?.Sequence,
-                    ["reason"] = result.FirstBreak?.Reason,
-                });
+                host.WriteContract(VerificationDto.From(v));
             }
             else
             {
@@ -54,7 +45,7 @@ internal static class AuditCommands
             var selected = await new AuditService(host.Operations(store)).ListAsync(actorPrincipal, parse.GetValue(actor), parse.GetValue(action), parse.GetValue(last), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["records"] = new JsonArray([.. selected.Select(r => (JsonNode)Json(r))]) });
+                host.WriteContract(new AuditRecordListDto([.. selected.Select(AuditRecordDto.From)]));
             }
             else
             {
@@ -73,27 +64,11 @@ internal static class AuditCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var principal = await Identity.RequireAsync(host, store, parse, ct);
-            var (date, found, overdue) = await new AuditService(host.Operations(store)).FlagsAsync(principal, parse.GetValue(day), ct);
+            var result = await new AuditService(host.Operations(store)).FlagsAsync(principal, parse.GetValue(day), ct);
+            var (date, found, overdue) = result;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["day"] = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    ["unauthorised_searches"] = new JsonArray([.. overdue.Select(s => (JsonNode)new JsonObject
-                    {
-                        ["search_id"] = s.Id,
-                        ["actor"] = s.User,
-                        ["purpose"] = s.Purpose.ToString(),
-                        ["due"] = s.AuthorisationDue?.ToString("O", CultureInfo.InvariantCulture),
-                    })]),
-                    ["flags"] = new JsonArray([.. found.Select(f => (JsonNode)new JsonObject
-                    {
-                        ["kind"] = f.Kind.ToString(),
-                        ["actor"] = f.Actor,
-                        ["description"] = f.Description,
-                        ["records"] = new JsonArray([.. f.Records.Select(s => (JsonNode)s)]),
-                    })]),
-                });
+                host.WriteContract(FlagsDto.From(result));
             }
             else
             {
@@ -118,16 +93,4 @@ internal static class AuditCommands
         audit.Subcommands.Add(flags);
         return audit;
     }
-
-    private static JsonObject Json(AuditRecord r) => new()
-    {
-        ["sequence"] = r.Sequence,
-        ["occurred_at"] = r.OccurredAt.ToString("O", CultureInfo.InvariantCulture),
-        ["actor"] = r.Actor,
-        ["action"] = r.Action,
-        ["target"] = r.Target,
-        ["outcome"] = r.Outcome,
-        ["details"] = r.Details.Length == 0 ? null : JsonNode.Parse(r.Details),
-        ["hash"] = r.Hash,
-    };
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application.Authorisations;
+using Argus.Application.Contracts;
 using Argus.Core.Purposes;
 
 namespace Argus.Cli.Commands;
@@ -34,7 +33,7 @@ internal static class AuthorisationCommands
                 actor, new AuthorisationRequest(parse.GetValue(reference), parse.GetValue(caseReference), parse.GetValue(watchlists) ?? [], start, end), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(Json(a));
+                host.WriteContract(AuthorisationDto.From(a, CliEnvironment.Time.GetUtcNow()));
             }
             else
             {
@@ -53,7 +52,7 @@ internal static class AuthorisationCommands
             var all = await new AuthorisationService(host.Operations(store)).ListAsync(actor, parse.GetValue(valid), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["authorisations"] = new JsonArray([.. all.Select(a => (JsonNode)Json(a))]) });
+                host.WriteContract(new AuthorisationListDto([.. all.Select(a => AuthorisationDto.From(a, CliEnvironment.Time.GetUtcNow()))]));
                 return ArgusCli.Ok;
             }
 
@@ -76,7 +75,7 @@ internal static class AuthorisationCommands
         {
             await using var store = await GalleryCommands.OpenStore(host, ct);
             var actor = await Identity.RequireAsync(host, store, parse, ct);
-            host.WriteJson(Json(await new AuthorisationService(host.Operations(store)).GetAsync(actor, parse.GetValue(id), ct)));
+            host.WriteContract(AuthorisationDto.From(await new AuthorisationService(host.Operations(store)).GetAsync(actor, parse.GetValue(id), ct), CliEnvironment.Time.GetUtcNow()));
             return ArgusCli.Ok;
         }));
 
@@ -98,19 +97,4 @@ internal static class AuthorisationCommands
         command.Subcommands.Add(revoke);
         return command;
     }
-
-    private static JsonObject Json(Authorisation a) => new()
-    {
-        ["id"] = a.Id,
-        ["reference"] = a.Reference,
-        ["case"] = a.CaseReference,
-        ["watchlists"] = new JsonArray([.. a.Watchlists.Select(w => (JsonNode)w)]),
-        ["valid_from"] = a.ValidFrom.ToString("O", CultureInfo.InvariantCulture),
-        ["valid_until"] = a.ValidUntil.ToString("O", CultureInfo.InvariantCulture),
-        ["recorded_by"] = a.RecordedBy,
-        ["recorded_at"] = a.RecordedAt.ToString("O", CultureInfo.InvariantCulture),
-        ["revoked_at"] = a.RevokedAt?.ToString("O", CultureInfo.InvariantCulture),
-        ["revoked_by"] = a.RevokedBy,
-        ["revoke_reason"] = a.RevokeReason,
-    };
 }

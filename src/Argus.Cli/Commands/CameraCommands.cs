@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application.Cameras;
+using Argus.Application.Contracts;
 using Argus.Storage;
 using Argus.Video;
 
@@ -47,20 +46,7 @@ internal static class CameraCommands
             var cameras = await Cameras(host, store).ListAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["cameras"] = new JsonArray([.. cameras.Select(c => (JsonNode)new JsonObject
-                    {
-                        ["id"] = c.Id,
-                        ["name"] = c.Name,
-                        ["site"] = c.Site,
-                        ["source"] = CameraSource.Parse(c.Source).Redacted,
-                        ["analysis_fps"] = c.AnalysisFps,
-                        ["tiling"] = c.Tiling,
-                        ["watchlists"] = new JsonArray([.. c.Watchlists.Select(w => (JsonNode)w)]),
-                        ["created_at"] = c.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-                    })]),
-                });
+                host.WriteContract(new CameraListDto([.. cameras.Select(CameraDto.From)]));
             }
             else
             {

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Argus.Application.Contracts;
 using Argus.Core;
 using Argus.Core.Faces;
 using Argus.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Argus.Cli.Commands;
 
@@ -20,7 +22,7 @@ internal static class DbCommands
         var migrate = new Command("migrate", "Apply pending schema migrations (also done at start-up). Safe to run while other processes start.");
         migrate.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
-            var options = StorageOptions.FromEnvironment(host.Paths);
+            var options = StoreOptions(host);
             var applied = await ArgusStore.MigrateAsync(options, ct);
             foreach (var step in applied)
             {
@@ -36,26 +38,14 @@ internal static class DbCommands
         var status = new Command("status", "Provider, schema version, galleries and the store's fingerprint.") { ArgusCli.JsonOption };
         status.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
-            await using var store = await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths) with { MigrateOnOpen = false }, ct);
+            await using var store = await ArgusStore.OpenAsync(StoreOptions(host) with { MigrateOnOpen = false }, ct);
             var galleries = await store.ListGalleriesAsync(ct);
             var fingerprint = await store.GetFingerprintAsync(null, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                var list = new JsonArray();
-                foreach (var g in galleries)
-                {
-                    list.Add(new JsonObject { ["id"] = g.Id, ["name"] = g.Name, ["contract"] = g.Contract.Id, ["templates"] = g.TemplateCount });
-                }
-
-                host.WriteJson(new JsonObject
-                {
-                    ["provider"] = store.Provider.ToString().ToLowerInvariant(),
-                    ["target"] = store.Target,
-                    ["schema_version"] = await store.GetSchemaVersionAsync(ct),
-                    ["templates"] = fingerprint.TemplateCount,
-                    ["change_sequence"] = fingerprint.ChangeSequence,
-                    ["galleries"] = list,
-                });
+                host.WriteContract(new StoreStatusDto(
+                    store.Provider.ToString().ToLowerInvariant(), store.Target, await store.GetSchemaVersionAsync(ct), fingerprint.TemplateCount, fingerprint.ChangeSequence,
+                    [.. galleries.Select(GalleryDto.From)]));
             }
             else
             {
@@ -73,7 +63,7 @@ internal static class DbCommands
         var check = new Command("check", "Check the database and Argus's invariants (SQLite reads every page); exit 2 when anything is wrong.");
         check.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
-            await using var store = await ArgusStore.OpenAsync(StorageOptions.FromEnvironment(host.Paths) with { MigrateOnOpen = false }, ct);
+            await using var store = await ArgusStore.OpenAsync(StoreOptions(host) with { MigrateOnOpen = false }, ct);
             var problems = await store.CheckIntegrityAsync(ct);
             foreach (var problem in problems)
             {
@@ -108,7 +98,7 @@ internal static class DbCommands
             JsonObject result;
             if (parse.GetValue(configured))
             {
-                result = await StreamBenchmarkAsync(StorageOptions.FromEnvironment(host.Paths), n, dim, log, ct);
+                result = await StreamBenchmarkAsync(StoreOptions(host), n, dim, log, ct);
             }
             else
             {
@@ -137,6 +127,12 @@ internal static class DbCommands
         db.Subcommands.Add(bench);
         return db;
     }
+
+    /// <summary>
+    /// The store every other command opens (the registered <see cref="StorageOptions"/>: the same settings, clock and
+    /// logger); <c>status</c> and <c>check</c> open it without migrating, <c>migrate</c> migrates it and says what it applied.
+    /// </summary>
+    private static StorageOptions StoreOptions(CliHost host) => host.Services.GetRequiredService<StorageOptions>();
 
     private static string Describe(StorageOptions options) =>
         options.Provider == StorageProvider.Sqlite ? options.Connection : "PostgreSQL" + (options.Schema is null ? string.Empty : $" (schema {options.Schema})");

@@ -13,6 +13,7 @@ using Argus.Core.Purposes;
 using Argus.Storage.Security;
 using Argus.Vision.Imaging;
 using Argus.Vision.Models;
+using Microsoft.Extensions.DependencyInjection;
 using OpenCvSharp;
 
 namespace Argus.Cli.Commands;
@@ -71,11 +72,12 @@ internal static class DemoLoader
             throw new ArgusException("demo.no_people", "No person appears in two demonstration photos; nothing to put on a watchlist.");
         }
 
+        // The registered services, over the store opened above (the one the container holds).
         var ops = host.Operations(store);
-        var auth = new AuthenticationService(ops);
+        var auth = host.Services.GetRequiredService<AuthenticationService>();
         var passwords = new Dictionary<string, string>(StringComparer.Ordinal) { ["admin"] = await auth.BootstrapAsync("argus-demo", "admin", ct) };
         var admin = await auth.LoginAsync("admin", passwords["admin"], ct);
-        var users = new UserService(ops);
+        var users = host.Services.GetRequiredService<UserService>();
 
         // Operational roles need a second administrator's approval: the demonstration has two administrators.
         passwords["ada"] = PasswordHasher.Generate();
@@ -97,7 +99,7 @@ internal static class DemoLoader
 
         var ivy = await auth.LoginAsync("ivy", passwords["ivy"], ct);
         var alex = await auth.LoginAsync("alex", passwords["alex"], ct);
-        var watchlists = new WatchlistService(ops);
+        var watchlists = host.Services.GetRequiredService<WatchlistService>();
         await watchlists.CreateAsync(admin, new WatchlistSpec(Watchlist, "wanted", MaxDays: 90), ct);
         var expires = ops.Now.AddDays(60).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         for (var i = 0; i < people.Count; i++)
@@ -159,12 +161,12 @@ internal static class DemoLoader
         var measured = CheckClip(engine, clip, ClipFps, AnalysisFps, expected);
         var check = string.Join(", ", names.Select((n, i) => $"{n} {measured[i]:0.00}"));
         var below = names.Where((_, i) => measured[i] < MatchThresholds.Identification).ToList();
-        await new CameraService(ops).AddAsync(admin, new CameraSpec(Camera, "Demo gate (replayed clip)", Site, clip, AnalysisFps), ct);
+        await host.Services.GetRequiredService<CameraService>().AddAsync(admin, new CameraSpec(Camera, "Demo gate (replayed clip)", Site, clip, AnalysisFps), ct);
         // The deployment relies on an authorisation recorded by someone other than its creator.
         var otto = await auth.LoginAsync("otto", passwords["otto"], ct);
-        var order = await new AuthorisationService(ops).RecordAsync(
+        var order = await host.Services.GetRequiredService<AuthorisationService>().RecordAsync(
             otto, new AuthorisationRequest("DEMO-ORDER-1", "DEMO-OPERATION-1", [.. lists], ops.Now, ops.Now.AddDays(31)), ct);
-        var deployment = await new DeploymentService(store, ops.AuditChain, ops.Time).CreateAsync(
+        var deployment = await host.Services.GetRequiredService<DeploymentService>().CreateAsync(
             alex, new DeploymentRequest("demonstration", [], Site, [.. lists], order.Id.ToString(CultureInfo.InvariantCulture), ops.Now, ops.Now.AddDays(30)), ct);
 
         var services = await DemoServices.LoadAsync(host, ops, admin, ada, passwords, FacesDevImages(), ct);

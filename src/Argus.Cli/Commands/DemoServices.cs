@@ -8,6 +8,7 @@ using Argus.Core.Access;
 using Argus.Core.Services;
 using Argus.Storage.Security;
 using Argus.Vision.Imaging;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Argus.Cli.Commands;
 
@@ -37,8 +38,8 @@ internal static class DemoServices
         var (secret, keyOrigin) = Key(host.Paths.DataDirectory);
         lines.Add($"service key: {keyOrigin}");
 
-        var users = new UserService(ops);
-        var auth = new AuthenticationService(ops);
+        var users = host.Services.GetRequiredService<UserService>();
+        var auth = host.Services.GetRequiredService<AuthenticationService>();
         foreach (var (name, display, role) in new[]
         {
             ("clara", "Clara (enrolment clerk, demo)", "enrolment-clerk"),

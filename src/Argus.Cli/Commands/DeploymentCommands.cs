@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
+using Argus.Application.Contracts;
 using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Storage;
@@ -37,7 +37,7 @@ internal static class DeploymentCommands
                 actor, new DeploymentRequest(parse.GetValue(name)!, parse.GetValue(cameras) ?? [], parse.GetValue(site), parse.GetValue(watchlists) ?? [], parse.GetValue(authorisation)!, from, to), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(Json(stored, now));
+                host.WriteContract(DeploymentDto.From(stored, now));
             }
             else
             {
@@ -57,7 +57,7 @@ internal static class DeploymentCommands
             var all = await new DeploymentService(store, host.AuditChain(), CliEnvironment.Time).ListAsync(actor, parse.GetValue(active), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["deployments"] = new JsonArray([.. all.Select(d => (JsonNode)Json(d, now))]) });
+                host.WriteContract(new DeploymentListDto([.. all.Select(d => DeploymentDto.From(d, now))]));
                 return ArgusCli.Ok;
             }
 
@@ -102,21 +102,4 @@ internal static class DeploymentCommands
 
     private static string State(StoredDeployment d, DateTimeOffset now) =>
         d.EndedAt is not null ? "ended" : d.IsActiveAt(now) ? "active" : d.Deployment.Start > now ? "planned" : "over";
-
-    private static JsonObject Json(StoredDeployment d, DateTimeOffset now) => new()
-    {
-        ["id"] = d.Id,
-        ["name"] = d.Deployment.Name,
-        ["state"] = State(d, now),
-        ["cameras"] = new JsonArray([.. d.Deployment.Cameras.Select(c => (JsonNode)c)]),
-        ["site"] = d.Deployment.Site,
-        ["watchlists"] = new JsonArray([.. d.Deployment.Watchlists.Select(w => (JsonNode)w)]),
-        ["authorisation"] = d.Deployment.AuthorisationReference,
-        ["start"] = d.Deployment.Start.ToString("O", CultureInfo.InvariantCulture),
-        ["end"] = d.Deployment.End.ToString("O", CultureInfo.InvariantCulture),
-        ["created_by"] = d.CreatedBy,
-        ["ended_at"] = d.EndedAt?.ToString("O", CultureInfo.InvariantCulture),
-        ["ended_by"] = d.EndedBy,
-        ["end_reason"] = d.EndReason,
-    };
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using Argus.Application;
+using Argus.Application.Contracts;
 using Argus.Application.Galleries;
 using Argus.Core.Audit;
 using Argus.Core.Purposes;
@@ -29,7 +29,7 @@ internal static class GalleryCommands
             var g = await Galleries(host, store).CreateAsync(actor, galleryName, parse.GetValue(description), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(Json(g));
+                host.WriteContract(GalleryDto.From(g));
             }
             else
             {
@@ -46,7 +46,7 @@ internal static class GalleryCommands
             var galleries = await store.ListGalleriesAsync(ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["galleries"] = new JsonArray([.. galleries.Select(g => (JsonNode)Json(g))]) });
+                host.WriteContract(new GalleryListDto([.. galleries.Select(GalleryDto.From)]));
             }
             else
             {
@@ -117,13 +117,7 @@ internal static class GalleryCommands
             var (g, s, ids, reference) = (result.Gallery, result.Subject!, result.TemplateIds, request.SubjectReference);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["gallery"] = g.Name,
-                    ["subject_id"] = s.Id,
-                    ["subject_reference"] = reference,
-                    ["template_ids"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]),
-                });
+                host.WriteContract(new EnrolmentDto(g.Name, s.Id, reference, ids));
             }
             else
             {
@@ -165,25 +159,7 @@ internal static class GalleryCommands
 
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["search_id"] = record.Id,
-                    ["gallery"] = g.Name,
-                    ["threshold"] = Math.Round(used, 4),
-                    ["floor"] = SearchCommands.FloorJson(result.Floor),
-                    ["match"] = candidates.Count > 0,
-                    ["candidates"] = new JsonArray([.. candidates.Select((c, i) => (JsonNode)new JsonObject
-                    {
-                        ["rank"] = i + 1,
-                        ["subject_id"] = c.Hit.SubjectId,
-                        ["subject_name"] = c.Subject?.DisplayName,
-                        ["subject_reference"] = c.Subject?.ExternalReference,
-                        ["template_id"] = c.Hit.TemplateId,
-                        ["gallery_id"] = c.Hit.GalleryId,
-                        ["score"] = Math.Round(c.Hit.Score, 4),
-                    })]),
-                    ["index"] = new JsonObject { ["templates"] = result.IndexCount, ["from_snapshot"] = result.FromSnapshot, ["load_ms"] = Math.Round(result.LoadTime.TotalMilliseconds, 1) },
-                });
+                host.WriteContract(IdentifyDto.From(result) with { Index = new IndexLoadDto(result.IndexCount, result.FromSnapshot, Math.Round(result.LoadTime.TotalMilliseconds, 1)) });
             }
             else
             {
@@ -217,14 +193,7 @@ internal static class GalleryCommands
             var receipt = await Galleries(host, store).EraseSubjectAsync(actor, subjectId, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["subject_id"] = receipt.SubjectId,
-                    ["templates_removed"] = receipt.TemplatesRemoved,
-                    ["face_crops_removed"] = receipt.FaceCropsRemoved,
-                    ["erased_at"] = receipt.ErasedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                    ["receipt_sha256"] = receipt.ReceiptSha256,
-                });
+                host.WriteContract(ReceiptDto.From(receipt));
             }
             else
             {
@@ -244,14 +213,4 @@ internal static class GalleryCommands
     internal static Task<ArgusStore> OpenStore(CliHost host, CancellationToken ct) => host.OpenStoreAsync(ct);
 
     private static GalleryService Galleries(CliHost host, ArgusStore store) => new(host.Operations(store));
-
-    private static JsonObject Json(Gallery g) => new()
-    {
-        ["id"] = g.Id,
-        ["name"] = g.Name,
-        ["description"] = g.Description,
-        ["contract"] = g.Contract.Id,
-        ["templates"] = g.TemplateCount,
-        ["created_at"] = g.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-    };
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
+using Argus.Application.Contracts;
 using Argus.Application.Retention;
 
 namespace Argus.Cli.Commands;
@@ -25,19 +24,7 @@ internal static class RetentionCommands
             var (expired, alertDays, auditDays, auditRecords, oldest) = (r.Deactivated, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, r.AuditOldest);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["entries_deactivated"] = new JsonArray([.. expired.Select(e => (JsonNode)e.Id)]),
-                    ["alerts_deleted"] = r.AlertsDeleted.Alerts,
-                    ["snapshots_deleted"] = r.AlertsDeleted.Snapshots,
-                    ["decisions_deleted"] = r.AlertsDeleted.Decisions,
-                    ["dead_letters_deleted"] = r.AlertsDeleted.DeadLetters,
-                    ["alert_retention_days"] = alertDays,
-                    ["audit_retention_days"] = auditDays,
-                    ["audit_records"] = auditRecords,
-                    ["audit_records_deleted"] = 0,
-                    ["audit_oldest"] = oldest?.ToString("O", CultureInfo.InvariantCulture),
-                });
+                host.WriteContract(RetentionDto.From(r));
             }
             else
             {

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application;
+using Argus.Application.Contracts;
 using Argus.Application.Searches;
-using Argus.Application.Watchlists;
 using Argus.Core.Purposes;
 using Argus.Storage;
 
@@ -78,30 +76,7 @@ internal static class SearchCommands
             var (record, t, candidates) = (result.Record, result.Threshold, result.Candidates);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["search_id"] = record.Id,
-                    ["purpose"] = PurposeBinding.PurposeName(record.Purpose),
-                    ["authorisation"] = record.Status.ToString().ToLowerInvariant(),
-                    ["authorisation_due"] = record.AuthorisationDue?.ToString("O", CultureInfo.InvariantCulture),
-                    ["threshold"] = Math.Round(t, 4),
-                    ["floors"] = new JsonArray([.. result.Floors.Select(f => (JsonNode)FloorJson(f))]),
-                    ["match"] = candidates.Count > 0,
-                    ["candidates"] = new JsonArray([.. candidates.Select((c, i) => (JsonNode)new JsonObject
-                    {
-                        ["rank"] = i + 1,
-                        ["score"] = Math.Round(c.Hit.Score, 4),
-                        ["entry_id"] = c.Entry.Id,
-                        ["watchlist"] = c.Entry.Watchlist.Name,
-                        ["category"] = WatchlistService.CategoryName(c.Entry.Watchlist.Category),
-                        ["severity"] = c.Entry.Watchlist.Severity.ToString().ToLowerInvariant(),
-                        ["colour"] = c.Entry.Watchlist.Policy.Colour,
-                        ["subject_id"] = c.Entry.SubjectId,
-                        ["subject_name"] = c.Subject?.DisplayName,
-                        ["subject_reference"] = c.Subject?.ExternalReference,
-                        ["legal_basis"] = WatchlistCommands.LegalBasisJson(c.Entry.Entry.LegalBasis),
-                    })]),
-                });
+                host.WriteContract(SearchDto.From(result, photoUrls: false));
             }
             else
             {
@@ -140,15 +115,4 @@ internal static class SearchCommands
         command.Subcommands.Add(authorise);
         return command;
     }
-
-    /// <summary>A searched list's calibrated floor, as <c>--json</c> prints it.</summary>
-    internal static JsonObject FloorJson(ListFloor f) => new()
-    {
-        ["list"] = f.List,
-        ["templates"] = f.Comparisons,
-        ["threshold"] = Math.Round(f.Threshold, 4),
-        ["target_fmr"] = f.TargetFmr,
-        ["calibrated"] = f.Calibrated,
-        ["beyond_calibration"] = f.BeyondCalibration,
-    };
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
+using Argus.Application.Contracts;
 using Argus.Application.ServiceGalleries;
 using Argus.Core;
 using Argus.Core.Services;
@@ -111,7 +111,7 @@ internal static class ServiceCommands
             }
             else
             {
-                host.WriteJson(new JsonObject { ["export"] = result.Document, ["receipt_sha256"] = result.ReceiptSha256 });
+                host.WriteContract(new ExportDto(result.ReceiptSha256, result.Document));
             }
 
             return ArgusCli.Ok;
@@ -200,7 +200,7 @@ internal static class ServiceCommands
                 actor, new VerificationRequest(parse.GetValue(gallery)!, parse.GetValue(claim)!, probe, parse.GetValue(fmr), parse.GetValue(require) ? LivenessPolicy.Require : LivenessPolicy.Report), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(Json(r));
+                host.WriteContract(VerifyDto.From(r));
             }
             else
             {
@@ -354,31 +354,4 @@ internal static class ServiceCommands
     private static string LivenessText(LivenessReport l) =>
         string.Create(CultureInfo.InvariantCulture, $"{l.Verdict}{(l.PassiveLiveProbability is { } p ? $", passive p(live) {p:0.00}" : "")}") +
         (l.Active is { } a ? string.Create(CultureInfo.InvariantCulture, $", active over {a.Frames} frames: blink {(a.Blink ? "yes" : "no")} (EAR {a.MinEar:0.00}-{a.OpenEar:0.00}), head turn {(a.HeadTurn ? "yes" : "no")} (yaw range {a.YawRange:0}°)") : "");
-
-    private static JsonObject Json(VerificationResult r) => new()
-    {
-        ["decision"] = r.Decision.ToString().ToLowerInvariant(),
-        ["match"] = r.IsMatch,
-        ["score"] = Math.Round(r.Score, 4),
-        ["operating_point"] = new JsonObject
-        {
-            ["target_fmr"] = r.OperatingPoint.TargetFmr,
-            ["threshold"] = r.OperatingPoint.Threshold,
-            ["measured_fmr"] = r.OperatingPoint.MeasuredFmr,
-            ["fnmr"] = r.OperatingPoint.Fnmr,
-            ["supported"] = r.OperatingPoint.Supported,
-            ["calibrated_at"] = r.OperatingPoint.CalibratedAt,
-        },
-        ["liveness"] = new JsonObject
-        {
-            ["verdict"] = r.Liveness.Verdict,
-            ["validated"] = LivenessReport.Validated,
-            ["passive_live_probability"] = r.Liveness.PassiveLiveProbability,
-            ["active"] = r.Liveness.Active is { } a
-                ? new JsonObject { ["frames"] = a.Frames, ["blink"] = a.Blink, ["min_ear"] = a.MinEar, ["open_ear"] = a.OpenEar, ["head_turn"] = a.HeadTurn, ["yaw_range"] = a.YawRange }
-                : null,
-        },
-        ["frames"] = r.Frames,
-        ["frames_with_face"] = r.FramesWithFace,
-    };
 }

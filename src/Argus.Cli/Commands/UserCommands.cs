@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application.Accounts;
+using Argus.Application.Contracts;
 using Argus.Core.Access;
 using Argus.Storage;
 
@@ -64,7 +64,7 @@ internal static class UserCommands
             var users = await Users(host, store).ListAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["users"] = new JsonArray([.. users.Select(u => (JsonNode)Json(u))]) });
+                host.WriteContract(new UserListDto([.. users.Select(u => UserDto.From(u))]));
             }
             else
             {
@@ -297,14 +297,4 @@ internal static class UserCommands
     private static string? ReadNewPassword() => CliEnvironment.Get(NewPasswordVariable) ?? CliEnvironment.Input.ReadLine();
 
     internal static HashSet<string> List(string? csv) => UserService.List(csv);
-
-    private static JsonObject Json(User u) => new()
-    {
-        ["username"] = u.Username,
-        ["display_name"] = u.DisplayName,
-        ["roles"] = new JsonArray([.. u.Roles.Select(r => (JsonNode)AccessCodec.Name(r))]),
-        ["scope"] = JsonNode.Parse(AccessCodec.ScopeJson(u.Scope)),
-        ["disabled"] = u.Disabled,
-        ["locked_until"] = u.LockedUntil?.ToString("O", CultureInfo.InvariantCulture),
-    };
 }

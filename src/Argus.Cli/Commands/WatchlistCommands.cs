@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application;
+using Argus.Application.Contracts;
 using Argus.Application.Watchlists;
 using Argus.Core;
 using Argus.Core.Watchlists;
@@ -32,7 +31,7 @@ internal static class WatchlistCommands
             var w = await Service(host, store).CreateAsync(actor, new WatchlistSpec(n, parse.GetValue(category)!, parse.GetValue(severity), parse.GetValue(maxDays)), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(Json(w));
+                host.WriteContract(WatchlistDto.From(w, 0));
             }
             else
             {
@@ -50,7 +49,7 @@ internal static class WatchlistCommands
             var rows = await Service(host, store).ListAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject { ["watchlists"] = new JsonArray([.. rows.Select(r => { var j = Json(r.Watchlist); j["active_entries"] = r.Active; return (JsonNode)j; })]) });
+                host.WriteContract(new WatchlistListDto([.. rows.Select(r => WatchlistDto.From(r.Watchlist, r.Active))]));
             }
             else
             {
@@ -129,7 +128,7 @@ internal static class WatchlistCommands
             var b = stored.Entry.LegalBasis;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(Json(stored, history: false));
+                host.WriteContract(EntryDto.From(stored, CliEnvironment.Time.GetUtcNow(), history: false));
             }
             else
             {
@@ -221,11 +220,9 @@ internal static class WatchlistCommands
                 actor, parse.GetValue(watchlist)!, await File.ReadAllTextAsync(path, ct), Photo, parse.GetValue(reason)!, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["proposed"] = new JsonArray([.. result.Proposed.Select(r => (JsonNode)new JsonObject { ["row"] = r.Row, ["photo"] = r.Photo, ["entry_id"] = r.EntryId, ["subject_id"] = r.SubjectId })]),
-                    ["refused"] = new JsonArray([.. result.Refused.Select(r => (JsonNode)new JsonObject { ["row"] = r.Row, ["photo"] = r.Photo, ["code"] = r.Code, ["reason"] = r.Reason })]),
-                });
+                host.WriteContract(new ImportDto(
+                    [.. result.Proposed.Select(r => new ImportedRowDto(r.Row, r.Photo, r.EntryId, r.SubjectId))],
+                    [.. result.Refused.Select(r => new RefusedRowDto(r.Row, r.Photo, r.Code, r.Reason))]));
             }
             else
             {
@@ -298,16 +295,7 @@ internal static class WatchlistCommands
             var now = CliEnvironment.Time.GetUtcNow();
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["entries"] = new JsonArray([.. entries.Select(e =>
-                    {
-                        var json = Json(e, history: false);
-                        json["subject_name"] = subjects[e.Id].Name;
-                        json["subject_reference"] = subjects[e.Id].Reference;
-                        return (JsonNode)json;
-                    })]),
-                });
+                host.WriteContract(new EntryListDto([.. entries.Select(e => EntryDto.From(e, now, history: false) with { SubjectName = subjects[e.Id].Name, SubjectReference = subjects[e.Id].Reference })]));
             }
             else
             {
@@ -342,7 +330,7 @@ internal static class WatchlistCommands
             var stored = await Service(host, store).HistoryAsync(actor, entryId, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(Json(stored, history: true));
+                host.WriteContract(EntryDto.From(stored, CliEnvironment.Time.GetUtcNow(), history: true));
             }
             else
             {
@@ -361,56 +349,4 @@ internal static class WatchlistCommands
     internal static string CategoryName(WatchlistCategory c) => WatchlistService.CategoryName(c);
 
     private static WatchlistService Service(CliHost host, ArgusStore store) => new(host.Operations(store));
-
-    private static JsonObject Json(Watchlist w) => new()
-    {
-        ["id"] = w.Id,
-        ["name"] = w.Name,
-        ["category"] = CategoryName(w.Category),
-        ["severity"] = w.Severity.ToString().ToLowerInvariant(),
-        ["colour"] = w.Policy.Colour,
-        ["action_needs_two_confirmations"] = w.Policy.ActionNeedsTwoConfirmations,
-        ["max_entry_days"] = w.MaxEntryDays,
-        ["gallery_id"] = w.GalleryId,
-    };
-
-    internal static JsonObject LegalBasisJson(LegalBasis b) => new()
-    {
-        ["case_number"] = b.CaseNumber,
-        ["grounds"] = b.Grounds,
-        ["investigating_officer"] = b.InvestigatingOfficer,
-        ["issuing_authority"] = b.IssuingAuthority,
-        ["legal_instrument"] = b.LegalInstrument,
-        ["expiry"] = b.Expiry.ToString("O", CultureInfo.InvariantCulture),
-        ["image_sources"] = new JsonArray([.. b.ImageSources.Select(i => (JsonNode)new JsonObject { ["sha256"] = i.ImageSha256, ["source"] = i.Source, ["reference"] = i.Reference })]),
-    };
-
-    private static JsonObject Json(StoredEntry e, bool history)
-    {
-        var json = new JsonObject
-        {
-            ["id"] = e.Id,
-            ["watchlist"] = e.Watchlist.Name,
-            ["subject_id"] = e.SubjectId,
-            ["state"] = e.Entry.State.ToString().ToLowerInvariant(),
-            ["version"] = e.Entry.Current.Version,
-            ["proposed_by"] = e.Entry.ProposedBy,
-            ["legal_basis"] = LegalBasisJson(e.Entry.LegalBasis),
-        };
-        if (history)
-        {
-            json["versions"] = new JsonArray([.. e.Entry.Versions.Select(v => (JsonNode)new JsonObject
-            {
-                ["version"] = v.Version,
-                ["at"] = v.At.ToString("O", CultureInfo.InvariantCulture),
-                ["by"] = v.By,
-                ["change"] = v.Change,
-                ["reason"] = v.Reason,
-                ["state"] = v.State.ToString().ToLowerInvariant(),
-                ["legal_basis"] = LegalBasisJson(v.LegalBasis),
-            })]);
-        }
-
-        return json;
-    }
 }

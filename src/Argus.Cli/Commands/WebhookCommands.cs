@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Argus.Application.Alerts;
+using Argus.Application.Contracts;
 
 namespace Argus.Cli.Commands;
 
@@ -40,19 +39,7 @@ internal static class WebhookCommands
             var all = await new WebhookService(store, host.AuditChain()).ListAsync(actor, ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["webhooks"] = new JsonArray([.. all.Select(w => (JsonNode)new JsonObject
-                    {
-                        ["id"] = w.Id,
-                        ["url"] = w.Url,
-                        ["secret_variable"] = w.SecretVariable,
-                        ["events"] = new JsonArray([.. w.Events.Select(e => (JsonNode)e)]),
-                        ["sites"] = new JsonArray([.. w.Sites.Select(s => (JsonNode)s)]),
-                        ["created_by"] = w.CreatedBy,
-                        ["created_at"] = w.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-                    })]),
-                });
+                host.WriteContract(new WebhookListDto([.. all.Select(WebhookDto.From)]));
                 return ArgusCli.Ok;
             }
 
@@ -89,14 +76,7 @@ internal static class WebhookCommands
             var letters = await new WebhookService(store, host.AuditChain()).ListDeadLettersAsync(actor, parse.GetValue(of), ct);
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                host.WriteJson(new JsonObject
-                {
-                    ["dead_letters"] = new JsonArray([.. letters.Select(l => (JsonNode)new JsonObject
-                    {
-                        ["id"] = l.Id, ["webhook_id"] = l.WebhookId, ["delivery_id"] = l.DeliveryId, ["attempts"] = l.Attempts, ["last_error"] = l.LastError,
-                        ["at"] = l.At.ToString("O", CultureInfo.InvariantCulture),
-                    })]),
-                });
+                host.WriteContract(new DeadLetterListDto([.. letters.Select(DeadLetterDto.From)]));
                 return ArgusCli.Ok;
             }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
+using Argus.Application.Contracts;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Server.Hosting;

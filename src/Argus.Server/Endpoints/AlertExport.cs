@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Argus.Application.Alerts;
+using Argus.Application.Contracts;
 using Argus.Application.Watchlists;
 
 namespace Argus.Server.Endpoints;

@@ -1,4 +1,5 @@
 using Argus.Application.Alerts;
+using Argus.Application.Contracts;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Core.Alerts;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Argus.Application.Auditing;
+using Argus.Application.Contracts;
 using Argus.Application.Reports;
 using Argus.Application.Retention;
-using Argus.Application.Searches;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Server.Hosting;
@@ -82,21 +82,15 @@ internal static class AuditApi
             ? at
             : throw new Core.ArgusException("argument.invalid", $"{name} must be an ISO 8601 time or a date (YYYY-MM-DD).");
 
-    private static async Task<Ok<FlagsDto>> FlagsAsync(string? day, HttpContext http, AuditService audit, CancellationToken ct)
-    {
-        var (date, found, overdue) = await audit.FlagsAsync(http.Actor(), day, ct);
-        return TypedResults.Ok(new FlagsDto(
-            date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            [.. found.Select(f => new AbuseFlagDto(f.Kind.ToString(), f.Actor, f.Description, f.Records))],
-            [.. overdue.Select(s => new OverdueSearchDto(s.Id, s.User, PurposeBinding.PurposeName(s.Purpose), s.AuthorisationDue))]));
-    }
+    private static async Task<Ok<FlagsDto>> FlagsAsync(string? day, HttpContext http, AuditService audit, CancellationToken ct) =>
+        TypedResults.Ok(FlagsDto.From(await audit.FlagsAsync(http.Actor(), day, ct)));
 
     private static async Task<Ok<VerificationDto>> VerifyAsync(string? head, HttpContext http, ArgusRuntime runtime, AuditService audit, CancellationToken ct)
     {
         var actor = http.Actor();
         var v = await runtime.Operations.AuditedAsync(actor.Id, "audit.verify", "audit", () => audit.VerifyAsync(head, ct));
         await runtime.Operations.AuditAsync(AuditEvent.Ok(actor.Id, "audit.verify", "audit", AuditDetails.Of(("intact", v.Result.Intact), ("head", v.Head))), ct);
-        return TypedResults.Ok(new VerificationDto(v.Result.Intact, v.Records, v.Head, v.Result.FirstBreak?.Sequence, v.Result.FirstBreak?.Reason));
+        return TypedResults.Ok(VerificationDto.From(v));
     }
 
     /// <summary><c>format</c>: json (default here), md or html; counts only, no personal data.</summary>
@@ -109,6 +103,6 @@ internal static class AuditApi
     private static async Task<Ok<RetentionDto>> RetentionAsync(HttpContext http, RetentionService retention, CancellationToken ct)
     {
         var r = await retention.RunAsync(http.Actor(), ct);
-        return TypedResults.Ok(new RetentionDto([.. r.Deactivated.Select(e => e.Id)], r.AlertsSummary, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, 0, r.AuditOldest));
+        return TypedResults.Ok(RetentionDto.From(r));
     }
 }

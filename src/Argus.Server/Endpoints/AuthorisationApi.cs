@@ -1,4 +1,5 @@
 using Argus.Application.Authorisations;
+using Argus.Application.Contracts;
 using Argus.Core.Access;
 using Argus.Core.Purposes;
 using Argus.Server.Hosting;
@@ -60,16 +61,3 @@ internal static class AuthorisationApi
         return TypedResults.Ok(new RevokedAuthorisationDto(AuthorisationDto.From(a, runtime.Operations.Now), ended));
     }
 }
-
-public sealed record RecordAuthorisationRequest(string? Reference, string? Case, IReadOnlyList<string>? Watchlists, DateTimeOffset? ValidFrom, DateTimeOffset? ValidUntil, double? Days);
-
-public sealed record AuthorisationDto(
-    long Id, string Reference, string Case, IReadOnlyList<string> Watchlists, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil, bool Valid,
-    string RecordedBy, DateTimeOffset RecordedAt, DateTimeOffset? RevokedAt, string? RevokedBy, string? RevokeReason)
-{
-    public static AuthorisationDto From(Authorisation a, DateTimeOffset now) => new(
-        a.Id, a.Reference, a.CaseReference, a.Watchlists, a.ValidFrom, a.ValidUntil, !a.Revoked && a.ValidFrom <= now && now < a.ValidUntil,
-        a.RecordedBy, a.RecordedAt, a.RevokedAt, a.RevokedBy, a.RevokeReason);
-}
-
-public sealed record RevokedAuthorisationDto(AuthorisationDto Authorisation, IReadOnlyList<long> DeploymentsEnded);

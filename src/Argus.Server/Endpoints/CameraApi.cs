@@ -1,4 +1,5 @@
 using Argus.Application.Cameras;
+using Argus.Application.Contracts;
 using Argus.Core;
 using Argus.Core.Access;
 using Argus.Server.Security;

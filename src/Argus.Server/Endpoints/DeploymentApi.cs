@@ -1,4 +1,5 @@
 using Argus.Application.Auditing;
+using Argus.Application.Contracts;
 using Argus.Application.Deployments;
 using Argus.Core;
 using Argus.Core.Access;

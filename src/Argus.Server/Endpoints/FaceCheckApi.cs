@@ -1,3 +1,4 @@
+using Argus.Application.Contracts;
 using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Faces;

@@ -1,3 +1,4 @@
+using Argus.Application.Contracts;
 using Argus.Application.Galleries;
 using Argus.Core;
 using Argus.Core.Access;
@@ -71,12 +72,7 @@ internal static class GalleryApi
         var request = new IdentifyRequest(
             name, form.Declaration(), await form.ImageAsync(Forms.PhotoField, ct), form.Int("face"), form.Int("top") ?? SearchLimits.DefaultTop, form.Float("threshold"));
         var r = await galleries.IdentifyAsync(http.Actor(), request, ct);
-        return TypedResults.Ok(new IdentifyDto(
-            r.Record.Id, r.Gallery.Name, Math.Round(r.Threshold, 4), r.Candidates.Count > 0, r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue,
-            [.. r.Candidates.Select((c, i) => new IdentifyCandidateDto(i + 1, c.Hit.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference, c.Hit.TemplateId, Math.Round(c.Hit.Score, 4)))])
-        {
-            Floor = ListFloorDto.From(r.Floor),
-        });
+        return TypedResults.Ok(IdentifyDto.From(r));
     }
 
     private static async Task<Ok<ReceiptDto>> EraseAsync(long id, HttpContext http, GalleryService galleries, CancellationToken ct) =>

@@ -1,3 +1,4 @@
+using Argus.Application.Contracts;
 using Argus.Application.Searches;
 using Argus.Core;
 using Argus.Core.Access;

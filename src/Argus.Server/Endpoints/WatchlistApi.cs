@@ -1,4 +1,5 @@
 using Argus.Application;
+using Argus.Application.Contracts;
 using Argus.Application.Watchlists;
 using Argus.Core;
 using Argus.Core.Access;

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Argus.Application.Cameras;
 using Argus.Application.Searches;
 using Argus.Application.Watchlists;
@@ -6,7 +7,7 @@ using Argus.Core.Audit;
 using Argus.Core.Watchlists;
 using Argus.Storage;
 
-namespace Argus.Server.Endpoints;
+namespace Argus.Application.Contracts;
 
 // Wire types of /api/v1 (snake_case JSON). Requests have nullable members: a missing field is refused by the
 // service with its own code and message rather than by the JSON binder.
@@ -92,7 +93,21 @@ public sealed record IdentifyDto(long SearchId, string Gallery, double Threshold
 {
     /// <summary>The gallery's calibrated floor: the lowest threshold this search could use.</summary>
     public ListFloorDto? Floor { get; init; }
+
+    /// <summary>How the gallery's index was obtained for this search, when the front end reports it (the CLI does; the server leaves it out).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IndexLoadDto? Index { get; init; }
+
+    public static IdentifyDto From(Application.Galleries.IdentifyResult r) => new(
+        r.Record.Id, r.Gallery.Name, Math.Round(r.Threshold, 4), r.Candidates.Count > 0, r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue,
+        [.. r.Candidates.Select((c, i) => new IdentifyCandidateDto(i + 1, c.Hit.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference, c.Hit.TemplateId, Math.Round(c.Hit.Score, 4)))])
+    {
+        Floor = ListFloorDto.From(r.Floor),
+    };
 }
+
+/// <summary>The templates in a gallery's index, whether it was read from its snapshot, and how long loading took.</summary>
+public sealed record IndexLoadDto(int Templates, bool FromSnapshot, double LoadMs);
 
 /// <summary>
 /// A searched list's calibrated floor: its size in templates, the per-comparison false-match rate that keeps it at a
@@ -178,12 +193,13 @@ public sealed record SearchDto(long SearchId, string Purpose, string Authorisati
     /// <summary>Each searched list's calibrated floor; the threshold is at least every one of them.</summary>
     public IReadOnlyList<ListFloorDto> Floors { get; init; } = [];
 
-    public static SearchDto From(WatchlistSearchResult r) => new(
+    /// <summary>The answer to <paramref name="r"/>; <paramref name="photoUrls"/> links each candidate's photo on the server's API (the CLI, which has no such endpoint, leaves them null).</summary>
+    public static SearchDto From(WatchlistSearchResult r, bool photoUrls = true) => new(
         r.Record.Id, PurposeBinding.PurposeName(r.Record.Purpose), r.Record.Status.ToString().ToLowerInvariant(), r.Record.AuthorisationDue, Math.Round(r.Threshold, 4), r.Candidates.Count > 0,
         [.. r.Candidates.Select((c, i) => new SearchCandidateDto(
             i + 1, Math.Round(c.Hit.Score, 4), c.Entry.Id, c.Entry.Watchlist.Name, WatchlistService.CategoryName(c.Entry.Watchlist.Category),
             c.Entry.Watchlist.Severity.ToString().ToLowerInvariant(), c.Entry.Watchlist.Policy.Colour, c.Entry.SubjectId, c.Subject?.DisplayName, c.Subject?.ExternalReference,
-            LegalBasisDto.From(c.Entry.Entry.LegalBasis)) { Photo = $"/api/v1/entries/{c.Entry.Id}/photos/{c.Hit.TemplateId}" })])
+            LegalBasisDto.From(c.Entry.Entry.LegalBasis)) { Photo = photoUrls ? $"/api/v1/entries/{c.Entry.Id}/photos/{c.Hit.TemplateId}" : null })])
     {
         Floors = [.. r.Floors.Select(ListFloorDto.From)],
     };
@@ -211,15 +227,45 @@ public sealed record AuditRecordDto(long Sequence, DateTimeOffset OccurredAt, st
         new(r.Sequence, r.OccurredAt, r.Actor, r.Action, r.Target, r.Outcome, r.Details.Length == 0 ? null : System.Text.Json.Nodes.JsonNode.Parse(r.Details), r.Hash);
 }
 
-public sealed record VerificationDto(bool Intact, long Records, string? Head, long? FirstBadSequence, string? Reason);
+public sealed record VerificationDto(bool Intact, long Records, string? Head, long? FirstBadSequence, string? Reason)
+{
+    public static VerificationDto From(Application.Auditing.AuditService.Verification v) =>
+        new(v.Result.Intact, v.Records, v.Head, v.Result.FirstBreak?.Sequence, v.Result.FirstBreak?.Reason);
+}
 
 public sealed record AbuseFlagDto(string Kind, string Actor, string Description, IReadOnlyList<long> Records);
 
 public sealed record OverdueSearchDto(long SearchId, string Actor, string Purpose, DateTimeOffset? Due);
 
-public sealed record FlagsDto(string Day, IReadOnlyList<AbuseFlagDto> Flags, IReadOnlyList<OverdueSearchDto> UnauthorisedSearches);
+public sealed record FlagsDto(string Day, IReadOnlyList<AbuseFlagDto> Flags, IReadOnlyList<OverdueSearchDto> UnauthorisedSearches)
+{
+    public static FlagsDto From(Application.Auditing.AuditService.Flags f) => new(
+        f.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        [.. f.Found.Select(a => new AbuseFlagDto(a.Kind.ToString(), a.Actor, a.Description, a.Records))],
+        [.. f.Overdue.Select(s => new OverdueSearchDto(s.Id, s.User, PurposeBinding.PurposeName(s.Purpose), s.AuthorisationDue))]);
+}
 
-public sealed record RetentionDto(IReadOnlyList<long> EntriesDeactivated, string Alerts, int AlertRetentionDays, int AuditRetentionDays, long AuditRecords, long AuditRecordsDeleted, DateTimeOffset? AuditOldest);
+public sealed record RetentionDto(IReadOnlyList<long> EntriesDeactivated, string Alerts, int AlertRetentionDays, int AuditRetentionDays, long AuditRecords, long AuditRecordsDeleted, DateTimeOffset? AuditOldest)
+{
+    /// <summary>What was deleted, counted (<see cref="Alerts"/> says the same in words).</summary>
+    public int AlertsDeleted { get; init; }
+
+    public int SnapshotsDeleted { get; init; }
+
+    public int DecisionsDeleted { get; init; }
+
+    public int DeadLettersDeleted { get; init; }
+
+    /// <summary>The answer to a retention run; the audit chain is never shortened, so no audit record is deleted.</summary>
+    public static RetentionDto From(Application.Retention.RetentionResult r) => new(
+        [.. r.Deactivated.Select(e => e.Id)], r.AlertsSummary, r.AlertRetentionDays, r.AuditRetentionDays, r.AuditRecords, 0, r.AuditOldest)
+    {
+        AlertsDeleted = r.AlertsDeleted.Alerts,
+        SnapshotsDeleted = r.AlertsDeleted.Snapshots,
+        DecisionsDeleted = r.AlertsDeleted.Decisions,
+        DeadLettersDeleted = r.AlertsDeleted.DeadLetters,
+    };
+}
 
 public sealed record HealthDto(string Status);
 

@@ -1,10 +1,11 @@
+using System.Text.Json.Serialization;
 using Argus.Application.Alerts;
 using Argus.Application.Deployments;
 using Argus.Application.Watchlists;
 using Argus.Core.Alerts;
 using Argus.Storage;
 
-namespace Argus.Server.Endpoints;
+namespace Argus.Application.Contracts;
 
 // Wire types of the alert review, deployment, camera health and face quality endpoints (snake_case JSON).
 
@@ -15,6 +16,10 @@ public sealed record StoredAlertDto(
     string Colour, double Score, int SupportingShots, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, DateTimeOffset RaisedAt, string Status,
     IReadOnlyList<AlertDecisionItemDto> Decisions)
 {
+    /// <summary>Who the alert names, as the reviewer may see it: set by listings that looked it up (the CLI's), left out otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SubjectName { get; init; }
+
     public static StoredAlertDto From(StoredAlert a) => new(
         a.Id, a.Deployment, a.CameraId, a.Site, a.EntryId, a.SubjectId, a.TemplateId, a.Watchlist, WatchlistService.CategoryName(a.Category),
         a.Severity.ToString().ToLowerInvariant(), a.Colour, Math.Round(a.Score, 4), a.SupportingShots, a.FirstSeenAt, a.LastSeenAt, a.RaisedAt, StatusName(a.Status),
