@@ -65,7 +65,7 @@ public sealed class CliTests
         var values = root.GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()).ToArray();
         Assert.Equal(512, values.Length);
         Assert.Equal(1.0, Math.Sqrt(values.Sum(v => v * v)), 3);
-        Assert.StartsWith("fr_feature:87aacdfe5751:pp1:512", root.GetProperty("contract").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("fr_feature:87aacdfe5751:pp1001:512", root.GetProperty("contract").GetString(), StringComparison.Ordinal);
     }
 
     [SkippableFact]

@@ -16,6 +16,8 @@ internal sealed class Scratch : IDisposable
 
     public Mat Aligned { get; } = new(112, 112, MatType.CV_8UC3);
 
+    public Mat AlignedMirror { get; } = new(112, 112, MatType.CV_8UC3);
+
     public Mat AlignedGrey { get; } = new(112, 112, MatType.CV_8UC1);
 
     public Mat Laplacian { get; } = new(112, 112, MatType.CV_16SC1);
@@ -58,6 +60,7 @@ internal sealed class Scratch : IDisposable
         LandmarkCrop.Dispose();
         LandmarkGrey.Dispose();
         Aligned.Dispose();
+        AlignedMirror.Dispose();
         AlignedGrey.Dispose();
         Laplacian.Dispose();
         AffineMatrix.Dispose();
