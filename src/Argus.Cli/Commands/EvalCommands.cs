@@ -103,12 +103,22 @@ internal static class EvalCommands
         var workers = Workers();
         var index = new Option<string>("--index") { Description = "fp32 (exhaustive float search, default) or int8 (Argus's quantised index)", DefaultValueFactory = _ => "fp32" };
         index.AcceptOnlyFromAmong("fp32", "int8");
+        var gallerySizes = new Option<string?>("--gallery-sizes")
+        {
+            Description = "Grow the gallery with synthetic distractors to these sizes (comma-separated, e.g. 1000,10000,100000) and report FNIR with and without cohort normalisation",
+        };
         var command = new Command("identify", "Open-set 1:N identification: rank-1 and FNIR at fixed FPIR.")
         {
-            gallery, probes, root, subset, workers, index, ArgusCli.JsonOption,
+            gallery, probes, root, subset, workers, index, gallerySizes, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
         {
+            if (parse.GetValue(gallerySizes) is { } sizesText)
+            {
+                return GallerySizes(host, parse, ParseCounts("--gallery-sizes", sizesText, 1, 1_000_000), parse.GetValue(gallery)!, parse.GetValue(probes)!,
+                    RootDirectory(parse.GetValue(root)!), CheckWorkers(parse.GetValue(workers)), parse.GetValue(subset));
+            }
+
             using var progress = host.Progress("embedding", 0);
             var result = IdentifyEvaluation.Run(
                 host.Engine(), parse.GetValue(gallery)!, parse.GetValue(probes)!, RootDirectory(parse.GetValue(root)!),
@@ -149,6 +159,50 @@ internal static class EvalCommands
             return ArgusCli.Ok;
         }));
         return command;
+    }
+
+    private static int GallerySizes(CliHost host, ParseResult parse, int[] sizes, string gallery, string probes, string root, int workers, string? subset)
+    {
+        using var progress = host.Progress("embedding", 0);
+        var result = GallerySizeEvaluation.Run(host.Engine(), gallery, probes, root, sizes, workers, subset, progress);
+        progress.Dispose();
+        if (parse.GetValue(ArgusCli.JsonOption))
+        {
+            host.WriteJson(new JsonObject
+            {
+                ["enrolled"] = result.Enrolled,
+                ["mated_searches"] = result.MatedSearches,
+                ["non_mated_searches"] = result.NonMatedSearches,
+                ["cohort_size"] = result.CohortSize,
+                ["failed_images"] = result.FailedImages,
+                ["real_impostor"] = DistributionJson(result.RealImpostor),
+                ["synthetic_impostor"] = DistributionJson(result.SyntheticImpostor),
+                ["rows"] = new JsonArray([.. result.Rows.Select(r => (JsonNode)new JsonObject
+                {
+                    ["gallery_size"] = r.Size,
+                    ["normalised"] = r.Normalised,
+                    ["fnir_at_fpir_0.01"] = Math.Round(r.At1E2.Fnir, 6),
+                    ["threshold_at_fpir_0.01"] = Math.Round(r.At1E2.Threshold, 4),
+                    ["fnir_at_fpir_0.001"] = Math.Round(r.At1E3.Fnir, 6),
+                    ["threshold_at_fpir_0.001"] = Math.Round(r.At1E3.Threshold, 4),
+                    ["fpir_at_smallest_gallery_threshold"] = Math.Round(r.FpirAtSmallestThreshold, 6),
+                })]),
+            });
+        }
+        else
+        {
+            host.Out.WriteLine($"{result.Enrolled} enrolled templates; {result.MatedSearches} mated and {result.NonMatedSearches} non-mated searches; cohort of {result.CohortSize} real faces per fold; {result.FailedImages} images failed");
+            host.Out.WriteLine($"impostor scores: real {DistributionText(result.RealImpostor)}");
+            host.Out.WriteLine($"                 synthetic {DistributionText(result.SyntheticImpostor)}");
+            host.Out.WriteLine("gallery   scores       FNIR@FPIR.01 (thr)     FNIR@FPIR.001 (thr)    FPIR at the smallest gallery's FPIR .01 threshold");
+            foreach (var r in result.Rows)
+            {
+                host.Out.WriteLine(
+                    $"{r.Size,8}  {(r.Normalised ? "normalised" : "raw"),-11}  {r.At1E2.Fnir * 100,6:0.00}% ({r.At1E2.Threshold,6:0.000})    {r.At1E3.Fnir * 100,6:0.00}% ({r.At1E3.Threshold,6:0.000})    {r.FpirAtSmallestThreshold * 100:0.00}%");
+            }
+        }
+
+        return ArgusCli.Ok;
     }
 
     private static Command FaceSizes(TextWriter output, TextWriter error)
