@@ -19,6 +19,7 @@ internal static class EvalCommands
         eval.Subcommands.Add(FaceSizes(output, error));
         eval.Subcommands.Add(Mirror(output, error));
         eval.Subcommands.Add(MultiPhoto(output, error));
+        eval.Subcommands.Add(Fairness(output, error));
         return eval;
     }
 
@@ -405,6 +406,70 @@ internal static class EvalCommands
                     host.Out.WriteLine(
                         $"{row.Photos,6}  {Rule(row.Rule),-14} {row.Report.Rank1 * 100,7:0.00}%   {row.Report.AtFpir1E2.Fnir * 100,5:0.00}% ({row.Report.AtFpir1E2.Threshold:0.000})       "
                         + $"{row.HeldOut1E2.Miss * 100,5:0.00}% / {row.HeldOut1E2.FalsePositive * 100,5:0.00}%");
+                }
+            }
+
+            return ArgusCli.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Fairness(TextWriter output, TextWriter error)
+    {
+        var images = new Option<string>("--images") { Description = "CSV(s) with path,identity, comma-separated (e.g. gallery.csv,probes.csv)", Required = true };
+        var groups = new Option<string?>("--groups") { Description = "CSV with identity,group (labels you can vouch for); default: the source collection named by the identity's prefix" };
+        var fmr = new Option<string>("--fmr") { Description = "Target false-match rates, comma-separated", DefaultValueFactory = _ => "0.001,0.0001" };
+        var root = Root();
+        var workers = Workers();
+        var command = new Command("fairness", "False match and false non-match rates per group, at thresholds chosen on the other identity fold.")
+        {
+            images, groups, fmr, root, workers, ArgusCli.JsonOption,
+        };
+        command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, host =>
+        {
+            var targets = parse.GetValue(fmr)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t =>
+                double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is > 0 and < 1
+                    ? v : throw new ArgusException("argument.invalid", $"--fmr: '{t}' is not a rate between 0 and 1.")).ToArray();
+            if (targets.Length == 0)
+            {
+                throw new ArgusException("argument.invalid", "--fmr needs at least one rate.");
+            }
+
+            var csvs = parse.GetValue(images)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var rootDirectory = RootDirectory(parse.GetValue(root)!);
+            using var progress = host.Progress("embedding", 0);
+            var result = FairnessEvaluation.Run(host.Engine(), csvs, rootDirectory, parse.GetValue(groups), targets, CheckWorkers(parse.GetValue(workers)), progress);
+            progress.Dispose();
+            if (parse.GetValue(ArgusCli.JsonOption))
+            {
+                host.WriteJson(new JsonObject
+                {
+                    ["groups_from"] = result.GroupSource,
+                    ["images"] = result.Images,
+                    ["failed_images"] = result.FailedImages,
+                    ["rows"] = new JsonArray([.. result.Rows.Select(r => (JsonNode)new JsonObject
+                    {
+                        ["group"] = r.Group,
+                        ["target_fmr"] = r.TargetFmr,
+                        ["identities"] = r.Identities,
+                        ["genuine_pairs"] = r.GenuinePairs,
+                        ["false_non_matches"] = r.FalseNonMatches,
+                        ["fnmr"] = double.IsNaN(r.Fnmr) ? null : Math.Round(r.Fnmr, 6),
+                        ["impostor_pairs"] = r.ImpostorPairs,
+                        ["false_matches"] = r.FalseMatches,
+                        ["fmr"] = double.IsNaN(r.Fmr) ? null : Math.Round(r.Fmr, 7),
+                    })]),
+                });
+            }
+            else
+            {
+                host.Out.WriteLine($"groups from {result.GroupSource}; {result.Images} images, {result.FailedImages} failed; thresholds chosen on the other identity fold: {string.Join(", ", result.Thresholds.Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)))}");
+                host.Out.WriteLine("target FMR  group              people  genuine pairs  FNMR             impostor pairs  FMR");
+                foreach (var r in result.Rows)
+                {
+                    host.Out.WriteLine(
+                        $"{r.TargetFmr,-10:0.#####}  {r.Group,-18} {r.Identities,6}  {r.GenuinePairs,13}  {(r.GenuinePairs == 0 ? "n/a" : $"{r.Fnmr * 100:0.00}% ({r.FalseNonMatches})"),-15}  {r.ImpostorPairs,14}  "
+                        + (r.ImpostorPairs == 0 ? "n/a" : $"{r.Fmr:0.00e+0} ({r.FalseMatches}){(r.FalseMatches == 0 ? $", < {3.0 / r.ImpostorPairs:0.0e+0} at 95%" : "")}"));
                 }
             }
 

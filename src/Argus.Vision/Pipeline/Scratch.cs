@@ -42,6 +42,8 @@ internal sealed class Scratch : IDisposable
 
     public float[] EmbedderOutput { get; } = new float[512];
 
+    public float[] ViewSum { get; } = new float[512];
+
     public float[] LivenessInput { get; } = new float[3 * 128 * 128];
 
     public float[] LivenessOutput { get; } = new float[3];
