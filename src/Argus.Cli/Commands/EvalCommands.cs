@@ -339,7 +339,9 @@ internal static class EvalCommands
                 }
 
                 host.Out.WriteLine($"same-person mean change {result.MeanGenuineGain:+0.0000;-0.0000}, different-person {result.MeanImpostorChange:+0.0000;-0.0000}");
-                host.Out.WriteLine($"cost per face (1 thread, {result.TimedFaces} faces): plain {result.PlainMsPerFace:0.00} ms, mirror-fused {result.FusedMsPerFace:0.00} ms");
+                host.Out.WriteLine(result.TimedFaces == 0
+                    ? "cost per face         not timed"
+                    : $"cost per face (1 thread, {result.TimedFaces} faces): plain {result.PlainMsPerFace:0.00} ms, mirror-fused {result.FusedMsPerFace:0.00} ms");
                 host.Out.WriteLine($"failed images         {result.FailedImages.Count}");
             }
 
@@ -469,7 +471,7 @@ internal static class EvalCommands
                 {
                     host.Out.WriteLine(
                         $"{r.TargetFmr,-10:0.#####}  {r.Group,-18} {r.Identities,6}  {r.GenuinePairs,13}  {(r.GenuinePairs == 0 ? "n/a" : $"{r.Fnmr * 100:0.00}% ({r.FalseNonMatches})"),-15}  {r.ImpostorPairs,14}  "
-                        + (r.ImpostorPairs == 0 ? "n/a" : $"{r.Fmr:0.00e+0} ({r.FalseMatches}){(r.FalseMatches == 0 ? $", < {3.0 / r.ImpostorPairs:0.0e+0} at 95%" : "")}"));
+                        + (r.ImpostorPairs == 0 ? "n/a" : $"{r.Fmr:0.00e+0} ({r.FalseMatches}){(r.FalseMatches == 0 ? $", < {Math.Min(1, 3.0 / r.ImpostorPairs):0.0e+0} at 95%" : "")}"));
                 }
             }
 
