@@ -116,7 +116,7 @@ internal static class EvalCommands
         {
             if (parse.GetValue(gallerySizes) is { } sizesText)
             {
-                return GallerySizes(host, parse, ParseCounts("--gallery-sizes", sizesText, 1, 1_000_000), parse.GetValue(gallery)!, parse.GetValue(probes)!,
+                return GallerySizes(host, parse, ParseCounts("--gallery-sizes", sizesText, 1, 200_000), parse.GetValue(gallery)!, parse.GetValue(probes)!,
                     RootDirectory(parse.GetValue(root)!), CheckWorkers(parse.GetValue(workers)), parse.GetValue(subset));
             }
 
