@@ -65,7 +65,7 @@ public sealed class CliTests
         var values = root.GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()).ToArray();
         Assert.Equal(512, values.Length);
         Assert.Equal(1.0, Math.Sqrt(values.Sum(v => v * v)), 3);
-        Assert.StartsWith("fr_feature:87aacdfe5751:pp1:512", root.GetProperty("contract").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("fr_feature:87aacdfe5751:pp1001:512", root.GetProperty("contract").GetString(), StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -224,6 +224,134 @@ public sealed class CliTests
         var (bad, _, stderr) = await Run("eval", "face-sizes", "--pairs", csv, "--root", root, "--sizes", "64,x");
         Assert.Equal(ArgusCli.BadInput, bad);
         AssertOneLineError(stderr, "--sizes: 'x' is not a face size");
+    }
+
+    [SkippableFact]
+    public async Task Eval_mirror_reports_both_variants_and_fusion_changes_the_scores()
+    {
+        var root = TestPaths.RequireFacesDev();
+        using var dir = TestPaths.TempDirectory();
+        var csv = dir.File("pairs.csv");
+        var lines = File.ReadAllLines(Path.Combine(root, "pairs.csv"));
+        var wild = lines.Skip(1).Where(l => l.EndsWith(",wild", StringComparison.Ordinal)).ToArray();
+        File.WriteAllLines(csv, [lines[0], .. wild.Where(l => l.Contains(",1,", StringComparison.Ordinal)).Take(15), .. wild.Where(l => l.Contains(",0,", StringComparison.Ordinal)).Take(15)]);
+        string[] common = ["--pairs", csv, "--gallery", Path.Combine(root, "gallery.csv"), "--probes", Path.Combine(root, "probes.csv"), "--root", root, "--subset", "wild"];
+
+        var (code, stdout, _) = await Run(["eval", "mirror", .. common, "--timed-faces", "2", "--json"]);
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        var plain = json.GetProperty("plain");
+        var fused = json.GetProperty("mirror_fused");
+        Assert.Equal(30, plain.GetProperty("pairs").GetInt32());
+        Assert.Equal(30, fused.GetProperty("pairs").GetInt32());
+
+        // Fusion is not a no-op: same-person scores move (on faces-dev they rise), different-person ones stay near 0.
+        var gain = json.GetProperty("mean_genuine_gain").GetDouble();
+        Assert.True(Math.Abs(gain) > 1e-4, $"mean same-person change {gain}");
+        Assert.Equal(gain, fused.GetProperty("genuine").GetProperty("mean").GetDouble() - plain.GetProperty("genuine").GetProperty("mean").GetDouble(), 3);
+        Assert.True(fused.GetProperty("impostor").GetProperty("mean").GetDouble() < 0.15);
+        foreach (var variant in new[] { plain, fused })
+        {
+            Assert.True(variant.GetProperty("rank1").GetDouble() >= 0.99);
+            Assert.True(variant.GetProperty("accuracy").GetDouble() >= 0.95);
+        }
+
+        Assert.Equal(2, json.GetProperty("timed_faces").GetInt32());
+        Assert.True(json.GetProperty("mirror_fused_ms_per_face").GetDouble() > 0);
+
+        var (bad, _, stderr) = await Run(["eval", "mirror", .. common, "--timed-faces", "-1"]);
+        Assert.Equal(ArgusCli.BadInput, bad);
+        AssertOneLineError(stderr, "--timed-faces must be between 0 and 1000");
+    }
+
+    [SkippableFact]
+    public async Task Eval_multi_photo_reports_each_rule_and_one_photo_is_the_same_under_every_rule()
+    {
+        var root = TestPaths.RequireFacesDev();
+        string[] common = ["--gallery", Path.Combine(root, "gallery.csv"), "--probes", Path.Combine(root, "probes.csv"), "--root", root, "--subset", "wild"];
+        var (code, stdout, _) = await Run(["eval", "multi-photo", .. common, "--photos", "1,3", "--rounds", "2", "--json"]);
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        var rows = json.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(6, rows.Length); // 2 photo counts x 3 rules
+        Assert.True(json.GetProperty("identities").GetInt32() >= 5);
+        var one = rows.Where(r => r.GetProperty("photos").GetInt32() == 1).ToArray();
+        Assert.Equal(["best-of", "mean", "norm-weighted"], one.Select(r => r.GetProperty("rule").GetString()));
+        Assert.Single(one.Select(r => r.GetProperty("threshold_at_fpir_0.01").GetDouble()).Distinct()); // one photo: nothing to fuse
+
+        // Three photos: the mean template is another vector than any photo's, so strangers meet other scores.
+        var three = rows.Where(r => r.GetProperty("photos").GetInt32() == 3).ToArray();
+        Assert.NotEqual(three[0].GetProperty("threshold_at_fpir_0.01").GetDouble(), three[1].GetProperty("threshold_at_fpir_0.01").GetDouble());
+        Assert.All(rows, r => Assert.True(r.GetProperty("rank1").GetDouble() >= 0.95));
+
+        var (bad, _, stderr) = await Run(["eval", "multi-photo", .. common, "--photos", "2,0"]);
+        Assert.Equal(ArgusCli.BadInput, bad);
+        AssertOneLineError(stderr, "--photos: '0' is not a whole number from 1 to 20");
+    }
+
+    [SkippableFact]
+    public async Task Eval_identify_gallery_sizes_misses_more_as_distractors_are_added()
+    {
+        var root = TestPaths.RequireFacesDev();
+        string[] common = ["eval", "identify", "--gallery", Path.Combine(root, "gallery.csv"), "--probes", Path.Combine(root, "probes.csv"), "--root", root, "--subset", "wild"];
+        var (code, stdout, _) = await Run([.. common, "--gallery-sizes", "3000,50,600", "--json"]);
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        var rows = json.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal(6, rows.Length); // 3 sizes, raw and normalised
+        var raw = rows.Where(r => !r.GetProperty("normalised").GetBoolean()).ToArray();
+        Assert.Equal([50, 600, 3000], raw.Select(r => r.GetProperty("gallery_size").GetInt32()));
+
+        // Galleries are nested: a bigger one can only raise strangers' best scores, so neither the threshold nor
+        // FNIR can fall, and the smallest gallery's threshold lets more strangers through.
+        for (var i = 1; i < raw.Length; i++)
+        {
+            Assert.True(raw[i].GetProperty("threshold_at_fpir_0.01").GetDouble() >= raw[i - 1].GetProperty("threshold_at_fpir_0.01").GetDouble());
+            Assert.True(raw[i].GetProperty("fnir_at_fpir_0.01").GetDouble() >= raw[i - 1].GetProperty("fnir_at_fpir_0.01").GetDouble());
+            Assert.True(raw[i].GetProperty("fpir_at_smallest_gallery_threshold").GetDouble() >= raw[i - 1].GetProperty("fpir_at_smallest_gallery_threshold").GetDouble());
+        }
+
+        Assert.True(raw[^1].GetProperty("threshold_at_fpir_0.01").GetDouble() > raw[0].GetProperty("threshold_at_fpir_0.01").GetDouble());
+
+        // Synthetic distractors score against probes like real strangers do (random unit vectors would have sd 0.044).
+        var real = json.GetProperty("real_impostor");
+        var synthetic = json.GetProperty("synthetic_impostor");
+        Assert.InRange(synthetic.GetProperty("sd").GetDouble() / real.GetProperty("sd").GetDouble(), 0.7, 1.4);
+        Assert.InRange(synthetic.GetProperty("mean").GetDouble() - real.GetProperty("mean").GetDouble(), -0.05, 0.05);
+
+        var (bad, _, stderr) = await Run([.. common, "--gallery-sizes", "5"]);
+        Assert.Equal(ArgusCli.BadInput, bad);
+        AssertOneLineError(stderr, "--gallery-sizes: 5 is smaller than the");
+    }
+
+    [SkippableFact]
+    public async Task Eval_fairness_counts_every_pair_once_per_group_and_refuses_an_unlabelled_identity()
+    {
+        var root = TestPaths.RequireFacesDev();
+        using var dir = TestPaths.TempDirectory();
+        var rows = File.ReadLines(Path.Combine(root, "gallery.csv")).Skip(1).Concat(File.ReadLines(Path.Combine(root, "probes.csv")).Skip(1))
+            .Where(l => l.EndsWith(",wild", StringComparison.Ordinal)).Select(l => string.Join(',', l.Split(',')[..2])).ToArray();
+        File.WriteAllLines(dir.File("images.csv"), ["path,identity", .. rows]);
+        var (code, stdout, _) = await Run("eval", "fairness", "--images", dir.File("images.csv"), "--root", root, "--fmr", "0.01", "--json");
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(stdout).RootElement;
+        Assert.Contains("identity prefix", json.GetProperty("groups_from").GetString(), StringComparison.Ordinal);
+        var groups = json.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("group").GetString()!);
+        Assert.Contains("dlib", groups.Keys);
+        Assert.Contains("faceapi", groups.Keys);
+        var named = groups.Values.Where(r => !r.GetProperty("group").GetString()!.StartsWith('(')).ToArray();
+        var all = groups["(all)"];
+
+        // Same-person pairs are all within a group; different-person pairs are within one group or across two.
+        Assert.Equal(all.GetProperty("genuine_pairs").GetInt32(), named.Sum(r => r.GetProperty("genuine_pairs").GetInt32()));
+        Assert.Equal(all.GetProperty("impostor_pairs").GetInt32(), named.Sum(r => r.GetProperty("impostor_pairs").GetInt32()) + groups["(across groups)"].GetProperty("impostor_pairs").GetInt32());
+        Assert.Equal(all.GetProperty("false_matches").GetInt32(), named.Sum(r => r.GetProperty("false_matches").GetInt32()) + groups["(across groups)"].GetProperty("false_matches").GetInt32());
+        Assert.InRange(all.GetProperty("fmr").GetDouble(), 0.0, 0.03); // thresholds from the other fold, aimed at 0.01
+
+        File.WriteAllLines(dir.File("groups.csv"), ["identity,group", "dlib_John_Salley,a"]);
+        var (bad, _, stderr) = await Run("eval", "fairness", "--images", dir.File("images.csv"), "--root", root, "--groups", dir.File("groups.csv"));
+        Assert.Equal(ArgusCli.BadInput, bad);
+        AssertOneLineError(stderr, "has no group in");
     }
 
     [Fact]

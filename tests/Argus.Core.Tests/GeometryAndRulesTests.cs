@@ -69,6 +69,50 @@ public sealed class EmbeddingTests
     private static readonly EmbeddingContract Contract = new("m", "abcdef0123456789", 1, 3);
 
     [Fact]
+    public void Fuse_is_the_renormalised_weighted_mean_with_the_weighted_mean_norm()
+    {
+        var a = Embedding.FromRaw([2f, 0f, 0f], Contract);
+        var b = Embedding.FromRaw([0f, 4f, 0f], Contract);
+        var fused = Contract with { PreprocessingVersion = 1001 };
+
+        var mean = Embedding.Fuse([a, b], [], fused);
+        Assert.Equal(fused, mean.Contract);
+        Close([MathF.Sqrt(0.5f), MathF.Sqrt(0.5f), 0f], mean);
+        Assert.Equal(3f, mean.RawNorm, 5);
+
+        var weighted = Embedding.Fuse([a, b], [1f, 3f], Contract);
+        Close([1f / MathF.Sqrt(10f), 3f / MathF.Sqrt(10f), 0f], weighted);
+        Assert.Equal(3.5f, weighted.RawNorm, 5);
+
+        var viewSum = Embedding.FromViewSum([1f, 1f, 0f], 3f, fused);
+        Close(mean.Values.ToArray(), viewSum);
+        Assert.Equal(3f, viewSum.RawNorm);
+    }
+
+    private static void Close(float[] expected, Embedding actual)
+    {
+        Assert.Equal(expected.Length, actual.Dimension);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual.Values[i], 5);
+        }
+    }
+
+    [Fact]
+    public void Fuse_refuses_mixed_contracts_opposite_templates_and_bad_weights()
+    {
+        var a = Embedding.FromRaw([1f, 0f, 0f], Contract);
+        var other = Embedding.FromRaw([1f, 0f, 0f], Contract with { Model = "other" });
+        Assert.Throws<InvalidOperationException>(() => Embedding.Fuse([a, other], [], Contract));
+        Assert.Throws<ArgumentException>(() => Embedding.Fuse([a, Embedding.FromRaw([-1f, 0f, 0f], Contract)], [], Contract));
+        Assert.Throws<ArgumentException>(() => Embedding.Fuse([a], [-1f], Contract));
+        Assert.Throws<ArgumentException>(() => Embedding.Fuse([a], [0f], Contract));
+        Assert.Throws<ArgumentException>(() => Embedding.Fuse([a], [1f, 1f], Contract));
+        Assert.Throws<ArgumentException>(() => Embedding.Fuse([], [], Contract));
+        Assert.Throws<ArgumentException>(() => Embedding.Fuse([a], [], Contract with { Dimension = 4 }));
+    }
+
+    [Fact]
     public void Normalises_and_keeps_the_raw_norm()
     {
         var e = Embedding.FromRaw([3f, 0f, 4f], Contract);

@@ -32,6 +32,33 @@ public sealed class ModelTests(EngineFixture fixture)
     }
 
     [SkippableFact]
+    public void Mirror_fusion_is_the_mean_of_both_views_under_its_own_contract()
+    {
+        using var image = ImageDecoder.DecodeFile(TestPaths.FacesDevFile("images/fr_obama/obama.jpg"));
+        using var plainEngine = new FaceEngineBuilder().UseModelDirectory(TestPaths.Models).WithOptions(new FaceEngineOptions { MirrorFusion = false }).Build();
+        Assert.True(Engine.Options.MirrorFusion); // the default, chosen by `argus eval mirror`
+        var fused = Engine.AnalyzePrimary(image).Face!;
+        var plain = plainEngine.AnalyzePrimary(image).Face!;
+        var (plainView, mirrorView) = Engine.EmbedBothViews(image, fused);
+
+        Assert.Equal($"fr_feature:{Engine.PlainContract.ModelSha256[..12]}:pp1001:512", fused.Embedding!.Contract.Id);
+        Assert.Equal(plainEngine.Contract, Engine.PlainContract);
+        Assert.Throws<InvalidOperationException>(() => fused.Embedding.Similarity(plain.Embedding!)); // never mixed
+
+        // The plain engine's template is the first view; the mirror view is close to it but not the same.
+        Assert.True(plain.Embedding!.Similarity(plainView) > 0.9999f);
+        var viewAgreement = plainView.Similarity(mirrorView);
+        Assert.InRange(viewAgreement, 0.6f, 0.999f);
+
+        // Fused = normalised mean of the two views: its cosine to each view is sqrt((1 + c) / 2).
+        var expected = Embedding.Fuse([plainView, mirrorView], [], Engine.Contract);
+        Assert.True(fused.Embedding.Similarity(expected) > 0.9999f);
+        var halfAngle = MathF.Sqrt((1f + viewAgreement) / 2f);
+        Assert.Equal(halfAngle, Embedding.Fuse([plainView], [], Engine.PlainContract).Similarity(Embedding.Fuse([plainView, mirrorView], [], Engine.PlainContract)), 3);
+        Assert.Equal((plainView.RawNorm + mirrorView.RawNorm) / 2f, fused.Embedding.RawNorm, 2);
+    }
+
+    [SkippableFact]
     public void Dev_pairs_reach_the_target_accuracy_with_no_detection_misses()
     {
         var root = TestPaths.RequireFacesDev();

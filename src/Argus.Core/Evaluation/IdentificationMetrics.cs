@@ -36,6 +36,20 @@ public static class IdentificationMetrics
         return new IdentificationReport(mated.Length, nonMated.Length, rank1, At(mated, nonMated, 0.01), At(mated, nonMated, 0.003));
     }
 
+    /// <summary>FNIR at the lowest threshold whose FPIR on these outcomes is at most <paramref name="fpir"/>.</summary>
+    public static OperatingPoint AtFpir(IReadOnlyList<ProbeOutcome> outcomes, double fpir) =>
+        At([.. outcomes.Where(o => o.Mated)], [.. outcomes.Where(o => !o.Mated).Select(o => o.TopScore)], fpir);
+
+    /// <summary>FPIR and FNIR of these outcomes at a given threshold (one chosen elsewhere).</summary>
+    public static OperatingPoint AtThreshold(IReadOnlyList<ProbeOutcome> outcomes, float threshold)
+    {
+        var mated = outcomes.Where(o => o.Mated).ToArray();
+        var nonMated = outcomes.Where(o => !o.Mated).ToArray();
+        var fpir = nonMated.Length == 0 ? 0 : (double)nonMated.Count(o => o.TopScore >= threshold) / nonMated.Length;
+        var fnir = mated.Length == 0 ? 0 : (double)mated.Count(o => !(o.TopIsCorrect && o.TopScore >= threshold)) / mated.Length;
+        return new OperatingPoint(fpir, fnir, threshold);
+    }
+
     private static OperatingPoint At(ProbeOutcome[] mated, float[] nonMated, double fpir)
     {
         var threshold = nonMated.Length == 0 ? float.NegativeInfinity : VerificationMetrics.ThresholdAtRate(nonMated, fpir);

@@ -25,6 +25,14 @@ public sealed class FaceEngine : IDisposable
     /// </summary>
     public const int PreprocessingVersion = 1;
 
+    /// <summary>
+    /// The pre-processing version of templates made with <see cref="FaceEngineOptions.MirrorFusion"/>: the aligned
+    /// crop and its mirror image embedded and fused. Such a template is not comparable with a plain one (its scores
+    /// sit on another scale), so it carries its own contract (<c>pp1001</c>) and a gallery of plain templates refuses
+    /// it, and the other way round: switching the option means re-enrolling.
+    /// </summary>
+    public const int MirrorFusionPreprocessingVersion = PreprocessingVersion + 1000;
+
     private readonly OnnxModel _detector;
     private readonly OnnxModel _landmarks;
     private readonly OnnxModel _embedder;
@@ -68,18 +76,23 @@ public sealed class FaceEngine : IDisposable
         }
 
         var feature = store.Manifest.File("fr_feature.onnx");
-        Contract = new EmbeddingContract("fr_feature", feature.Sha256, PreprocessingVersion, _embedder.OutputLengths[0]);
-        if (feature.EmbeddingContract is not { } declared || declared.Id != Contract.Id)
+        PlainContract = new EmbeddingContract("fr_feature", feature.Sha256, PreprocessingVersion, _embedder.OutputLengths[0]);
+        if (feature.EmbeddingContract is not { } declared || declared.Id != PlainContract.Id)
         {
             throw new InvalidOperationException(
-                $"The manifest declares embedding contract {feature.EmbeddingContract?.Id}, the engine produces {Contract.Id}: update both together.");
+                $"The manifest declares embedding contract {feature.EmbeddingContract?.Id}, the engine produces {PlainContract.Id}: update both together.");
         }
+
+        Contract = options.MirrorFusion ? PlainContract with { PreprocessingVersion = MirrorFusionPreprocessingVersion } : PlainContract;
     }
 
     public FaceEngineOptions Options { get; }
 
     /// <summary>The contract every template from this engine carries.</summary>
     public EmbeddingContract Contract { get; }
+
+    /// <summary>The contract of one embedding of the aligned crop (the manifest's); equals <see cref="Contract"/> without mirror fusion.</summary>
+    public EmbeddingContract PlainContract { get; }
 
     public bool HasLiveness => _liveness is not null;
 
@@ -228,16 +241,29 @@ public sealed class FaceEngine : IDisposable
         var status = FaceStatus.NotEmbedded;
         if ((analysis & FaceAnalysis.Embedding) != 0)
         {
-            // BGR order measured better than RGB for this model (models.md); (v-127)/128.
-            Tensorize.Planar(s.Aligned, s.EmbedderInput, rgb: false, mean: 127f, scale: 1f / 128f);
-            _embedder.Run(s.EmbedderInput, s.EmbedderOutput);
-            embedding = Embedding.FromRaw(s.EmbedderOutput, Contract);
+            embedding = Options.MirrorFusion ? EmbedMirrorFused(s) : EmbedAligned(s.Aligned, s, PlainContract);
+
             status = embedding.RawNorm < Options.MinEmbeddingNorm ? FaceStatus.PoorQuality : FaceStatus.Ok;
             timer?.Lap(Stage.Embed);
         }
 
         var quality = new FaceQuality(size, five.InterEyeDistance, detection.Score, embedding?.RawNorm, sharpness, pose);
         return new Face(box, detection.Score, five, landmarks68, quality, status, embedding, liveness);
+    }
+
+    /// <summary>
+    /// The face's template from its aligned crop alone and from the crop's mirror image (for evaluating test-time
+    /// augmentation): both carry the plain contract, so they compare with each other and with plain templates.
+    /// <see cref="Embedding.Fuse"/> of the two is what <see cref="FaceEngineOptions.MirrorFusion"/> produces.
+    /// </summary>
+    public (Embedding Plain, Embedding Mirror) EmbedBothViews(DecodedImage image, Face face)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        var s = _scratch.Value!;
+        Align(image, face.Landmarks, s);
+        var plain = EmbedAligned(s.Aligned, s, PlainContract);
+        Cv2.Flip(s.Aligned, s.AlignedMirror, FlipMode.Y);
+        return (plain, EmbedAligned(s.AlignedMirror, s, PlainContract));
     }
 
     /// <summary>The aligned 112x112 BGR crop of a face, as the embedder sees it (for display and enrolment crops).</summary>
@@ -297,6 +323,33 @@ public sealed class FaceEngine : IDisposable
         m.Set(1, 1, (double)t.A);
         m.Set(1, 2, (double)t.Ty);
         Cv2.WarpAffine(image.Mat, s.Aligned, m, new Size(112, 112), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.Black);
+    }
+
+    /// <summary>One embedding of an aligned crop: BGR order (measured better than RGB for this model, models.md), (v-127)/128.</summary>
+    private Embedding EmbedAligned(Mat aligned, Scratch s, EmbeddingContract contract)
+    {
+        Tensorize.Planar(aligned, s.EmbedderInput, rgb: false, mean: 127f, scale: 1f / 128f);
+        _embedder.Run(s.EmbedderInput, s.EmbedderOutput);
+        return Embedding.FromRaw(s.EmbedderOutput, contract);
+    }
+
+    /// <summary>
+    /// The aligned crop and its mirror image embedded, each normalised, summed and renormalised (what
+    /// <see cref="Embedding.Fuse"/> does, without its allocations); the raw norm is the mean of the two.
+    /// </summary>
+    private Embedding EmbedMirrorFused(Scratch s)
+    {
+        Tensorize.Planar(s.Aligned, s.EmbedderInput, rgb: false, mean: 127f, scale: 1f / 128f);
+        _embedder.Run(s.EmbedderInput, s.EmbedderOutput);
+        var plainNorm = System.Numerics.Tensors.TensorPrimitives.Norm(s.EmbedderOutput);
+        System.Numerics.Tensors.TensorPrimitives.Divide(s.EmbedderOutput, plainNorm, s.ViewSum);
+        Cv2.Flip(s.Aligned, s.AlignedMirror, FlipMode.Y);
+        Tensorize.Planar(s.AlignedMirror, s.EmbedderInput, rgb: false, mean: 127f, scale: 1f / 128f);
+        _embedder.Run(s.EmbedderInput, s.EmbedderOutput);
+        var mirrorNorm = System.Numerics.Tensors.TensorPrimitives.Norm(s.EmbedderOutput);
+        System.Numerics.Tensors.TensorPrimitives.Divide(s.EmbedderOutput, mirrorNorm, s.EmbedderOutput);
+        System.Numerics.Tensors.TensorPrimitives.Add(s.ViewSum, s.EmbedderOutput, s.ViewSum);
+        return Embedding.FromViewSum(s.ViewSum, (plainNorm + mirrorNorm) / 2f, Contract);
     }
 
     /// <summary>Variance of the Laplacian of the aligned grey crop: low on blurred or out-of-focus faces.</summary>

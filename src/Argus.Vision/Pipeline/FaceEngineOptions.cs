@@ -28,6 +28,16 @@ public sealed record FaceEngineOptions
     /// </summary>
     public float MinEmbeddingNorm { get; init; } = 2.4f;
 
+    /// <summary>
+    /// Test-time augmentation: embed the aligned crop and its mirror image and fuse them (mean of the normalised
+    /// vectors, renormalised). On by default: on faces-dev it raised every held-out figure a little and lowered none
+    /// (`argus eval mirror`, `argus eval face-sizes --mirror`, docs/accuracy.md), for one more embedding per face
+    /// (about 7.5 ms on one core). Templates carry their own contract
+    /// (<see cref="FaceEngine.MirrorFusionPreprocessingVersion"/>): galleries enrolled with the other setting refuse
+    /// them (<c>template.contract_mismatch</c>), so switching it means re-enrolling.
+    /// </summary>
+    public bool MirrorFusion { get; init; } = true;
+
     /// <summary>Intra-op threads per ONNX session. 1 with one worker per core measured fastest.</summary>
     public int IntraOpThreads { get; init; } = 1;
 }

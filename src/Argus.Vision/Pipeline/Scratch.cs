@@ -16,6 +16,8 @@ internal sealed class Scratch : IDisposable
 
     public Mat Aligned { get; } = new(112, 112, MatType.CV_8UC3);
 
+    public Mat AlignedMirror { get; } = new(112, 112, MatType.CV_8UC3);
+
     public Mat AlignedGrey { get; } = new(112, 112, MatType.CV_8UC1);
 
     public Mat Laplacian { get; } = new(112, 112, MatType.CV_16SC1);
@@ -40,6 +42,8 @@ internal sealed class Scratch : IDisposable
 
     public float[] EmbedderOutput { get; } = new float[512];
 
+    public float[] ViewSum { get; } = new float[512];
+
     public float[] LivenessInput { get; } = new float[3 * 128 * 128];
 
     public float[] LivenessOutput { get; } = new float[3];
@@ -58,6 +62,7 @@ internal sealed class Scratch : IDisposable
         LandmarkCrop.Dispose();
         LandmarkGrey.Dispose();
         Aligned.Dispose();
+        AlignedMirror.Dispose();
         AlignedGrey.Dispose();
         Laplacian.Dispose();
         AffineMatrix.Dispose();
