@@ -19,6 +19,13 @@ public sealed record CameraSettings(string Id, string Name, string? Site, Camera
     /// </summary>
     public TilingOptions Tiling { get; init; } = TilingOptions.Default;
 
+    /// <summary>
+    /// Which tiles each analysed frame detects: by default only those where something moved and windows around the
+    /// faces being tracked, with every tile every 2 s (<see cref="MotionGateOptions"/>); <see cref="MotionGateOptions.Off"/>
+    /// detects every tile of every frame.
+    /// </summary>
+    public MotionGateOptions MotionGate { get; init; } = MotionGateOptions.Default;
+
     public TrackerOptions Tracker { get; init; } = new();
 
     public DecisionOptions Decision { get; init; } = new();
@@ -58,7 +65,8 @@ public sealed class CameraPipeline : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly FrameSlot _slot = new();
     private readonly CameraReader _reader;
-    private readonly TiledDetector _detector;
+    private readonly GatedDetector _detector;
+    private readonly List<BoundingBox> _followed = [];
     private readonly FaceTracker _tracker;
     private readonly TrackDecider _decider;
     private readonly CancellationTokenSource _stop = new();
@@ -92,7 +100,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         _matchers = matcher is null ? [] : [new DeploymentMatcher("", matcher)];
         _time = time ?? TimeProvider.System;
         _reader = new CameraReader(settings.Source, _slot, settings.Reader, _time);
-        _detector = new TiledDetector(engine, settings.Tiling);
+        _detector = new GatedDetector(engine, settings.Tiling, settings.MotionGate);
         _tracker = new FaceTracker(settings.Tracker);
         _decider = new TrackDecider(settings.Decision);
         _analysis = FaceAnalysis.Embedding | (settings.EstimatePose ? FaceAnalysis.Pose : FaceAnalysis.None);
@@ -105,6 +113,9 @@ public sealed class CameraPipeline : IAsyncDisposable
     public PipelineCounters Counters => new(
         Interlocked.Read(ref _facesSeen), Interlocked.Read(ref _tracksStarted), Interlocked.Read(ref _tracksUnmatched),
         Interlocked.Read(ref _alertsRaised), Interlocked.Read(ref _alertsUpdated));
+
+    /// <summary>Frames detected, full passes and detector runs (how much tiling the motion gate and tracking saved).</summary>
+    public DetectionCounters Detection => _detector.Counters;
 
     /// <summary>Completes when a replayed file has been analysed to its end (or the pipeline stops).</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
@@ -144,6 +155,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         }
 
         _reader.Dispose();
+        _detector.Dispose();
         _slot.Dispose();
         _stop.Dispose();
     }
@@ -231,6 +243,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         {
             // No deployment: show video, compare nothing. Tracks from an ended deployment are dropped.
             EndTracks(_tracker.Flush());
+            _detector.Reset();
             return;
         }
 
@@ -245,13 +258,25 @@ public sealed class CameraPipeline : IAsyncDisposable
         if (_lastAnalysedAt is { } last && frame.CapturedAt - last > _settings.MaxFrameAge)
         {
             // An outage (or a stall) between this frame and the last: whoever is in view now is a new track, first
-            // seen now, never the continuation of someone seen before the gap.
+            // seen now, never the continuation of someone seen before the gap. The view may have changed: every tile.
             EndTracks(_tracker.Flush());
+            _detector.Reset();
         }
 
         _lastAnalysedAt = frame.CapturedAt;
         using var image = DecodedImage.Borrow(frame.Image);
-        var detections = _detector.Detect(image);
+        _followed.Clear();
+        foreach (var track in _tracker.Active)
+        {
+            // Faces seen in the last three analysed frames are followed in windows; a track unseen for longer is
+            // left to motion and the full passes (the person has most likely left).
+            if (track.Missed <= 2)
+            {
+                _followed.Add(track.Last.Face.Box);
+            }
+        }
+
+        var detections = _detector.Detect(image, _followed);
         var faces = new List<Face>(detections.Count);
         foreach (var detection in detections)
         {

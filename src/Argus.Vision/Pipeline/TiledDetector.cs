@@ -106,27 +106,49 @@ public sealed class TiledDetector(FaceEngine engine, TilingOptions options)
             return whole;
         }
 
+        var candidates = Candidates(whole);
+        foreach (var (x, y, w, h) in Tiles(frame.Width, frame.Height, options))
+        {
+            DetectIn(engine, frame, x, y, w, h, options.TileMargin, candidates);
+        }
+
+        return Merge(engine, candidates);
+    }
+
+    /// <summary>The whole-frame detections as NMS candidates.</summary>
+    internal static List<ScoredBox> Candidates(IReadOnlyList<FaceDetection> whole)
+    {
         var candidates = new List<ScoredBox>(whole.Count * 2);
         foreach (var d in whole)
         {
             candidates.Add(new ScoredBox(d.Box, d.Score));
         }
 
-        foreach (var (x, y, w, h) in Tiles(frame.Width, frame.Height, options))
+        return candidates;
+    }
+
+    /// <summary>
+    /// Detects in one window of the frame (a tile, or a window around a track) and adds its faces, in frame
+    /// coordinates, to <paramref name="candidates"/>; faces cut by an inner edge of the window are dropped (they are
+    /// whole in an overlapping window, or in the next full pass).
+    /// </summary>
+    internal static void DetectIn(FaceEngine engine, DecodedImage frame, int x, int y, int w, int h, float margin, List<ScoredBox> candidates)
+    {
+        using var tile = frame.Region(x, y, w, h);
+        foreach (var d in engine.DetectWithMargin(tile, margin))
         {
-            using var tile = frame.Region(x, y, w, h);
-            foreach (var d in engine.DetectWithMargin(tile, options.TileMargin))
+            var touchesInnerEdge = (d.Box.X <= 1 && x > 0) || (d.Box.Y <= 1 && y > 0)
+                || (d.Box.Right >= w - 1 && x + w < frame.Width) || (d.Box.Bottom >= h - 1 && y + h < frame.Height);
+            if (!touchesInnerEdge)
             {
-                // Faces cut by the tile edge are found whole in the overlapping neighbour; drop the cut ones.
-                var touchesInnerEdge = (d.Box.X <= 1 && x > 0) || (d.Box.Y <= 1 && y > 0)
-                    || (d.Box.Right >= w - 1 && x + w < frame.Width) || (d.Box.Bottom >= h - 1 && y + h < frame.Height);
-                if (!touchesInnerEdge)
-                {
-                    candidates.Add(new ScoredBox(d.Box with { X = d.Box.X + x, Y = d.Box.Y + y }, d.Score));
-                }
+                candidates.Add(new ScoredBox(d.Box with { X = d.Box.X + x, Y = d.Box.Y + y }, d.Score));
             }
         }
+    }
 
+    /// <summary>Non-maximum suppression across windows, best first.</summary>
+    internal static List<FaceDetection> Merge(FaceEngine engine, List<ScoredBox> candidates)
+    {
         var kept = NonMaximumSuppression.Apply(candidates, engine.Options.NmsIouThreshold);
         var result = new List<FaceDetection>(kept.Count);
         foreach (var k in kept)
