@@ -114,6 +114,9 @@ public sealed class CameraPipeline : IAsyncDisposable
         Interlocked.Read(ref _facesSeen), Interlocked.Read(ref _tracksStarted), Interlocked.Read(ref _tracksUnmatched),
         Interlocked.Read(ref _alertsRaised), Interlocked.Read(ref _alertsUpdated));
 
+    /// <summary>How this camera's frames are detected (from its stored settings).</summary>
+    public TilingOptions Tiling => _settings.Tiling;
+
     /// <summary>Frames detected, full passes and detector runs (how much tiling the motion gate and tracking saved).</summary>
     public DetectionCounters Detection => _detector.Counters;
 

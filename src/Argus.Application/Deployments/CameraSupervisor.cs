@@ -40,6 +40,12 @@ public sealed record CameraStatus(
 {
     /// <summary>Every active deployment the camera matches for, in id order; each alert names the one whose watchlists matched.</summary>
     public IReadOnlyList<string> Deployments { get; init; } = [];
+
+    /// <summary>How the camera's frames are detected, as its pipeline runs them (tiles, regions; null when it has no pipeline).</summary>
+    public string? Detection { get; init; }
+
+    /// <summary>Detector runs so far: frames, full passes, runs, tiles skipped by the motion gate.</summary>
+    public DetectionCounters DetectorRuns { get; init; }
 }
 
 /// <summary>
@@ -322,7 +328,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
                 var settings = new CameraSettings(camera.Id, camera.Name, camera.Site, CameraSource.Parse(camera.Source, options.LoopFiles))
                 {
                     AnalysisFps = camera.AnalysisFps,
-                    Tiling = camera.Tiling ? TilingOptions.Default : TilingOptions.WholeFrame,
+                    Tiling = Cameras.CameraDetection.Tiling(camera),
                     Reader = options.Reader,
                     Decision = options.Decision,
                 };
@@ -367,6 +373,8 @@ public sealed class CameraSupervisor : IAsyncDisposable
                 a.Sum(x => x.Matcher.Entries), health, counters, _error ?? AssignmentError ?? health.LastError)
             {
                 Deployments = [.. a.Select(x => x.DeploymentId)],
+                Detection = _pipeline?.Tiling.Describe(),
+                DetectorRuns = _pipeline?.Detection ?? default,
             };
         }
 
