@@ -12,11 +12,14 @@ namespace Argus.Video.Tests;
 public sealed class TrackWindowTests
 {
     [Fact]
-    public void A_followed_face_gets_one_tile_sized_window_centred_on_it_and_kept_inside_the_frame()
+    public void A_followed_face_gets_a_window_centred_on_it_sized_for_it_and_kept_inside_the_frame()
     {
         var windows = new List<(int X, int Y, int W, int H)>();
-        GatedDetector.PlanWindows(1920, 1080, [new BoundingBox(900, 500, 48, 48), new BoundingBox(10, 1040, 40, 40)], TilingOptions.Default, windows);
-        Assert.Equal([(604, 284, 640, 480), (0, 600, 640, 480)], windows);
+        GatedDetector.PlanWindows(
+            1920, 1080, [new BoundingBox(900, 500, 48, 48), new BoundingBox(10, 1040, 40, 40), new BoundingBox(100, 100, 100, 100)], TilingOptions.Default, windows);
+
+        // 48 px: 320 * 48 / 28 = 548 wide, so the face is 28 px on the canvas; 40 px: 457; 100 px: capped at a tile.
+        Assert.Equal([(650, 318, 548, 411), (0, 738, 457, 342), (0, 0, 640, 480)], windows);
     }
 
     [Fact]
@@ -27,7 +30,7 @@ public sealed class TrackWindowTests
             1920, 1080,
             [new BoundingBox(900, 500, 48, 48), new BoundingBox(1000, 600, 64, 64), new BoundingBox(1400, 100, 300, 300)],
             TilingOptions.Default, windows);
-        Assert.Equal([(604, 284, 640, 480)], windows);
+        Assert.Equal([(650, 318, 548, 411)], windows);
     }
 }
 
