@@ -67,6 +67,7 @@ public sealed class CameraPipeline : IAsyncDisposable
     private readonly CameraReader _reader;
     private readonly GatedDetector _detector;
     private readonly List<BoundingBox> _followed = [];
+    private readonly FaceSightings _sightings = new();
     private readonly FaceTracker _tracker;
     private readonly TrackDecider _decider;
     private readonly CancellationTokenSource _stop = new();
@@ -116,6 +117,12 @@ public sealed class CameraPipeline : IAsyncDisposable
 
     /// <summary>How this camera's frames are detected (from its stored settings).</summary>
     public TilingOptions Tiling => _settings.Tiling;
+
+    /// <summary>
+    /// A detection region suggested from where this camera's tracked faces were seen (null until enough were, or when
+    /// they were everywhere): shown to the administrator, who may store it; never applied by the pipeline itself.
+    /// </summary>
+    public DetectionRegion? SuggestedRegion => _sightings.Suggest();
 
     /// <summary>Frames detected, full passes and detector runs (how much tiling the motion gate and tracking saved).</summary>
     public DetectionCounters Detection => _detector.Counters;
@@ -290,6 +297,15 @@ public sealed class CameraPipeline : IAsyncDisposable
         var before = _tracker.Active.Count;
         var (newBest, ended) = _tracker.Update(faces, frame.Number, frame.CapturedAt);
         Interlocked.Add(ref _tracksStarted, Math.Max(0, _tracker.Active.Count - before + ended.Count));
+        foreach (var track in _tracker.Active)
+        {
+            // A face followed for three analysed frames (not a one-frame false detection), seen in this one.
+            if (track.Hits >= 3 && track.Last.FrameNumber == frame.Number)
+            {
+                _sightings.Add(track.Last.Face.Box, image.Width, image.Height);
+            }
+        }
+
         if (frame.Pass > _lastMatchedPass)
         {
             // A looped file's later passes replay the same footage: matching it again would raise a new alert per pass

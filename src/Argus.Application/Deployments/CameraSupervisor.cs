@@ -44,6 +44,12 @@ public sealed record CameraStatus(
     /// <summary>How the camera's frames are detected, as its pipeline runs them (tiles, regions; null when it has no pipeline).</summary>
     public string? Detection { get; init; }
 
+    /// <summary>
+    /// Where faces were seen, as a region to store with <c>camera update --region</c> (x,y,width,height fractions);
+    /// null until enough tracked faces were seen, or when they were all over the frame. Suggested, never applied.
+    /// </summary>
+    public string? SuggestedRegion { get; init; }
+
     /// <summary>Detector runs so far: frames, full passes, runs, tiles skipped by the motion gate.</summary>
     public DetectionCounters DetectorRuns { get; init; }
 }
@@ -375,6 +381,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
                 Deployments = [.. a.Select(x => x.DeploymentId)],
                 Detection = _pipeline?.Tiling.Describe(),
                 DetectorRuns = _pipeline?.Detection ?? default,
+                SuggestedRegion = _pipeline?.SuggestedRegion is { } region ? DetectionRegion.Format([region]) : null,
             };
         }
 
