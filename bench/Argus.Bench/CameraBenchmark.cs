@@ -20,6 +20,9 @@ public sealed record CameraBenchmarkOptions(int Cameras, int Width, int Height, 
 
     public bool Tiling { get; init; } = true;
 
+    /// <summary>Detect tiles only where something moved and around tracked faces (as cameras do); false: every tile of every frame.</summary>
+    public bool MotionGate { get; init; } = true;
+
     /// <summary>
     /// Station-camera scenes instead of close-ups: faces of 40-120 px (detector box) moving over a real street photo,
     /// three enrolled people (48, 96 and 64 px) and three strangers (40, 120 and 56 px), up to four in view at once.
@@ -43,7 +46,11 @@ public sealed record CameraBenchmarkResult(
     double FalseAlertsPerHour,
     double LatencyP50Seconds,
     double LatencyP99Seconds,
-    int WatchlistSize);
+    int WatchlistSize)
+{
+    /// <summary>Detector runs per analysed frame, averaged over the cameras (13 at 1080p with every tile).</summary>
+    public double DetectorRunsPerFrame { get; init; }
+}
 
 /// <summary>
 /// Cameras per machine: N cameras replay 20-second clips (two enrolled people and one stranger, entering and leaving at
@@ -110,6 +117,7 @@ public static class CameraBenchmark
             {
                 AnalysisFps = o.AnalysisFps,
                 Tiling = o.Tiling ? TilingOptions.Default : TilingOptions.WholeFrame,
+                MotionGate = o.MotionGate ? MotionGateOptions.Default : MotionGateOptions.Off,
             };
             var pipeline = new CameraPipeline(settings, engine, sink, matcher);
             sinks.Add((sink, clip, DateTimeOffset.UtcNow, pipeline));
@@ -118,6 +126,7 @@ public static class CameraBenchmark
 
         await Task.Delay(TimeSpan.FromSeconds(o.Seconds));
         var healths = sinks.Select(s => s.Pipeline.Health).ToArray();
+        var detection = sinks.Select(s => s.Pipeline.Detection).ToArray();
         var elapsed = wall.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / elapsed;
         foreach (var s in sinks)
@@ -155,7 +164,139 @@ public static class CameraBenchmark
             o.Cameras, $"{o.Width}x{o.Height}", elapsed,
             healths.Average(h => h.FpsIn), healths.Average(h => h.FpsAnalysed), healths.Min(h => h.FpsAnalysed), healths.Sum(h => h.FramesDropped),
             cpu, expected, truePositives, falseAlerts, expected == 0 ? double.NaN : (double)truePositives / expected,
-            falseAlerts / (o.Cameras * elapsed / 3600), Percentile(latencies, 0.5), Percentile(latencies, 0.99), matcher.Count);
+            falseAlerts / (o.Cameras * elapsed / 3600), Percentile(latencies, 0.5), Percentile(latencies, 0.99), matcher.Count)
+        {
+            DetectorRunsPerFrame = detection.Sum(d => d.DetectorRuns) / (double)Math.Max(1, detection.Sum(d => d.Frames)),
+        };
+    }
+
+    /// <summary>
+    /// CPU cost of one camera, measured single-threaded on the benchmark's first clip rather than in real time, so that
+    /// other jobs on the machine slow it down but do not change it much (CPU time, not wall time): every frame of the
+    /// clip decoded (as the reader does at the camera's rate), and at the analysis rate the pipeline's work on it,
+    /// detection as the camera runs it (tiles, motion gate, windows around tracks), landmarks, alignment and embedding
+    /// of every face, tracking, and a watchlist search for every new best shot. The first pass decodes only; the second
+    /// decodes and analyses; the difference is the analysis. Cameras per box = cores / (fps x decode + analysis fps x
+    /// analysis).
+    /// </summary>
+    public static CameraCost MeasureCost(FaceEngine engine, CameraBenchmarkOptions o, string workDirectory, bool motionGate, Action<string>? log = null)
+    {
+        log ??= _ => { };
+        Directory.CreateDirectory(workDirectory);
+        var matcher = new MatrixMatcher(engine.Contract.Dimension, o.WatchlistSize);
+        var clips = new List<(string Path, (long Subject, string Label, double From, double To)[] Expected)>();
+        var shown = new List<MovingFace[]>();
+        BuildSmallFaceClips(engine, o, workDirectory, matcher, clips, log, shown);
+        matcher.FillRandom(o.WatchlistSize);
+        var path = clips[0].Path;
+        var found = new Dictionary<int, (int Found, int Shown)>();
+        var every = Math.Max(1, (int)Math.Round(o.Fps / o.AnalysisFps));
+
+        static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
+        // Pass 1: decode only.
+        var decoded = 0;
+        var start = Cpu();
+        using (var capture = new OpenCvSharp.VideoCapture(path, OpenCvSharp.VideoCaptureAPIs.FFMPEG))
+        using (var frame = new OpenCvSharp.Mat())
+        {
+            while (capture.Read(frame) && !frame.Empty())
+            {
+                decoded++;
+            }
+        }
+
+        var decodeCpu = Cpu() - start;
+
+        // Pass 2: decode, and analyse every n-th frame as the pipeline would.
+        var tiling = o.Tiling ? TilingOptions.Default : TilingOptions.WholeFrame;
+        using var detector = new GatedDetector(engine, tiling, motionGate ? MotionGateOptions.Default : MotionGateOptions.Off);
+        var tracker = new FaceTracker(new TrackerOptions());
+        var followed = new List<BoundingBox>();
+        var analysed = 0;
+        var faces = 0L;
+        start = Cpu();
+        using (var capture = new OpenCvSharp.VideoCapture(path, OpenCvSharp.VideoCaptureAPIs.FFMPEG))
+        using (var frame = new OpenCvSharp.Mat())
+        {
+            for (var n = 0L; capture.Read(frame) && !frame.Empty(); n++)
+            {
+                if (n % every != 0)
+                {
+                    continue;
+                }
+
+                analysed++;
+                followed.Clear();
+                foreach (var track in tracker.Active)
+                {
+                    if (track.Missed <= 2)
+                    {
+                        followed.Add(track.Last.Face.Box);
+                    }
+                }
+
+                using var image = DecodedImage.Borrow(frame);
+                var detections = detector.Detect(image, followed);
+                var analysedFaces = new List<Face>(detections.Count);
+                foreach (var d in detections)
+                {
+                    analysedFaces.Add(engine.AnalyzeFace(image, d, FaceAnalysis.Embedding));
+                }
+
+                faces += analysedFaces.Count;
+                CountFound(shown[0], n / o.Fps, detections, found);
+                var (newBest, _) = tracker.Update(analysedFaces, n, DateTimeOffset.UnixEpoch.AddSeconds(n / o.Fps));
+                foreach (var (_, shot) in newBest)
+                {
+                    if (shot.Face.Embedding is { } e)
+                    {
+                        matcher.BestMatch(e);
+                    }
+                }
+            }
+        }
+
+        var bothCpu = Cpu() - start;
+        var decodeMs = decodeCpu.TotalMilliseconds / Math.Max(1, decoded);
+        var analyseMs = Math.Max(0, (bothCpu - decodeCpu).TotalMilliseconds) / Math.Max(1, analysed);
+        var coresPerCamera = ((o.Fps * decodeMs) + (o.AnalysisFps * analyseMs)) / 1000;
+        var counters = detector.Counters;
+        return new CameraCost(
+            motionGate, decoded, analysed, decodeMs, analyseMs, counters.DetectorRuns / (double)Math.Max(1, counters.Frames), faces / (double)Math.Max(1, analysed),
+            coresPerCamera, Environment.ProcessorCount / coresPerCamera)
+        {
+            RecallBySize = found.ToDictionary(p => p.Key, p => p.Value.Found / (double)Math.Max(1, p.Value.Shown)),
+        };
+    }
+
+    /// <summary>
+    /// Which shown faces a frame's detections found (IoU 0.3 with the face box, centred where the clip put it), by face
+    /// size; faces entering or leaving across the frame's edge are not counted.
+    /// </summary>
+    private static void CountFound(MovingFace[] faces, double t, IReadOnlyList<FaceDetection> detections, Dictionary<int, (int Found, int Shown)> found)
+    {
+        foreach (var face in faces)
+        {
+            // Skip the first and last frame of an appearance: the analysed frame may fall either side of its edge.
+            if (t < face.From + 0.1 || t >= face.To - 0.1)
+            {
+                continue;
+            }
+
+            var p = (t - face.From) / Math.Max(1e-9, face.To - face.From);
+            var cx = face.X0 + ((face.X1 - face.X0) * p);
+            var cy = face.Y0 + ((face.Y1 - face.Y0) * p);
+            var truth = new BoundingBox((float)cx - (face.FaceSize / 2f), (float)cy - (face.FaceSize / 2f), face.FaceSize, face.FaceSize);
+            var hit = false;
+            foreach (var d in detections)
+            {
+                hit |= d.Box.IntersectionOverUnion(truth) >= 0.3f;
+            }
+
+            var (f, n) = found.GetValueOrDefault(face.FaceSize);
+            found[face.FaceSize] = (f + (hit ? 1 : 0), n + 1);
+        }
     }
 
     // Enrolled (enrolment photo, shown photo) and strangers per small-face clip; sizes and times in BuildSmallFaceClips.
@@ -173,7 +314,7 @@ public static class CameraBenchmark
 
     private static void BuildSmallFaceClips(
         FaceEngine engine, CameraBenchmarkOptions o, string workDirectory, MatrixMatcher matcher,
-        List<(string Path, (long Subject, string Label, double From, double To)[] Expected)> clips, Action<string> log)
+        List<(string Path, (long Subject, string Label, double From, double To)[] Expected)> clips, Action<string> log, List<MovingFace[]>? shown = null)
     {
         var (w, h) = (o.Width, o.Height);
         for (var v = 0; v < SmallVariants.Length; v++)
@@ -201,6 +342,7 @@ public static class CameraBenchmark
             }
 
             clips.Add((path, expected));
+            shown?.Add([.. faces]);
         }
     }
 
@@ -264,6 +406,19 @@ public static class CameraBenchmark
             return best >= 0 && bestScore >= Threshold ? new FaceMatch(_rows[best].Subject, best, _rows[best].Label, bestScore) : null;
         }
     }
+}
+
+/// <summary>
+/// One camera's CPU cost (<see cref="CameraBenchmark.MeasureCost"/>): CPU milliseconds per decoded frame and per
+/// analysed frame, detector runs and faces per analysed frame, cores per camera at the clip's and the analysis rate, and
+/// the cameras that many cores carry.
+/// </summary>
+public sealed record CameraCost(
+    bool MotionGate, int FramesDecoded, int FramesAnalysed, double DecodeMsPerFrame, double AnalyseMsPerFrame, double DetectorRunsPerFrame,
+    double FacesPerFrame, double CoresPerCamera, double CamerasPerMachine)
+{
+    /// <summary>Shown faces found per analysed frame, by face size (detector box side, px).</summary>
+    public IReadOnlyDictionary<int, double> RecallBySize { get; init; } = new Dictionary<int, double>();
 }
 
 /// <summary>Keeps every published alert in memory (benchmarks and tests).</summary>

@@ -19,6 +19,13 @@ public sealed record CameraSettings(string Id, string Name, string? Site, Camera
     /// </summary>
     public TilingOptions Tiling { get; init; } = TilingOptions.Default;
 
+    /// <summary>
+    /// Which tiles each analysed frame detects: by default only those where something moved and windows around the
+    /// faces being tracked, with every tile every 2 s (<see cref="MotionGateOptions"/>); <see cref="MotionGateOptions.Off"/>
+    /// detects every tile of every frame.
+    /// </summary>
+    public MotionGateOptions MotionGate { get; init; } = MotionGateOptions.Default;
+
     public TrackerOptions Tracker { get; init; } = new();
 
     public DecisionOptions Decision { get; init; } = new();
@@ -58,7 +65,9 @@ public sealed class CameraPipeline : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly FrameSlot _slot = new();
     private readonly CameraReader _reader;
-    private readonly TiledDetector _detector;
+    private readonly GatedDetector _detector;
+    private readonly List<BoundingBox> _followed = [];
+    private readonly FaceSightings _sightings = new();
     private readonly FaceTracker _tracker;
     private readonly TrackDecider _decider;
     private readonly CancellationTokenSource _stop = new();
@@ -92,7 +101,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         _matchers = matcher is null ? [] : [new DeploymentMatcher("", matcher)];
         _time = time ?? TimeProvider.System;
         _reader = new CameraReader(settings.Source, _slot, settings.Reader, _time);
-        _detector = new TiledDetector(engine, settings.Tiling);
+        _detector = new GatedDetector(engine, settings.Tiling, settings.MotionGate);
         _tracker = new FaceTracker(settings.Tracker);
         _decider = new TrackDecider(settings.Decision);
         _analysis = FaceAnalysis.Embedding | (settings.EstimatePose ? FaceAnalysis.Pose : FaceAnalysis.None);
@@ -105,6 +114,18 @@ public sealed class CameraPipeline : IAsyncDisposable
     public PipelineCounters Counters => new(
         Interlocked.Read(ref _facesSeen), Interlocked.Read(ref _tracksStarted), Interlocked.Read(ref _tracksUnmatched),
         Interlocked.Read(ref _alertsRaised), Interlocked.Read(ref _alertsUpdated));
+
+    /// <summary>How this camera's frames are detected (from its stored settings).</summary>
+    public TilingOptions Tiling => _settings.Tiling;
+
+    /// <summary>
+    /// A detection region suggested from where this camera's tracked faces were seen (null until enough were, or when
+    /// they were everywhere): shown to the administrator, who may store it; never applied by the pipeline itself.
+    /// </summary>
+    public DetectionRegion? SuggestedRegion => _sightings.Suggest();
+
+    /// <summary>Frames detected, full passes and detector runs (how much tiling the motion gate and tracking saved).</summary>
+    public DetectionCounters Detection => _detector.Counters;
 
     /// <summary>Completes when a replayed file has been analysed to its end (or the pipeline stops).</summary>
     public Task Completion => _loop ?? Task.CompletedTask;
@@ -144,6 +165,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         }
 
         _reader.Dispose();
+        _detector.Dispose();
         _slot.Dispose();
         _stop.Dispose();
     }
@@ -231,6 +253,7 @@ public sealed class CameraPipeline : IAsyncDisposable
         {
             // No deployment: show video, compare nothing. Tracks from an ended deployment are dropped.
             EndTracks(_tracker.Flush());
+            _detector.Reset();
             return;
         }
 
@@ -245,13 +268,25 @@ public sealed class CameraPipeline : IAsyncDisposable
         if (_lastAnalysedAt is { } last && frame.CapturedAt - last > _settings.MaxFrameAge)
         {
             // An outage (or a stall) between this frame and the last: whoever is in view now is a new track, first
-            // seen now, never the continuation of someone seen before the gap.
+            // seen now, never the continuation of someone seen before the gap. The view may have changed: every tile.
             EndTracks(_tracker.Flush());
+            _detector.Reset();
         }
 
         _lastAnalysedAt = frame.CapturedAt;
         using var image = DecodedImage.Borrow(frame.Image);
-        var detections = _detector.Detect(image);
+        _followed.Clear();
+        foreach (var track in _tracker.Active)
+        {
+            // Faces seen in the last three analysed frames are followed in windows; a track unseen for longer is
+            // left to motion and the full passes (the person has most likely left).
+            if (track.Missed <= 2)
+            {
+                _followed.Add(track.Last.Face.Box);
+            }
+        }
+
+        var detections = _detector.Detect(image, _followed);
         var faces = new List<Face>(detections.Count);
         foreach (var detection in detections)
         {
@@ -262,6 +297,15 @@ public sealed class CameraPipeline : IAsyncDisposable
         var before = _tracker.Active.Count;
         var (newBest, ended) = _tracker.Update(faces, frame.Number, frame.CapturedAt);
         Interlocked.Add(ref _tracksStarted, Math.Max(0, _tracker.Active.Count - before + ended.Count));
+        foreach (var track in _tracker.Active)
+        {
+            // A face followed for three analysed frames (not a one-frame false detection), seen in this one.
+            if (track.Hits >= 3 && track.Last.FrameNumber == frame.Number)
+            {
+                _sightings.Add(track.Last.Face.Box, image.Width, image.Height);
+            }
+        }
+
         if (frame.Pass > _lastMatchedPass)
         {
             // A looped file's later passes replay the same footage: matching it again would raise a new alert per pass

@@ -107,6 +107,11 @@ internal sealed class World : IAsyncDisposable
     public OperationContext Operations() =>
         new(Store, Chain, () => throw new InvalidOperationException("no engine in this test"), Directory.Path, Time, _ => null);
 
+    /// <summary>A second store over this world's database (it applies any migration the database lacks).</summary>
+    public async Task<ArgusStore> OpenAgainAsync() => _schema is null
+        ? await ArgusStore.OpenAsync(StorageOptions.Sqlite(Directory.File("argus.db")) with { TimeProvider = Time })
+        : await ArgusStore.OpenAsync(StorageOptions.Postgres(Environment.GetEnvironmentVariable(PostgresVariable)!, _schema) with { TimeProvider = Time });
+
     /// <summary>Runs SQL on the store's database behind Argus's back, as an insider with database access could.</summary>
     public async Task ExecuteAsync(string sql)
     {

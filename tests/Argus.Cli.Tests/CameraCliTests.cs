@@ -47,4 +47,35 @@ public sealed class CameraCliTests : IDisposable
         Assert.Contains(("camera.add", "refused"), actions);
         Assert.DoesNotContain("s3cret", JsonSerializer.Serialize((await _cli.AuditAsync()).Select(r => r.GetRawText())), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Detection_settings_are_set_at_add_changed_by_update_listed_and_bad_values_refused_in_one_line()
+    {
+        await _cli.SetUpAsync();
+        var added = await _cli.AsAdminAsync("camera", "add", "concourse", "--source", "clip.mp4", "--smallest-face", "60", "--region", "0,0.25,1,0.5");
+        Assert.True(added.Code == 0, added.Stderr);
+        Assert.Contains("faces from 60 px in 0,0.25,1,0.5", added.Stdout, StringComparison.Ordinal);
+
+        var updated = await _cli.AsAdminAsync("camera", "update", "concourse", "--region", "0,0.5,1,0.5", "--region", "0,0,0.5,0.2");
+        Assert.True(updated.Code == 0, updated.Stderr);
+        var camera = (await _cli.JsonAsync("admin", "camera", "list", "--json")).GetProperty("cameras")[0];
+        Assert.Equal((true, 60, "0,0.5,1,0.5;0,0,0.5,0.2"), (camera.GetProperty("tiling").GetBoolean(), camera.GetProperty("smallest_face").GetInt32(), camera.GetProperty("regions").GetString()));
+
+        Assert.Equal(0, (await _cli.AsAdminAsync("camera", "update", "concourse", "--whole-frame", "--smallest-face", "48")).Code);
+        camera = (await _cli.JsonAsync("admin", "camera", "list", "--json")).GetProperty("cameras")[0];
+        Assert.Equal((48, JsonValueKind.Null), (camera.GetProperty("smallest_face").GetInt32(), camera.GetProperty("regions").ValueKind));
+
+        var below = await _cli.AsAdminAsync("camera", "update", "concourse", "--smallest-face", "20");
+        Assert.NotEqual(0, below.Code);
+        Assert.Contains("below the quality gate (36 px)", below.Stderr, StringComparison.Ordinal);
+        var outside = await _cli.AsAdminAsync("camera", "add", "x", "--source", "a.mp4", "--region", "0.5,0,0.6,1");
+        Assert.NotEqual(0, outside.Code);
+        Assert.Contains("must lie inside the frame", outside.Stderr, StringComparison.Ordinal);
+        Assert.Single(outside.Stderr.Trim().Split('\n'));
+        Assert.Contains("No camera with id 'nope'", (await _cli.AsAdminAsync("camera", "update", "nope", "--tiling", "false")).Stderr, StringComparison.Ordinal);
+
+        var actions = (await _cli.AuditAsync()).Select(r => (r.GetProperty("action").GetString(), r.GetProperty("outcome").GetString())).ToList();
+        Assert.Equal(2, actions.Count(a => a == ("camera.updated", "ok")));
+        Assert.Contains(("camera.update", "refused"), actions);
+    }
 }

@@ -73,6 +73,7 @@ internal static class AuthorisationMatrix
         new("GET", "/api/v1/cameras/", "/api/v1/cameras", "inv"),
         new("POST", "/api/v1/cameras/", "/api/v1/cameras", "op"),
         new("GET", "/api/v1/cameras/{id}", "/api/v1/cameras/gate-1", "inv"),
+        new("PATCH", "/api/v1/cameras/{id}", "/api/v1/cameras/gate-1", "op", Body: "{}"),
         new("DELETE", "/api/v1/cameras/{id}", "/api/v1/cameras/gate-1", "op"),
         new("GET", "/api/v1/audit/records", "/api/v1/audit/records", "appr"),
         new("GET", "/api/v1/audit/flags", "/api/v1/audit/flags", "appr"),

@@ -3,10 +3,21 @@ using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Storage;
 using Argus.Video;
+using Argus.Vision.Pipeline;
 
 namespace Argus.Application.Cameras;
 
-public sealed record CameraSpec(string Id, string? Name, string? Site, string Source, double AnalysisFps = 5, bool Tiling = true, IReadOnlyList<string>? Watchlists = null);
+public sealed record CameraSpec(string Id, string? Name, string? Site, string Source, double AnalysisFps = 5, bool Tiling = true, IReadOnlyList<string>? Watchlists = null)
+{
+    /// <summary>Smallest face to find, in pixels (default 40): sizes the tiles; at least the quality gate's size.</summary>
+    public int SmallestFace { get; init; } = CameraRecord.DefaultSmallestFace;
+
+    /// <summary>Where faces appear (fractions of the frame); null or empty for the whole frame.</summary>
+    public IReadOnlyList<DetectionRegion>? Regions { get; init; }
+}
+
+/// <summary>A change of a camera's detection settings; null leaves a setting as it is, an empty region list means the whole frame.</summary>
+public sealed record CameraDetectionSpec(bool? Tiling = null, int? SmallestFace = null, IReadOnlyList<DetectionRegion>? Regions = null);
 
 /// <summary>Configured cameras (administrators manage them; operators see those of their sites). Sources are shown only redacted.</summary>
 public sealed class CameraService(OperationContext context)
@@ -17,6 +28,8 @@ public sealed class CameraService(OperationContext context)
         {
             AccessPolicy.Demand(actor, Capability.ManageCameras);
             var parsed = CameraSource.Parse(spec.Source);
+            var smallest = CameraDetection.ValidSmallestFace(spec.SmallestFace);
+            var regions = CameraDetection.ValidRegions(spec.Regions);
             var lists = spec.Watchlists ?? [];
             foreach (var w in lists)
             {
@@ -24,8 +37,9 @@ public sealed class CameraService(OperationContext context)
             }
 
             return await context.AuditedStore<CameraRecord>(added => AuditEvent.Ok(actor.Id, "camera.added", $"camera:{added.Id}", AuditDetails.Of(
-                    ("site", added.Site), ("source", Redacted(added)), ("analysis_fps", added.AnalysisFps), ("watchlists", added.Watchlists))))
-                .AddCameraAsync(new CameraRecord(spec.Id, spec.Name ?? spec.Id, spec.Site, parsed.Uri, spec.AnalysisFps, spec.Tiling, lists, actor.Id, default), ct);
+                    ("site", added.Site), ("source", Redacted(added)), ("analysis_fps", added.AnalysisFps), ("watchlists", added.Watchlists),
+                    ("tiling", added.Tiling), ("smallest_face", added.SmallestFace), ("regions", added.Regions))))
+                .AddCameraAsync(new CameraRecord(spec.Id, spec.Name ?? spec.Id, spec.Site, parsed.Uri, spec.AnalysisFps, spec.Tiling, lists, actor.Id, default) { SmallestFace = smallest, Regions = regions }, ct);
         });
         return added;
     }
@@ -55,6 +69,21 @@ public sealed class CameraService(OperationContext context)
         await context.AuditAsync(AuditEvent.Ok(actor.Id, "camera.get", $"camera:{id}"), ct);
         return camera;
     }
+
+    /// <summary>
+    /// Changes how a camera finds faces (tiling, smallest face, regions; administrators). The server's camera host
+    /// restarts its cameras with the change when it next reads them; <c>argus cameras run</c> reads them at start.
+    /// </summary>
+    public async Task<CameraRecord> UpdateDetectionAsync(Principal actor, string id, CameraDetectionSpec change, CancellationToken ct) =>
+        await context.AuditedAsync(actor.Id, "camera.update", $"camera:{id}", async () =>
+        {
+            AccessPolicy.Demand(actor, Capability.ManageCameras);
+            var smallest = change.SmallestFace is { } px ? CameraDetection.ValidSmallestFace(px) : (int?)null;
+            var regions = change.Regions is { Count: > 0 } list ? CameraDetection.ValidRegions(list) : null;
+            return await context.AuditedStore<CameraRecord>(updated => AuditEvent.Ok(actor.Id, "camera.updated", $"camera:{id}", AuditDetails.Of(
+                    ("tiling", updated.Tiling), ("smallest_face", updated.SmallestFace), ("regions", updated.Regions))))
+                .UpdateCameraDetectionAsync(id, new CameraDetectionChange(change.Tiling, smallest, regions, WholeFrame: change.Regions is { Count: 0 }), ct);
+        });
 
     public async Task RemoveAsync(Principal actor, string id, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ using Argus.Core.Access;
 using Argus.Core.Audit;
 using Argus.Core.Watchlists;
 using Argus.Storage;
+using Argus.Vision.Pipeline;
 
 namespace Argus.Application.Contracts;
 
@@ -216,10 +217,32 @@ public sealed record SearchRecordDto(long SearchId, string Authorisation, string
 
 public sealed record CameraDto(string Id, string Name, string? Site, string Source, double AnalysisFps, bool Tiling, IReadOnlyList<string> Watchlists, DateTimeOffset CreatedAt)
 {
-    public static CameraDto From(CameraRecord c) => new(c.Id, c.Name, c.Site, CameraService.Redacted(c), c.AnalysisFps, c.Tiling, c.Watchlists, c.CreatedAt);
+    /// <summary>Smallest face the camera's tiles are sized for, in pixels.</summary>
+    public int SmallestFace { get; init; }
+
+    /// <summary>Where faces appear; empty for the whole frame.</summary>
+    public IReadOnlyList<RegionDto> Regions { get; init; } = [];
+
+    public static CameraDto From(CameraRecord c) => new(c.Id, c.Name, c.Site, CameraService.Redacted(c), c.AnalysisFps, c.Tiling, c.Watchlists, c.CreatedAt)
+    {
+        SmallestFace = c.SmallestFace,
+        Regions = c.Regions is null ? [] : [.. DetectionRegion.ParseList(c.Regions).Select(RegionDto.From)],
+    };
 }
 
-public sealed record CreateCameraRequest(string? Id, string? Name, string? Site, string? Source, double? AnalysisFps, bool? Tiling, IReadOnlyList<string>? Watchlists);
+/// <summary>A part of the frame where faces appear, as fractions (0..1) of its width and height.</summary>
+public sealed record RegionDto(float X, float Y, float Width, float Height)
+{
+    public static RegionDto From(DetectionRegion r) => new(r.X, r.Y, r.Width, r.Height);
+
+    public DetectionRegion ToRegion() => new(X, Y, Width, Height);
+}
+
+public sealed record CreateCameraRequest(
+    string? Id, string? Name, string? Site, string? Source, double? AnalysisFps, bool? Tiling, IReadOnlyList<string>? Watchlists, int? SmallestFace = null, IReadOnlyList<RegionDto>? Regions = null);
+
+/// <summary>A change of a camera's detection settings: a field left out stays as it is; an empty region list means the whole frame.</summary>
+public sealed record UpdateCameraRequest(bool? Tiling, int? SmallestFace, IReadOnlyList<RegionDto>? Regions);
 
 public sealed record AuditRecordDto(long Sequence, DateTimeOffset OccurredAt, string Actor, string Action, string Target, string Outcome, System.Text.Json.Nodes.JsonNode? Details, string Hash)
 {

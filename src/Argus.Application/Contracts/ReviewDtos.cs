@@ -67,7 +67,17 @@ public sealed record CameraHealthDto(
     public static CameraHealthDto From(CameraStatus s) => new(
         s.CameraId, s.Name, s.Site, s.Health.State.ToString().ToLowerInvariant(), s.DeploymentId, s.Watchlists, s.Entries, Math.Round(s.Health.FpsIn, 2),
         Math.Round(s.Health.FpsAnalysed, 2), s.Health.FramesIn, s.Health.FramesAnalysed, s.Health.FramesDropped, s.Health.Reconnects, s.Health.Width, s.Health.Height,
-        s.Counters.FacesSeen, s.Counters.AlertsRaised, s.Error);
+        s.Counters.FacesSeen, s.Counters.AlertsRaised, s.Error)
+    {
+        Detection = s.Detection,
+        SuggestedRegion = s.SuggestedRegion,
+    };
+
+    /// <summary>How the camera detects (tile size, regions), as its pipeline runs.</summary>
+    public string? Detection { get; init; }
+
+    /// <summary>A region where the camera's tracked faces were seen, for an administrator to store (never applied by itself).</summary>
+    public string? SuggestedRegion { get; init; }
 }
 
 /// <summary><see cref="Running"/> false with <see cref="Problem"/> when the server runs no cameras (switched off, models missing).</summary>

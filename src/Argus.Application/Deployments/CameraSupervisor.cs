@@ -40,6 +40,18 @@ public sealed record CameraStatus(
 {
     /// <summary>Every active deployment the camera matches for, in id order; each alert names the one whose watchlists matched.</summary>
     public IReadOnlyList<string> Deployments { get; init; } = [];
+
+    /// <summary>How the camera's frames are detected, as its pipeline runs them (tiles, regions; null when it has no pipeline).</summary>
+    public string? Detection { get; init; }
+
+    /// <summary>
+    /// Where faces were seen, as a region to store with <c>camera update --region</c> (x,y,width,height fractions);
+    /// null until enough tracked faces were seen, or when they were all over the frame. Suggested, never applied.
+    /// </summary>
+    public string? SuggestedRegion { get; init; }
+
+    /// <summary>Detector runs so far: frames, full passes, runs, tiles skipped by the motion gate.</summary>
+    public DetectionCounters DetectorRuns { get; init; }
 }
 
 /// <summary>
@@ -322,7 +334,7 @@ public sealed class CameraSupervisor : IAsyncDisposable
                 var settings = new CameraSettings(camera.Id, camera.Name, camera.Site, CameraSource.Parse(camera.Source, options.LoopFiles))
                 {
                     AnalysisFps = camera.AnalysisFps,
-                    Tiling = camera.Tiling ? TilingOptions.Default : TilingOptions.WholeFrame,
+                    Tiling = Cameras.CameraDetection.Tiling(camera),
                     Reader = options.Reader,
                     Decision = options.Decision,
                 };
@@ -367,6 +379,9 @@ public sealed class CameraSupervisor : IAsyncDisposable
                 a.Sum(x => x.Matcher.Entries), health, counters, _error ?? AssignmentError ?? health.LastError)
             {
                 Deployments = [.. a.Select(x => x.DeploymentId)],
+                Detection = _pipeline?.Tiling.Describe(),
+                DetectorRuns = _pipeline?.Detection ?? default,
+                SuggestedRegion = _pipeline?.SuggestedRegion is { } region ? DetectionRegion.Format([region]) : null,
             };
         }
 

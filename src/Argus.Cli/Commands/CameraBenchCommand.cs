@@ -17,10 +17,12 @@ internal static class CameraBenchCommand
         var watchlist = new Option<int>("--watchlist") { Description = "Watchlist size (enrolled people plus random templates)", DefaultValueFactory = _ => 10_000 };
         var facesDev = new Option<string>("--faces-dev") { Description = "The faces-dev folder the clips are made from", DefaultValueFactory = _ => Path.Combine("..", "shared", "data", "faces-dev") };
         var tiling = new Option<bool>("--tiling") { Description = "Tile frames for small faces (default, as cameras do); --tiling false for whole-frame detection", DefaultValueFactory = _ => true };
+        var motionGate = new Option<bool>("--motion-gate") { Description = "Detect tiles only where something moved and around tracked faces (default, as cameras do); --motion-gate false detects every tile of every frame", DefaultValueFactory = _ => true };
+        var cost = new Option<bool>("--cpu-cost") { Description = "Instead of the real-time run: one camera's CPU time per decoded and per analysed frame, single-threaded, with and without the motion gate, and the cameras this machine's cores carry at that cost (steadier than the real-time run on a shared machine)" };
         var smallFaces = new Option<bool>("--small-faces") { Description = "Station scenes: faces of 40-120 px moving over a street photo, several at once (default: close-ups of about 205 px at 1080p)" };
         var command = new Command("cameras", "Cameras per machine: replayed clips analysed and matched against a watchlist; fps, CPU, alert recall, false alerts and latency.")
         {
-            cameras, resolution, seconds, fps, watchlist, facesDev, tiling, smallFaces, ArgusCli.JsonOption,
+            cameras, resolution, seconds, fps, watchlist, facesDev, tiling, motionGate, smallFaces, cost, ArgusCli.JsonOption,
         };
         command.SetAction((parse, ct) => ArgusCli.Guard(parse, output, error, async host =>
         {
@@ -49,8 +51,49 @@ internal static class CameraBenchCommand
                 AnalysisFps = parse.GetValue(fps),
                 WatchlistSize = parse.GetValue(watchlist),
                 Tiling = parse.GetValue(tiling),
+                MotionGate = parse.GetValue(motionGate),
                 SmallFaces = parse.GetValue(smallFaces),
             };
+            if (parse.GetValue(cost))
+            {
+                var clips = Path.Combine(host.Paths.DataDirectory, "bench-clips");
+                var costs = new List<CameraCost>(2);
+                foreach (var gate in (bool[])[false, true])
+                {
+                    costs.Add(CameraBenchmark.MeasureCost(host.Engine(), options with { SmallFaces = true }, clips, gate, json ? null : host.Error.WriteLine));
+                }
+
+                if (json)
+                {
+                    host.WriteJson(new JsonObject
+                    {
+                        ["resolution"] = $"{width}x{height}",
+                        ["costs"] = new JsonArray([.. costs.Select(c => (JsonNode)new JsonObject
+                        {
+                            ["motion_gate"] = c.MotionGate,
+                            ["frames_decoded"] = c.FramesDecoded,
+                            ["frames_analysed"] = c.FramesAnalysed,
+                            ["decode_cpu_ms_per_frame"] = Math.Round(c.DecodeMsPerFrame, 2),
+                            ["analyse_cpu_ms_per_frame"] = Math.Round(c.AnalyseMsPerFrame, 2),
+                            ["detector_runs_per_frame"] = Math.Round(c.DetectorRunsPerFrame, 2),
+                            ["faces_per_frame"] = Math.Round(c.FacesPerFrame, 2),
+                            ["cores_per_camera"] = Math.Round(c.CoresPerCamera, 3),
+                            ["cameras_per_machine"] = Math.Round(c.CamerasPerMachine, 1),
+                            ["frame_recall_by_size"] = new JsonObject([.. c.RecallBySize.OrderBy(p => p.Key).Select(p => KeyValuePair.Create(p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), (JsonNode?)Math.Round(p.Value, 3)))]),
+                        })]),
+                    });
+                }
+                else
+                {
+                    foreach (var c in costs)
+                    {
+                        host.Out.WriteLine($"motion gate {(c.MotionGate ? "on " : "off")}: decode {c.DecodeMsPerFrame:0.00} ms/frame, analysis {c.AnalyseMsPerFrame:0.0} ms/frame ({c.DetectorRunsPerFrame:0.0} detector runs, {c.FacesPerFrame:0.0} faces), {c.CoresPerCamera:0.000} cores per camera -> {c.CamerasPerMachine:0.0} cameras on {Environment.ProcessorCount} cores; faces found per frame {string.Join(", ", c.RecallBySize.OrderBy(p => p.Key).Select(p => $"{p.Key} px {p.Value:P0}"))}");
+                    }
+                }
+
+                return ArgusCli.Ok;
+            }
+
             var r = await CameraBenchmark.RunAsync(host.Engine(), options, Path.Combine(host.Paths.DataDirectory, "bench-clips"), json ? null : host.Error.WriteLine);
             if (json)
             {
@@ -72,6 +115,7 @@ internal static class CameraBenchCommand
                     ["false_alerts_per_hour"] = Math.Round(r.FalseAlertsPerHour, 2),
                     ["alert_latency_p50_s"] = Math.Round(r.LatencyP50Seconds, 3),
                     ["alert_latency_p99_s"] = Math.Round(r.LatencyP99Seconds, 3),
+                    ["detector_runs_per_frame"] = Math.Round(r.DetectorRunsPerFrame, 2),
                 });
             }
             else
@@ -79,6 +123,7 @@ internal static class CameraBenchCommand
                 host.Out.WriteLine($"{r.Cameras} x {r.Resolution} cameras for {r.Seconds:0} s, watchlist of {r.WatchlistSize:N0}");
                 host.Out.WriteLine($"  frames in      {r.MeanFpsIn:0.0} fps per camera (decoded), {r.FramesDropped:N0} not analysed (only the latest frame is)");
                 host.Out.WriteLine($"  analysed       {r.MeanFpsAnalysed:0.00} fps per camera on average, {r.MinFpsAnalysed:0.00} at worst");
+                host.Out.WriteLine($"  detection      {r.DetectorRunsPerFrame:0.0} detector runs per analysed frame");
                 host.Out.WriteLine($"  cpu            {r.CpuCores:0.00} cores of {Environment.ProcessorCount}");
                 host.Out.WriteLine($"  alerts         {r.TrueAlerts}/{r.ExpectedAlerts} expected raised (recall {r.Recall:P1}), {r.FalseAlerts} false ({r.FalseAlertsPerHour:0.0} per hour of video)");
                 host.Out.WriteLine($"  latency        p50 {r.LatencyP50Seconds:0.00} s, p99 {r.LatencyP99Seconds:0.00} s from the first frame a face is visible");

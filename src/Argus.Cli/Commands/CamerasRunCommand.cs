@@ -164,11 +164,13 @@ internal static class CamerasRunCommand
                 line["deployments"] = new JsonArray([.. s.Deployments.Select(d => (JsonNode?)JsonValue.Create(d))]);
                 line["faces_seen"] = s.Counters.FacesSeen;
                 line["alerts_raised"] = s.Counters.AlertsRaised;
+                line["detection"] = s.Detection;
+                line["suggested_region"] = s.SuggestedRegion;
                 host.Out.WriteLine(line.ToJsonString());
                 continue;
             }
 
-            host.Out.WriteLine($"  {s.CameraId,-12} {CameraHealthOutput.State(h),-12} {(s.DeploymentId is null ? "no deployment" : "deployment " + s.DeploymentId),-16} in {h.FpsIn,5:0.0} fps, analysed {h.FpsAnalysed,4:0.0} fps, dropped {h.FramesDropped}, reconnects {h.Reconnects}{(s.Error is null ? "" : ", last error: " + s.Error)}");
+            host.Out.WriteLine($"  {s.CameraId,-12} {CameraHealthOutput.State(h),-12} {(s.DeploymentId is null ? "no deployment" : "deployment " + s.DeploymentId),-16} in {h.FpsIn,5:0.0} fps, analysed {h.FpsAnalysed,4:0.0} fps, dropped {h.FramesDropped}, reconnects {h.Reconnects}{(s.Error is null ? "" : ", last error: " + s.Error)}{(s.SuggestedRegion is null ? "" : $", faces seen only in {s.SuggestedRegion} (camera update {s.CameraId} --region {s.SuggestedRegion})")}");
         }
     }
 }

@@ -16,6 +16,7 @@ internal static class CameraApi
         cameras.MapGet("/", ListAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
         cameras.MapPost("/", AddAsync).RequireCapability(Capability.ManageCameras);
         cameras.MapGet("/{id}", GetAsync).RequireCapability(Capability.ManageCameras, Capability.ReviewAlerts);
+        cameras.MapPatch("/{id}", UpdateAsync).RequireCapability(Capability.ManageCameras);
         cameras.MapDelete("/{id}", RemoveAsync).RequireCapability(Capability.ManageCameras);
     }
 
@@ -27,13 +28,23 @@ internal static class CameraApi
         var spec = new CameraSpec(
             r.Id ?? throw new ArgusException("camera.invalid_id", "Give the camera an id."),
             r.Name, r.Site, r.Source ?? throw new ArgusException("camera.source_invalid", "Give the camera's source (file, rtsp://, http(s):// or device:N)."),
-            r.AnalysisFps ?? 5, r.Tiling ?? true, r.Watchlists);
+            r.AnalysisFps ?? 5, r.Tiling ?? true, r.Watchlists)
+        {
+            SmallestFace = r.SmallestFace ?? Storage.CameraRecord.DefaultSmallestFace,
+            Regions = r.Regions is null ? null : [.. r.Regions.Select(x => x.ToRegion())],
+        };
         var c = await cameraService.AddAsync(http.Actor(), spec, ct);
         return TypedResults.Created($"/api/v1/cameras/{Uri.EscapeDataString(c.Id)}", CameraDto.From(c));
     }
 
     private static async Task<Ok<CameraDto>> GetAsync(string id, HttpContext http, CameraService cameraService, CancellationToken ct) =>
         TypedResults.Ok(CameraDto.From(await cameraService.GetAsync(http.Actor(), id, ct)));
+
+    private static async Task<Ok<CameraDto>> UpdateAsync(string id, UpdateCameraRequest r, HttpContext http, CameraService cameraService, CancellationToken ct)
+    {
+        var change = new CameraDetectionSpec(r.Tiling, r.SmallestFace, r.Regions is null ? null : [.. r.Regions.Select(x => x.ToRegion())]);
+        return TypedResults.Ok(CameraDto.From(await cameraService.UpdateDetectionAsync(http.Actor(), id, change, ct)));
+    }
 
     private static async Task<NoContent> RemoveAsync(string id, HttpContext http, CameraService cameraService, CancellationToken ct)
     {

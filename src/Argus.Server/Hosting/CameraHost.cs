@@ -194,7 +194,7 @@ internal sealed class CameraHost : IHostedService, IAsyncDisposable
 
     private static string Signature(IReadOnlyList<CameraRecord> cameras) =>
         string.Join('\n', cameras.OrderBy(c => c.Id, StringComparer.Ordinal).Select(c =>
-            FormattableString.Invariant($"{c.Id}|{c.Site}|{c.Source}|{c.AnalysisFps}|{c.Tiling}|{string.Join(',', c.Watchlists)}")));
+            FormattableString.Invariant($"{c.Id}|{c.Site}|{c.Source}|{c.AnalysisFps}|{c.Tiling}|{c.SmallestFace}|{c.Regions}|{string.Join(',', c.Watchlists)}")));
 }
 
 /// <summary>The camera host's log events (ids 6050-6059): counts and codes only.</summary>

@@ -417,6 +417,11 @@ internal static class Migrations
             ALTER TABLE audit_log ADD COLUMN unanswered_probe TEXT GENERATED ALWAYS AS {unanswered_probe};
             CREATE INDEX audit_log_unanswered ON audit_log (occurred_at_ticks, actor, unanswered_probe) WHERE unanswered_probe IS NOT NULL;
             """),
+        (16, "per-camera detection settings: smallest face to find and regions where faces appear; cameras stored before small-face tiling became the default get it", """
+            ALTER TABLE cameras ADD COLUMN smallest_face INTEGER NOT NULL DEFAULT 40;
+            ALTER TABLE cameras ADD COLUMN regions TEXT;
+            UPDATE cameras SET tiling = 1;
+            """),
     ];
 
     public static int Latest => Steps[^1].Version;

@@ -31,6 +31,36 @@ public readonly record struct DetectionRegion(float X, float Y, float Width, flo
 
         return new DetectionRegion(values[0], values[1], values[2], values[3]).Validate();
     }
+
+    /// <summary>
+    /// Parses regions separated by ';' (<c>x,y,width,height;x,y,width,height</c>); null or empty text is the whole
+    /// frame. At most <see cref="TilingOptions.MaxRegions"/>.
+    /// </summary>
+    public static IReadOnlyList<DetectionRegion> ParseList(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [Whole];
+        }
+
+        var parts = text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length > TilingOptions.MaxRegions)
+        {
+            throw new ArgusException("camera.region_invalid", $"{parts.Length} detection regions: use at most {TilingOptions.MaxRegions}.");
+        }
+
+        var regions = new DetectionRegion[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            regions[i] = Parse(parts[i]);
+        }
+
+        return regions;
+    }
+
+    /// <summary>Regions as <see cref="ParseList"/> reads them (invariant culture).</summary>
+    public static string Format(IReadOnlyList<DetectionRegion> regions) =>
+        string.Join(';', regions.Select(r => FormattableString.Invariant($"{r.X:0.####},{r.Y:0.####},{r.Width:0.####},{r.Height:0.####}")));
 }
 
 /// <summary>Detector tiling: overlapping crops of the detector's aspect, each detected on its own.</summary>
@@ -55,8 +85,21 @@ public sealed record TilingOptions
     /// <summary>Letterbox margin of a tile on the detector canvas (the whole frame keeps the engine's).</summary>
     public float TileMargin { get; init; } = Letterbox.DefaultMargin;
 
-    /// <summary>Where tiles are laid (faces outside it are still found by the whole-frame pass when large enough).</summary>
-    public DetectionRegion Region { get; init; } = DetectionRegion.Whole;
+    /// <summary>
+    /// Where tiles are laid: one or more parts of the frame where faces appear (faces outside them are still found by
+    /// the whole-frame pass when large enough). The whole frame by default.
+    /// </summary>
+    public IReadOnlyList<DetectionRegion> Regions { get; init; } = [DetectionRegion.Whole];
+
+    /// <summary>The first region; setting it makes it the only one.</summary>
+    public DetectionRegion Region
+    {
+        get => Regions.Count > 0 ? Regions[0] : DetectionRegion.Whole;
+        init => Regions = [value];
+    }
+
+    /// <summary>At most this many regions per camera (each adds its own row of tiles).</summary>
+    public const int MaxRegions = 4;
 
     /// <summary>
     /// Face side on the detector canvas that a tile is sized for. RFB-320's smallest prior is 10 px; in the comparison
@@ -91,7 +134,7 @@ public sealed record TilingOptions
     /// <summary>One line for logs and reports: tile size, overlap, margin, region.</summary>
     public string Describe() => !Enabled
         ? "whole frame only"
-        : FormattableString.Invariant($"tiles {TileWidth}x{TileHeight}, {Overlap:P0} overlap, margin {TileMargin:0.##}{(Region == DetectionRegion.Whole ? "" : $", region {Region.X},{Region.Y},{Region.Width},{Region.Height}")}");
+        : FormattableString.Invariant($"tiles {TileWidth}x{TileHeight}, {Overlap:P0} overlap, margin {TileMargin:0.##}{(Regions.Count == 1 && Region == DetectionRegion.Whole ? "" : $", region {DetectionRegion.Format(Regions)}")}");
 }
 
 /// <summary>Finds faces in a frame, optionally tile by tile as well as whole, merging the results with NMS.</summary>
@@ -106,27 +149,49 @@ public sealed class TiledDetector(FaceEngine engine, TilingOptions options)
             return whole;
         }
 
+        var candidates = Candidates(whole);
+        foreach (var (x, y, w, h) in Tiles(frame.Width, frame.Height, options))
+        {
+            DetectIn(engine, frame, x, y, w, h, options.TileMargin, candidates);
+        }
+
+        return Merge(engine, candidates);
+    }
+
+    /// <summary>The whole-frame detections as NMS candidates.</summary>
+    internal static List<ScoredBox> Candidates(IReadOnlyList<FaceDetection> whole)
+    {
         var candidates = new List<ScoredBox>(whole.Count * 2);
         foreach (var d in whole)
         {
             candidates.Add(new ScoredBox(d.Box, d.Score));
         }
 
-        foreach (var (x, y, w, h) in Tiles(frame.Width, frame.Height, options))
+        return candidates;
+    }
+
+    /// <summary>
+    /// Detects in one window of the frame (a tile, or a window around a track) and adds its faces, in frame
+    /// coordinates, to <paramref name="candidates"/>; faces cut by an inner edge of the window are dropped (they are
+    /// whole in an overlapping window, or in the next full pass).
+    /// </summary>
+    internal static void DetectIn(FaceEngine engine, DecodedImage frame, int x, int y, int w, int h, float margin, List<ScoredBox> candidates)
+    {
+        using var tile = frame.Region(x, y, w, h);
+        foreach (var d in engine.DetectWithMargin(tile, margin))
         {
-            using var tile = frame.Region(x, y, w, h);
-            foreach (var d in engine.DetectWithMargin(tile, options.TileMargin))
+            var touchesInnerEdge = (d.Box.X <= 1 && x > 0) || (d.Box.Y <= 1 && y > 0)
+                || (d.Box.Right >= w - 1 && x + w < frame.Width) || (d.Box.Bottom >= h - 1 && y + h < frame.Height);
+            if (!touchesInnerEdge)
             {
-                // Faces cut by the tile edge are found whole in the overlapping neighbour; drop the cut ones.
-                var touchesInnerEdge = (d.Box.X <= 1 && x > 0) || (d.Box.Y <= 1 && y > 0)
-                    || (d.Box.Right >= w - 1 && x + w < frame.Width) || (d.Box.Bottom >= h - 1 && y + h < frame.Height);
-                if (!touchesInnerEdge)
-                {
-                    candidates.Add(new ScoredBox(d.Box with { X = d.Box.X + x, Y = d.Box.Y + y }, d.Score));
-                }
+                candidates.Add(new ScoredBox(d.Box with { X = d.Box.X + x, Y = d.Box.Y + y }, d.Score));
             }
         }
+    }
 
+    /// <summary>Non-maximum suppression across windows, best first.</summary>
+    internal static List<FaceDetection> Merge(FaceEngine engine, List<ScoredBox> candidates)
+    {
         var kept = NonMaximumSuppression.Apply(candidates, engine.Options.NmsIouThreshold);
         var result = new List<FaceDetection>(kept.Count);
         foreach (var k in kept)
@@ -138,12 +203,33 @@ public sealed class TiledDetector(FaceEngine engine, TilingOptions options)
     }
 
     /// <summary>
-    /// Tile rectangles covering the configured region of the frame with the configured overlap; the last row and
-    /// column end at the region's edge.
+    /// Tile rectangles covering the configured regions of the frame with the configured overlap; the last row and
+    /// column of a region end at its edge; a tile two regions share is listed once.
     /// </summary>
     internal static IEnumerable<(int X, int Y, int Width, int Height)> Tiles(int width, int height, TilingOptions options)
     {
-        var r = options.Region;
+        if (options.Regions.Count <= 1)
+        {
+            return TilesIn(width, height, options, options.Region);
+        }
+
+        var tiles = new List<(int X, int Y, int Width, int Height)>();
+        foreach (var region in options.Regions)
+        {
+            foreach (var tile in TilesIn(width, height, options, region))
+            {
+                if (!tiles.Contains(tile))
+                {
+                    tiles.Add(tile);
+                }
+            }
+        }
+
+        return tiles;
+    }
+
+    private static IEnumerable<(int X, int Y, int Width, int Height)> TilesIn(int width, int height, TilingOptions options, DetectionRegion r)
+    {
         var w = Math.Min(options.TileWidth, width);
         var h = Math.Min(options.TileHeight, height);
 
