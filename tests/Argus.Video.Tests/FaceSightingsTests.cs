@@ -1,3 +1,4 @@
+using Argus.Core.Faces;
 using Argus.Vision.Pipeline;
 
 namespace Argus.Video.Tests;
