@@ -121,6 +121,7 @@ internal sealed class CliHost : IAsyncDisposable
         _engine?.Dispose();
         _engine = new FaceEngineBuilder()
             .UseModelDirectory(Paths.ModelsDirectory)
+            .WithOptions(Application.Hosting.FaceEngineSettings.Options(CliEnvironment.Get))
             .EnableLiveness(liveness)
             .EnablePose(pose)
             .Build();

@@ -69,6 +69,35 @@ public sealed class CliTests
     }
 
     [SkippableFact]
+    public async Task Mirror_fusion_is_a_deployment_setting_that_changes_the_contract_and_refuses_a_value_that_is_not_a_yes_or_no()
+    {
+        var image = TestPaths.FacesDevFile("images/fr_obama/obama.jpg");
+        async Task<(int Code, string Stdout, string Stderr)> With(string value)
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var code = await ArgusCli.RunAsync(["embed", image, "--json", "--models", TestPaths.Models], stdout, stderr, new Dictionary<string, string?> { ["ARGUS_MIRROR_FUSION"] = value }, null);
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+
+        var plain = await With("false");
+        Assert.Equal(0, plain.Code);
+        var plainRoot = JsonDocument.Parse(plain.Stdout).RootElement;
+        Assert.StartsWith("fr_feature:87aacdfe5751:pp1:512", plainRoot.GetProperty("contract").GetString(), StringComparison.Ordinal);
+        var fused = JsonDocument.Parse((await With("true")).Stdout).RootElement;
+        Assert.StartsWith("fr_feature:87aacdfe5751:pp1001:512", fused.GetProperty("contract").GetString(), StringComparison.Ordinal);
+
+        // The two are the same person's face, close but not equal: the setting is what decides which is made.
+        var a = plainRoot.GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        var b = fused.GetProperty("embedding").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        Assert.InRange(a.Zip(b, (x, y) => x * y).Sum(), 0.9, 0.9999);
+
+        var bad = await With("maybe");
+        Assert.NotEqual(0, bad.Code);
+        AssertOneLineError(bad.Stderr, "ARGUS_MIRROR_FUSION must be true or false");
+    }
+
+    [SkippableFact]
     public async Task Face_option_picks_another_face_and_refuses_one_that_does_not_exist()
     {
         var couple = TestPaths.FacesDevFile("hard/group/fr_kit_with_rose.jpg");

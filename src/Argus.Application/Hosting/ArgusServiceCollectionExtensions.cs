@@ -55,7 +55,7 @@ public static class ArgusServiceCollectionExtensions
         var host = new ArgusHostSettings(paths, settings);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(host);
-        services.TryAddSingleton(sp => new FaceEngineSource(sp.GetRequiredService<ArgusHostSettings>().Paths.ModelsDirectory));
+        services.TryAddSingleton(sp => new FaceEngineSource(sp.GetRequiredService<ArgusHostSettings>().Paths.ModelsDirectory, FaceEngineSettings.Options(settings)));
         services.AddSingleton(sp => StorageOptions.FromEnvironment(paths, settings) with
         {
             TimeProvider = sp.GetRequiredService<TimeProvider>(),

@@ -12,9 +12,9 @@ public sealed class FaceEngineSource : IDisposable
     private readonly Lazy<FaceEngine> _engine;
     private readonly bool _owned;
 
-    /// <summary>An engine built from the verified models in <paramref name="modelsDirectory"/>, owned by this source.</summary>
-    public FaceEngineSource(string modelsDirectory)
-        : this(() => new FaceEngineBuilder().UseModelDirectory(modelsDirectory).Build(), owned: true)
+    /// <summary>An engine built from the verified models in <paramref name="modelsDirectory"/> with <paramref name="options"/>, owned by this source.</summary>
+    public FaceEngineSource(string modelsDirectory, FaceEngineOptions options)
+        : this(() => new FaceEngineBuilder().UseModelDirectory(modelsDirectory).WithOptions(options).Build(), owned: true)
     {
     }
 

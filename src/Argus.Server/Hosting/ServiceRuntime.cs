@@ -14,7 +14,8 @@ namespace Argus.Server.Hosting;
 internal sealed class ServiceRuntime(ArgusRuntime runtime, TimeProvider time) : IDisposable
 {
     private readonly Lazy<FaceEngine> _livenessEngine = new(
-        () => new FaceEngineBuilder().UseModelDirectory(runtime.Paths.ModelsDirectory).EnableLiveness().EnablePose().Build(),
+        () => new FaceEngineBuilder().UseModelDirectory(runtime.Paths.ModelsDirectory).WithOptions(Application.Hosting.FaceEngineSettings.Options(runtime.Setting))
+            .EnableLiveness().EnablePose().Build(),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly ConcurrentDictionary<(string Gallery, double Fmr, LivenessPolicy Liveness), FacePayGate> _gates = new();
