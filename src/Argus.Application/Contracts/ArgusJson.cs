@@ -106,5 +106,9 @@ public static class ArgusJson
 [JsonSerializable(typeof(AuditRecordListDto))]
 [JsonSerializable(typeof(WebhookListDto))]
 [JsonSerializable(typeof(StoreStatusDto))]
+[JsonSerializable(typeof(DetectDto))]
+[JsonSerializable(typeof(EmbedDto))]
+[JsonSerializable(typeof(CompareDto))]
+[JsonSerializable(typeof(ModelsDto))]
 [JsonSerializable(typeof(DeadLetterListDto))]
 public sealed partial class ArgusJsonContext : JsonSerializerContext;

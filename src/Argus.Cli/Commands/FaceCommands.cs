@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using Argus.Application.Contracts;
 using Argus.Core;
 using Argus.Core.Faces;
 using Argus.Vision.Imaging;
@@ -27,7 +27,7 @@ internal static class FaceCommands
                 | (parse.GetValue(liveness) ? FaceAnalysis.Liveness : FaceAnalysis.None)
                 | (parse.GetValue(pose) ? FaceAnalysis.Pose : FaceAnalysis.None);
             var engine = host.Engine(parse.GetValue(liveness), parse.GetValue(pose));
-            var results = new JsonArray();
+            var results = new List<ImageFacesDto>();
             var failures = 0;
             foreach (var path in parse.GetValue(images)!)
             {
@@ -38,20 +38,13 @@ internal static class FaceCommands
                     var primary = PrimaryFace.Select(faces, image.Width, image.Height);
                     if (json)
                     {
-                        var array = new JsonArray();
+                        var dtos = new FaceDto[faces.Count];
                         for (var i = 0; i < faces.Count; i++)
                         {
-                            array.Add(FaceJson.Face(faces[i], i + 1, i == primary, parse.GetValue(landmarks)));
+                            dtos[i] = FaceDto.From(faces[i], i + 1, i == primary, parse.GetValue(landmarks));
                         }
 
-                        results.Add(new JsonObject
-                        {
-                            ["path"] = path,
-                            ["format"] = image.Format?.ToString().ToLowerInvariant(),
-                            ["width"] = image.Width,
-                            ["height"] = image.Height,
-                            ["faces"] = array,
-                        });
+                        results.Add(new ImageFacesDto(path, image.Format?.ToString().ToLowerInvariant(), image.Width, image.Height, dtos));
                     }
                     else
                     {
@@ -68,14 +61,14 @@ internal static class FaceCommands
                     host.Error.WriteLine($"argus: {path}: {e.Message}");
                     if (json)
                     {
-                        results.Add(new JsonObject { ["path"] = path, ["error"] = new JsonObject { ["code"] = e.Code, ["message"] = e.Message } });
+                        results.Add(new ImageFacesDto(path, null, null, null, null, new ImageErrorDto(e.Code, e.Message)));
                     }
                 }
             }
 
             if (json)
             {
-                host.WriteJson(new JsonObject { ["images"] = results });
+                host.WriteContract(new DetectDto(results));
             }
 
             return failures == 0 ? ArgusCli.Ok : ArgusCli.BadInput;
@@ -96,20 +89,8 @@ internal static class FaceCommands
             var embedding = f.Embedding!;
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                var values = new JsonArray();
-                foreach (var v in embedding.Values)
-                {
-                    values.Add(Math.Round(v, 6));
-                }
-
-                host.WriteJson(new JsonObject
-                {
-                    ["path"] = path,
-                    ["face"] = FaceJson.Face(f, result.FaceNumber, true, false),
-                    ["contract"] = embedding.Contract.Id,
-                    ["dimension"] = embedding.Dimension,
-                    ["embedding"] = values,
-                });
+                host.WriteContract(new EmbedDto(
+                    path, FaceDto.From(f, result.FaceNumber, true, false), embedding.Contract.Id, embedding.Dimension, [.. embedding.Values.ToArray().Select(v => Math.Round(v, 6))]));
             }
             else
             {
@@ -152,21 +133,8 @@ internal static class FaceCommands
             var warnings = new[] { warnA, warnB }.Where(w => w is not null).ToArray();
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                var warningArray = new JsonArray();
-                foreach (var w in warnings)
-                {
-                    warningArray.Add(w);
-                }
-
-                host.WriteJson(new JsonObject
-                {
-                    ["similarity"] = Math.Round(similarity, 4),
-                    ["threshold"] = Math.Round(t, 4),
-                    ["same_person"] = same,
-                    ["face_a"] = FaceJson.Face(a.Face, a.FaceNumber, true, false),
-                    ["face_b"] = FaceJson.Face(b.Face, b.FaceNumber, true, false),
-                    ["warnings"] = warningArray,
-                });
+                host.WriteContract(new CompareDto(
+                    Math.Round(similarity, 4), Math.Round(t, 4), same, FaceDto.From(a.Face, a.FaceNumber, true, false), FaceDto.From(b.Face, b.FaceNumber, true, false), [.. warnings.OfType<string>()]));
             }
             else
             {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using Argus.Application.Contracts;
 using Argus.Vision.Models;
 
 namespace Argus.Cli.Commands;
@@ -26,13 +26,7 @@ internal static class ModelsCommands
             var results = new ModelStore(host.Paths.ModelsDirectory).VerifyAll();
             if (parse.GetValue(ArgusCli.JsonOption))
             {
-                var array = new JsonArray();
-                foreach (var (name, problem) in results)
-                {
-                    array.Add(new JsonObject { ["name"] = name, ["ok"] = problem is null, ["problem"] = problem });
-                }
-
-                host.WriteJson(new JsonObject { ["directory"] = host.Paths.ModelsDirectory, ["models"] = array });
+                host.WriteContract(new ModelsDto(host.Paths.ModelsDirectory, [.. results.Select(r => new ModelCheckDto(r.Name, r.Problem is null, r.Problem))]));
             }
             else
             {
