@@ -22,21 +22,18 @@ namespace Argus.Console.Tests;
 [Trait("Category", "Integration")]
 public sealed class ConsoleDayTests
 {
-    private const string Chromium = "/usr/bin/chromium";
     private const string Enrolled = "images/faceapi_sheldon/sheldon1.png";
     private const string Second = "images/faceapi_sheldon/sheldon2.png";
     private const string Other = "images/deepface_c05/img17.jpg";
 
-    private static readonly string Artefacts = Environment.GetEnvironmentVariable("ARGUS_TEST_ARTIFACTS") is { Length: > 0 } a
-        ? Path.Combine(a, "console-day")
-        : Path.Combine(TestPaths.RepositoryRoot, "artifacts", "console-day");
+    private static readonly string Artefacts = ConsoleBrowser.Artefacts("console-day");
 
     private static readonly LocatorAssertionsToBeVisibleOptions Live = new() { Timeout = 60_000 };
 
     [SkippableFact]
     public async Task A_day_propose_import_approve_two_walls_restart_audit_search_amend_remove()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} not found: install Debian's chromium (scripts/setup.sh does) to run the console tests.");
+        ConsoleBrowser.Require();
         TestPaths.RequireFacesDev();
         Directory.CreateDirectory(Artefacts);
 
@@ -51,12 +48,7 @@ public sealed class ConsoleDayTests
         using var work = TestPaths.TempDirectory();
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await ConsoleBrowser.LaunchAsync(playwright);
 
         var step = 0;
         async Task Shot(IPage page, string name) =>

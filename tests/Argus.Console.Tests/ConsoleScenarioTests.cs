@@ -20,21 +20,18 @@ namespace Argus.Console.Tests;
 [Trait("Category", "Integration")]
 public sealed class ConsoleScenarioTests
 {
-    private const string Chromium = "/usr/bin/chromium";
     private const string Enrolled = "images/faceapi_sheldon/sheldon1.png";
     private const string InClip = "images/faceapi_sheldon/sheldon3.png";
     private const string Probe = "images/faceapi_sheldon/sheldon2.png";
 
-    private static readonly string Artefacts = Environment.GetEnvironmentVariable("ARGUS_TEST_ARTIFACTS") is { Length: > 0 } a
-        ? Path.Combine(a, "console-e2e")
-        : Path.Combine(TestPaths.RepositoryRoot, "artifacts", "console-e2e");
+    private static readonly string Artefacts = ConsoleBrowser.Artefacts("console-e2e");
 
     private static readonly LocatorAssertionsToBeVisibleOptions Live = new() { Timeout = 90_000 };
 
     [SkippableFact]
     public async Task Propose_approve_deploy_see_the_alert_live_confirm_twice_audit_and_search()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} not found: install Debian's chromium (scripts/setup.sh does) to run the console tests.");
+        ConsoleBrowser.Require();
         TestPaths.RequireFacesDev();
         Directory.CreateDirectory(Artefacts);
 
@@ -54,14 +51,7 @@ public sealed class ConsoleScenarioTests
         var clip = ClipBuilder.Build(clipDir.File("gate.mp4"), 640, 360, 10, 6, new Appearance(TestPaths.FacesDevFile(InClip), 0.5, 5.5, 60, 60, 180));
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-
-            // As root in a container, without the sandbox; no background connections on a closed network.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await ConsoleBrowser.LaunchAsync(playwright);
 
         var step = 0;
         async Task Shot(IPage page, string name) =>

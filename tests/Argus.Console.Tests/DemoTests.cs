@@ -25,11 +25,7 @@ namespace Argus.Console.Tests;
 [Trait("Category", "Integration")]
 public sealed partial class DemoTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
-    private static readonly string Artefacts = Environment.GetEnvironmentVariable("ARGUS_TEST_ARTIFACTS") is { Length: > 0 } a
-        ? Path.Combine(a, "demo")
-        : Path.Combine(TestPaths.RepositoryRoot, "artifacts", "demo");
+    private static readonly string Artefacts = ConsoleBrowser.Artefacts("demo");
 
     [SkippableFact]
     public async Task The_demo_shows_both_people_a_grey_list_and_the_service_pages()
@@ -117,15 +113,10 @@ public sealed partial class DemoTests
         var ledger = await clara.GetFromJsonAsync<List<JsonElement>>("/api/v1/service/galleries/demo-metro/ledger", ArgusTestServer.Json);
         Assert.Contains(ledger!, l => l.GetProperty("kind").GetString() == "charge");
 
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} not found: the API checks passed; install Debian's chromium for the console half.");
+        ConsoleBrowser.Require("the console half (the API checks passed)");
         Directory.CreateDirectory(Artefacts);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await ConsoleBrowser.LaunchAsync(playwright);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 768 }, BaseURL = address.ToString() });
         var page = await context.NewPageAsync();
         Assertions.SetDefaultExpectTimeout(30_000);

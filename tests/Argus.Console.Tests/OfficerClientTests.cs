@@ -21,16 +21,12 @@ namespace Argus.Console.Tests;
 [Trait("Category", "Integration")]
 public sealed class OfficerClientTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
-    private static readonly string Artefacts = Environment.GetEnvironmentVariable("ARGUS_TEST_ARTIFACTS") is { Length: > 0 } a
-        ? Path.Combine(a, "officer")
-        : Path.Combine(TestPaths.RepositoryRoot, "artifacts", "officer");
+    private static readonly string Artefacts = ConsoleBrowser.Artefacts("officer");
 
     [SkippableFact]
     public async Task Alerts_reach_the_officers_of_their_site_survive_a_lost_connection_and_need_two_officers()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} not found: install Debian's chromium (scripts/setup.sh does) to run the console tests.");
+        ConsoleBrowser.Require();
         TestPaths.RequireFacesDev();
         Directory.CreateDirectory(Artefacts);
         Assertions.SetDefaultExpectTimeout(30_000);
@@ -44,12 +40,7 @@ public sealed class OfficerClientTests
         var entry = await ActiveEntryAsync(server, "images/faceapi_sheldon/sheldon1.png");
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await ConsoleBrowser.LaunchAsync(playwright);
 
         var step = 0;
         async Task Shot(IPage page, string name) =>

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Argus.Core.Access;
 using Argus.Server.Tests;
-using Argus.Tests;
 using Microsoft.Playwright;
 
 namespace Argus.Console.Tests;
@@ -15,17 +14,14 @@ namespace Argus.Console.Tests;
 [Trait("Category", "Integration")]
 public sealed class UsersConsoleTests
 {
-    private const string Chromium = "/usr/bin/chromium";
     private const string NewPassword = "a long enough first password";
 
-    private static readonly string Artefacts = Environment.GetEnvironmentVariable("ARGUS_TEST_ARTIFACTS") is { Length: > 0 } a
-        ? Path.Combine(a, "console-users")
-        : Path.Combine(TestPaths.RepositoryRoot, "artifacts", "console-users");
+    private static readonly string Artefacts = ConsoleBrowser.Artefacts("console-users");
 
     [SkippableFact]
     public async Task Create_a_user_a_second_administrator_approves_the_role_and_disabling_ends_an_open_wall()
     {
-        Skip.IfNot(File.Exists(Chromium), $"{Chromium} not found: install Debian's chromium (scripts/setup.sh does) to run the console tests.");
+        ConsoleBrowser.Require();
         Directory.CreateDirectory(Artefacts);
         Assertions.SetDefaultExpectTimeout(30_000);
         await using var server = await ArgusTestServer.StartAsync(false);
@@ -33,12 +29,7 @@ public sealed class UsersConsoleTests
         await server.AddUserAsync("olga", [Role.Operator], ArgusTestServer.Sites("north"));
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await ConsoleBrowser.LaunchAsync(playwright);
 
         var step = 0;
         async Task Shot(IPage page, string name) =>
