@@ -15,7 +15,7 @@ public sealed class OperationContext
     private readonly Func<FaceEngine> _engine;
     private readonly Func<string, string?> _settings;
     private readonly Galleries.GalleryIndexCache? _indexes;
-    private ((DateTime At, long Length) Written, IReadOnlyList<Core.Purposes.CalibrationPoint> Points)? _calibration;
+    private CalibrationCache? _calibration;
 
     public OperationContext(
         ArgusStore store, AuditChain auditChain, Func<FaceEngine> engine, string dataDirectory, TimeProvider time, Func<string, string?> settings, Galleries.GalleryIndexCache? indexes = null)
@@ -62,8 +62,8 @@ public sealed class OperationContext
     {
         var path = ServiceGalleries.OperatingPointTable.PathIn(DataDirectory);
         var file = new FileInfo(path);
-        var written = file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1);
-        if (_calibration is { } cached && cached.Written == written)
+        var (at, length) = file.Exists ? (file.LastWriteTimeUtc, file.Length) : (DateTime.MinValue, -1L);
+        if (Volatile.Read(ref _calibration) is { } cached && cached.At == at && cached.Length == length)
         {
             return cached.Points;
         }
@@ -81,9 +81,12 @@ public sealed class OperationContext
             }
         }
 
-        _calibration = (written, points);
+        // One reference swapped whole, so a concurrent search never sees one file's date with another's points.
+        Volatile.Write(ref _calibration, new CalibrationCache(at, length, points));
         return points;
     }
+
+    private sealed record CalibrationCache(DateTime At, long Length, IReadOnlyList<Core.Purposes.CalibrationPoint> Points);
 
     /// <summary>Drops a deleted gallery's index and snapshot.</summary>
     public void ForgetIndex(long galleryId)
