@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Argus.Core.Access;
 using Argus.Server.Tests;
 using Argus.Tests;
-using Argus.Video;
 using Microsoft.Playwright;
 
 namespace Argus.Console.Tests;
@@ -176,7 +175,7 @@ public sealed class ConsoleDayTests
         var op2 = await AsAsync("op2");
         await Assertions.Expect(op1.GetByText("No alerts to review.")).ToBeVisibleAsync();
         await Assertions.Expect(op2.GetByText("No alerts to review.")).ToBeVisibleAsync();
-        await RaiseAsync(server, 1, "gate-1", "north");
+        await ConsoleAlerts.RaiseAsync(server, 1, "gate-1", "north");
         var card1 = op1.GetByRole(AriaRole.Article, new() { Name = "Alert 1: Sheldon Example" });
         var card2 = op2.GetByRole(AriaRole.Article, new() { Name = "Alert 1: Sheldon Example" });
         await Assertions.Expect(card1).ToBeVisibleAsync(Live);
@@ -312,13 +311,4 @@ public sealed class ConsoleDayTests
     }
 
     private static string Day(int days) => DateTime.UtcNow.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    private static async Task RaiseAsync(ArgusTestServer server, long entryId, string camera, string site)
-    {
-        var entry = (await server.Store.GetEntryAsync(entryId))!;
-        var template = (await server.Store.ListTemplatesAsync(entry.SubjectId)).First(t => t.GalleryId == entry.Watchlist.GalleryId);
-        var png = await server.Store.GetFaceCropAsync(template.Id) ?? [];
-        var now = DateTimeOffset.UtcNow;
-        await server.Runtime.Feed.RaiseAsync(new AlertEvent("new", camera, site, 1, new FaceMatch(entry.SubjectId, template.Id, "S-1", 0.8f), 3, now, now, png, false), "1", entry);
-    }
 }

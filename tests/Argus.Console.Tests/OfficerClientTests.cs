@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using Argus.Core.Access;
 using Argus.Server.Tests;
 using Argus.Tests;
-using Argus.Video;
 using Microsoft.Playwright;
 
 namespace Argus.Console.Tests;
@@ -145,14 +144,10 @@ public sealed class OfficerClientTests
         return id;
     }
 
-    /// <summary>Raises an alert for the entry at a camera of a site, as the camera pipeline does; returns its id.</summary>
+    /// <summary>Raises a new alert for the entry at a camera of a site; returns its id.</summary>
     private static async Task<long> RaiseAsync(ArgusTestServer server, long entryId, string camera, string site)
     {
-        var entry = (await server.Store.GetEntryAsync(entryId))!;
-        var template = (await server.Store.ListTemplatesAsync(entry.SubjectId)).First(t => t.GalleryId == entry.Watchlist.GalleryId);
-        var png = await server.Store.GetFaceCropAsync(template.Id) ?? [];
-        var now = DateTimeOffset.UtcNow;
-        var raised = await server.Runtime.Feed.RaiseAsync(new AlertEvent("new", camera, site, 1, new FaceMatch(entry.SubjectId, template.Id, $"T-{camera}", 0.8f), 3, now, now, png, false), "1", entry);
+        var raised = await ConsoleAlerts.RaiseAsync(server, entryId, camera, site);
         Assert.False(raised.Updated);
         return raised.Alert.Id;
     }
