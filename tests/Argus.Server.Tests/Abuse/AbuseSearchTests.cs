@@ -111,12 +111,7 @@ public abstract class AbuseSearchTests
     {
         TestPaths.RequireFacesDev();
         await using var server = await StartAsync();
-        await CreateWatchlistAsync(server, "wanted", "wanted");
-        await ActiveEntryAsync(server, "wanted", "obama", "fr_obama/obama.jpg");
-        await ActiveEntryAsync(server, "wanted", "rose", "fr_rose_leslie/img1.jpg");
-        await Problems.ExpectAsync(await server.As("clerk").PostAsJsonAsync("/api/v1/galleries", new { name = "customers" }), HttpStatusCode.Created);
-        var auth = await RecordAuthorisationAsync(server.As("off"), new { reference = "Order 2026/9", @case = Case, watchlists = new[] { "wanted", "customers" }, days = 30 });
-        var a = auth.ToString(CultureInfo.InvariantCulture);
+        var a = await WantedAndCustomersAsync(server);
         var inv = server.As("inv");
 
         // The repro: a photo of nobody on the list, threshold -1, top 100. Refused, and no search is recorded.
@@ -164,13 +159,9 @@ public abstract class AbuseSearchTests
     {
         TestPaths.RequireFacesDev();
         await using var server = await StartAsync();
-        await CreateWatchlistAsync(server, "wanted", "wanted");
-        await ActiveEntryAsync(server, "wanted", "obama", "fr_obama/obama.jpg");
-        await ActiveEntryAsync(server, "wanted", "rose", "fr_rose_leslie/img1.jpg");
-        await Problems.ExpectAsync(await server.As("clerk").PostAsJsonAsync("/api/v1/galleries", new { name = "customers" }), HttpStatusCode.Created);
+        var a = await WantedAndCustomersAsync(server);
         var enrol = new MultipartFormDataContent { { new StringContent("cust-1"), "subject_reference" }, { new ByteArrayContent(await File.ReadAllBytesAsync(Img("fr_obama/obama.jpg"))), "images", "p.jpg" } };
         await Problems.ExpectAsync(await server.As("clerk").PostAsync("/api/v1/galleries/customers/subjects", enrol), HttpStatusCode.Created);
-        var a = (await RecordAuthorisationAsync(server.As("off"), new { reference = "Order 2026/9", @case = Case, watchlists = new[] { "wanted", "customers" }, days = 30 })).ToString(CultureInfo.InvariantCulture);
         var inv = server.As("inv");
         const string Probe = "fr_obama/obama2.jpg";
 
@@ -213,6 +204,20 @@ public abstract class AbuseSearchTests
         var foreign = await (await inv.PostAsync("/api/v1/searches", await SearchFormAsync("wanted", Probe, authorisation: a))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.False(foreign.GetProperty("floors")[0].GetProperty("calibrated").GetBoolean());
         Assert.Equal(SearchLimits.Floor, foreign.GetProperty("threshold").GetDouble(), 4);
+    }
+
+    /// <summary>
+    /// A wanted list with two active entries (obama, rose), an empty gallery "customers", and an authorisation for
+    /// both recorded by the official; returns the authorisation's number.
+    /// </summary>
+    private static async Task<string> WantedAndCustomersAsync(ArgusTestServer server)
+    {
+        await CreateWatchlistAsync(server, "wanted", "wanted");
+        await ActiveEntryAsync(server, "wanted", "obama", "fr_obama/obama.jpg");
+        await ActiveEntryAsync(server, "wanted", "rose", "fr_rose_leslie/img1.jpg");
+        await Problems.ExpectAsync(await server.As("clerk").PostAsJsonAsync("/api/v1/galleries", new { name = "customers" }), HttpStatusCode.Created);
+        var auth = await RecordAuthorisationAsync(server.As("off"), new { reference = "Order 2026/9", @case = Case, watchlists = new[] { "wanted", "customers" }, days = 30 });
+        return auth.ToString(CultureInfo.InvariantCulture);
     }
 
     private static void WriteCalibration(ArgusTestServer server, string contract, params (double Fmr, double Threshold)[] points)
